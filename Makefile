@@ -1,0 +1,63 @@
+# The two commands are `make run` and `make test`; everything else is a step they take.
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+PYBABEL := $(BIN)/pybabel
+export PORTAL_ENV ?= development
+PORT ?= 5000
+
+.PHONY: run test install assets migrate seed lint format test-unit test-browser translations chromium bench clean
+
+run: install assets migrate seed
+	@$(FLASK) councils --port $(PORT)
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+test: install assets chromium lint
+	$(BIN)/pytest
+
+install: $(BIN)/.installed node_modules/.installed
+
+$(BIN)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+assets: install
+	$(FLASK) assets build
+
+migrate: install
+	$(FLASK) db upgrade
+
+seed: install
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+test-unit: install
+	$(BIN)/pytest tests/unit tests/integration
+
+test-browser: install assets chromium
+	$(BIN)/pytest tests/browser
+
+chromium:
+	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+translations: install
+	$(PYBABEL) extract -F babel.cfg -k _l -k lazy_gettext --sort-by-file --project="My Norfolk" \
+		--copyright-holder="Norfolk's councils" -o translations/messages.pot .
+	@if ls translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
+		$(PYBABEL) update -i translations/messages.pot -d translations && $(PYBABEL) compile -d translations; fi
+
+clean:
+	rm -rf $(VENV) node_modules static/dist build instance

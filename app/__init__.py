@@ -1,0 +1,68 @@
+"""The My Norfolk portal: create_app builds the Flask application for one environment."""
+
+from pathlib import Path
+
+from flask import Flask
+from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+
+from app import extensions
+from app.config import PROJECT_ROOT, config_for
+from app.themes import ThemedEnvironment, ThemeRegistry
+
+EXTENSIONS = (
+    extensions.db,
+    extensions.csrf,
+    extensions.babel,
+)
+
+
+class PortalFlask(Flask):
+    jinja_environment = ThemedEnvironment
+
+
+def create_app(environment: str | None = None, **overrides) -> Flask:
+    app = PortalFlask(
+        __name__,
+        static_folder=str(PROJECT_ROOT / "static"),
+        instance_path=str(PROJECT_ROOT / "instance"),
+    )
+    app.config.from_object(config_for(environment))
+    app.config.update(overrides)
+    if not app.config["SECRET_KEY"]:
+        raise RuntimeError("Set PORTAL_SECRET_KEY: the portal will not start in production without it")
+    Path(app.config["INSTANCE_DIR"]).mkdir(parents=True, exist_ok=True)
+
+    themes = ThemeRegistry(Path(app.config["THEMES_DIR"]), app.config["SERVE_LOCALHOST_SUBDOMAINS"])
+    app.extensions["themes"] = themes
+    app.jinja_loader = ChoiceLoader(
+        [
+            PrefixLoader(
+                {f"@{theme.slug}": FileSystemLoader(theme.directory / "templates") for theme in themes}
+            ),
+            FileSystemLoader(Path(__file__).parent / "templates"),
+            PrefixLoader(
+                {
+                    "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+                    "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
+                }
+            ),
+        ]
+    )
+
+    for extension in EXTENSIONS:
+        extension.init_app(app)
+    extensions.migrate.init_app(
+        app, extensions.db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True
+    )
+
+    from app import assets, cli, errors, i18n, models, security, theming  # noqa: F401 - models register on import
+    from app.views import main
+
+    i18n.init_app(app)
+    theming.init_app(app)
+    security.init_app(app)
+    assets.init_app(app)
+    cli.init_app(app)
+    errors.init_app(app)
+    app.register_blueprint(main.bp)
+    return app

@@ -1,0 +1,15 @@
+"""Command-line tasks for developers and operators: `flask councils`."""
+
+import click
+from flask import Flask, current_app
+
+
+def init_app(app: Flask) -> None:
+    @app.cli.command("councils")
+    @click.option("--port", default=5000, show_default=True, help="The port the portal listens on.")
+    def list_councils(port: int) -> None:
+        """Print every council's development URL."""
+        click.echo(f"\nMy Norfolk is starting on http://localhost:{port}/ (the list of councils)\n")
+        for theme in current_app.extensions["themes"]:
+            click.echo(f"  {theme.name:<50} http://{theme.localhost_domain()}:{port}/")
+        click.echo("")

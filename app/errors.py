@@ -1,0 +1,28 @@
+"""Error pages in the council's theme (or the portal's, where the host names no council)."""
+
+from flask import Flask, render_template
+from werkzeug.exceptions import HTTPException
+
+
+def _not_found(error):
+    return render_template("errors/404.html"), 404
+
+
+def _server_error(error):
+    return render_template("errors/500.html"), 500
+
+
+def _http_error(error: HTTPException):
+    if error.code and error.code >= 500:
+        return _server_error(error)
+    return error
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(404, _not_found)
+    app.register_error_handler(500, _server_error)
+    app.register_error_handler(HTTPException, _http_error)
+
+    @app.template_global()
+    def has_endpoint(endpoint: str) -> bool:
+        return endpoint in app.view_functions

@@ -1,0 +1,5 @@
+"""The portal's own data. Each feature keeps its models in a module here; all share one metadata."""
+
+from app.models.audit import AuditEvent
+
+__all__ = ["AuditEvent"]

@@ -1,0 +1,47 @@
+"""The start page, the list of councils, and each council's accessibility, cookies and privacy pages."""
+
+from flask import Blueprint, abort, g, render_template, request
+
+from app.theming import themes
+
+bp = Blueprint("main", __name__)
+
+
+def _council_pages_only():
+    if g.get("theme") is None and request.endpoint not in ("main.start", "main.healthcheck"):
+        abort(404)
+
+
+bp.before_request(_council_pages_only)
+
+
+@bp.get("/")
+def start():
+    if g.get("theme") is None:
+        port = f":{request.host.rsplit(':', 1)[1]}" if ":" in request.host else ""
+        councils = [
+            {"theme": theme, "url": f"{request.scheme}://{theme.localhost_domain()}{port}/"}
+            for theme in themes()
+        ]
+        return render_template("pages/index.html", councils=councils)
+    return render_template("pages/start.html")
+
+
+@bp.get("/accessibility-statement")
+def accessibility():
+    return render_template("pages/accessibility.html")
+
+
+@bp.get("/cookies")
+def cookies():
+    return render_template("pages/cookies.html")
+
+
+@bp.get("/privacy")
+def privacy():
+    return render_template("pages/privacy.html")
+
+
+@bp.get("/healthcheck")
+def healthcheck():
+    return {"status": "ok"}

@@ -1,0 +1,125 @@
+"""Fixtures shared by every test: an app on SQLite (and PostgreSQL when PORTAL_TEST_DATABASE_URL is set),
+and `client_request`, which checks the invariants every page must keep."""
+
+import os
+import re
+from urllib.parse import urljoin, urlsplit
+
+import pytest
+from bs4 import BeautifulSoup
+from flask_migrate import upgrade
+from sqlalchemy import text
+
+from app import create_app
+from app.extensions import db
+
+DATABASES = ["sqlite"] + (["postgresql"] if os.environ.get("PORTAL_TEST_DATABASE_URL") else [])
+DEFAULT_HOST = "norwich.localhost"
+TITLE_SEPARATOR = " – "
+
+
+@pytest.fixture(scope="session", params=DATABASES)
+def app(request, tmp_path_factory):
+    instance = tmp_path_factory.mktemp("instance")
+    if request.param == "sqlite":
+        database_url = f"sqlite:///{instance / 'test.sqlite3'}"
+    else:
+        database_url = os.environ["PORTAL_TEST_DATABASE_URL"]
+    app = create_app("test", SQLALCHEMY_DATABASE_URI=database_url, INSTANCE_DIR=instance)
+    with app.app_context():
+        if request.param == "postgresql":
+            _empty_postgresql_schema()
+        upgrade()
+    # No app context stays pushed: each request must get its own, with a fresh `g`, as in production.
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def app_context(app):
+    """For tests that use the database or other app-bound objects outside a request."""
+    with app.app_context():
+        yield app
+
+
+def _empty_postgresql_schema():
+    with db.engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+
+
+@pytest.fixture(autouse=True)
+def _clean_tables(request):
+    yield
+    if "app" not in request.fixturenames:
+        return
+    with request.getfixturevalue("app").app_context():
+        db.session.rollback()
+        with db.engine.begin() as connection:
+            for table in reversed(db.metadata.sorted_tables):
+                connection.execute(table.delete())
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+class ClientRequest:
+    """Fetches pages as a browser would and checks what every page must be."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def get(self, path, *, host=DEFAULT_HOST, expected_status=200, **kwargs):
+        response = self.client.get(path, headers={"Host": host}, **kwargs)
+        assert response.status_code == expected_status, (response.status_code, response.location)
+        return self.check_page(response) if response.mimetype == "text/html" else response
+
+    def post_form(self, path, data, *, host=DEFAULT_HOST, form_index=0, expected_status=302, **kwargs):
+        """Post a page's form with the hidden fields it carries (its CSRF token) and `data`."""
+        page = self.get(path, host=host)
+        form = page.select("form")[form_index]
+        fields = {field["name"]: field.get("value", "") for field in form.select("input[type=hidden]")}
+        fields.update(data)
+        action = urljoin(path, form["action"])
+        response = self.client.post(action, data=fields, headers={"Host": host}, **kwargs)
+        assert response.status_code == expected_status, (
+            response.status_code,
+            response.get_data(as_text=True),
+        )
+        if response.mimetype == "text/html" and response.status_code == 200:
+            return self.check_page(response)
+        return response
+
+    @staticmethod
+    def check_page(response) -> BeautifulSoup:
+        page = BeautifulSoup(response.get_data(as_text=True), "html.parser")
+        if page.select_one("html") is None:
+            return page  # a fragment, checked by its own tests
+        assert page.html.get("lang"), "every page declares its language"
+        title = page.title.string.strip()
+        assert TITLE_SEPARATOR in title, f"title '{title}' is not 'Page name – Council name'"
+        assert len(page.select("h1")) == 1, "every page has exactly one h1"
+        assert page.select_one("main#main-content"), "every page has a main landmark for the skip link"
+        for script in page.select("script"):
+            assert script.get("src"), "no inline script: the Content-Security-Policy forbids it"
+        assert not page.select("style"), "no inline style: the Content-Security-Policy forbids it"
+        assert not page.select("[style]"), "no style attributes: the Content-Security-Policy forbids them"
+        assert not page.select("[onclick], [onload], [onsubmit]"), "no inline event handlers"
+        for form in page.select("form"):
+            assert form.get("action"), "every form has an explicit action"
+            if form.get("method", "get").lower() == "post":
+                assert form.select_one("input[name=csrf_token]"), "every POST form carries a CSRF token"
+        for link in page.select("a[href]"):
+            href = link["href"]
+            assert not re.match(r"^https?://(?!localhost|127\.0\.0\.1|[a-z-]+\.localhost)", href) or (
+                urlsplit(href).scheme == "https"
+            ), f"external link {href} is not HTTPS"
+        return page
+
+
+@pytest.fixture
+def client_request(client):
+    return ClientRequest(client)
