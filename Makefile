@@ -10,8 +10,7 @@ PORT ?= 5000
 .PHONY: run test install assets migrate seed lint format test-unit test-browser translations chromium bench clean
 
 run: install assets migrate seed
-	@$(FLASK) councils --port $(PORT)
-	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+	PORT=$(PORT) $(BIN)/python bin/dev
 
 test: install assets chromium lint
 	$(BIN)/pytest

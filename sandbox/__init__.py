@@ -1,0 +1,30 @@
+"""The sandbox: local stand-ins for the systems outside the portal, run as their own process.
+
+It speaks the real protocols (OpenID Connect, Open311 GeoReport v2, the REST contracts in docs/api/) so the
+portal reaches it over real HTTP exactly as it would reach a council's back office. It is a development and
+test tool, never part of a deployment.
+"""
+
+from pathlib import Path
+
+from flask import Flask
+
+from app.config import PROJECT_ROOT
+
+DEFAULT_PORT = 5001
+
+
+def create_sandbox_app(instance_dir: Path | None = None, **overrides) -> Flask:
+    app = Flask(__name__, instance_path=str(instance_dir or PROJECT_ROOT / "instance" / "sandbox"))
+    app.config.update(
+        SECRET_KEY="sandbox-development-only",  # noqa: S105 - a development tool with made-up data
+        SANDBOX_INSTANCE_DIR=Path(app.instance_path),
+    )
+    app.config.update(overrides)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    @app.get("/")
+    def index():
+        return {"sandbox": "My Norfolk development sandbox", "warning": "made-up data for development only"}
+
+    return app
