@@ -19,6 +19,9 @@ class DemoResident:
     postcode: str
     district_gss: str
     story: str
+    # The account at the district's council tax back office (sandbox/council_tax.py): with the postcode and
+    # family name it verifies the resident's identity.
+    council_tax_reference: str = ""
 
     @property
     def name(self) -> str:
@@ -37,6 +40,7 @@ DEMO_RESIDENTS = (
         postcode="NR18 0SX",
         district_gss="E07000149",
         story="South Norfolk: her garden waste bin was missed last week; council tax up to date.",
+        council_tax_reference="26012345",
     ),
     DemoResident(
         subject="demo-0002-tom-blake",
@@ -49,6 +53,7 @@ DEMO_RESIDENTS = (
         postcode="NR2 2PE",
         district_gss="E07000148",
         story="Norwich: a neighbour applied to build a rear extension; his pothole report is open.",
+        council_tax_reference="10045678",
     ),
     DemoResident(
         subject="demo-0003-margaret-hill",
@@ -61,6 +66,7 @@ DEMO_RESIDENTS = (
         postcode="NR30 2EN",
         district_gss="E07000145",
         story="Great Yarmouth: two council tax instalments behind (arrears); a fly-tipping case closed.",
+        council_tax_reference="45023456",
     ),
     DemoResident(
         subject="demo-0004-david-okafor",
@@ -73,6 +79,7 @@ DEMO_RESIDENTS = (
         postcode="NR27 9ES",
         district_gss="E07000147",
         story="North Norfolk: new resident, no home address chosen yet; reported a street light fault.",
+        council_tax_reference="33076543",
     ),
 )
 
