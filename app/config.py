@@ -26,6 +26,26 @@ class Config:
     # `<slug>.localhost` serves each council in development and test only.
     SERVE_LOCALHOST_SUBDOMAINS = False
     REDIS_URL = _env("REDIS_URL")
+    # Which back office serves which council's services (docs/connectors.md); credentials come from the
+    # environment variables that file names.
+    CONNECTORS_FILE = Path(_env("CONNECTORS_FILE") or PROJECT_ROOT / "connectors" / "sandbox.toml")
+    OS_PLACES_API_KEY = _env("OS_PLACES_API_KEY")
+    # Form targets beyond our own origin (the identity provider's sign-out page, for example).
+    CSP_FORM_ACTION_ORIGINS = tuple(filter(None, (_env("CSP_FORM_ACTION_ORIGINS") or "").split(",")))
+
+    # Sign-in: the councils' OpenID Connect provider (see README, "Signing in").
+    OIDC_DISCOVERY_URL = _env("OIDC_DISCOVERY_URL")
+    OIDC_CLIENT_ID = _env("OIDC_CLIENT_ID")
+    OIDC_CLIENT_SECRET = _env("OIDC_CLIENT_SECRET")
+    OIDC_CLIENT_AUTH_METHOD = _env("OIDC_CLIENT_AUTH_METHOD") or "client_secret_basic"
+    OIDC_PRIVATE_KEY_FILE = _env("OIDC_PRIVATE_KEY_FILE")
+    OIDC_SCOPES = _env("OIDC_SCOPES") or "openid profile email"
+    OIDC_ACR_VERIFIED = _env("OIDC_ACR_VERIFIED")
+    OIDC_PASSWORD_RESET_DISCOVERY_URL = _env("OIDC_PASSWORD_RESET_DISCOVERY_URL")
+    OIDC_TIMEOUT_SECONDS = float(_env("OIDC_TIMEOUT_SECONDS") or 10)
+    OIDC_CLOCK_SKEW_SECONDS = _env_int("OIDC_CLOCK_SKEW_SECONDS", 60)
+    SESSION_IDLE_MINUTES = _env_int("SESSION_IDLE_MINUTES", 30)
+    SESSION_ABSOLUTE_HOURS = _env_int("SESSION_ABSOLUTE_HOURS", 12)
 
     LANGUAGES = ("en",)
     BABEL_DEFAULT_LOCALE = "en"
@@ -41,6 +61,22 @@ class Config:
     SEND_FILE_MAX_AGE_DEFAULT = 365 * 24 * 3600
     MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 12 * 1024 * 1024)
 
+    # Reports (see README, "Reporting a problem").
+    REPORT_RATE_LIMIT = _env("REPORT_RATE_LIMIT") or "10 per hour;30 per day"
+    RATELIMIT_STORAGE_URI = _env("REDIS_URL") or "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    PHOTO_MAX_BYTES = _env_int("PHOTO_MAX_BYTES", 10_000_000)
+    TRACKING_LINK_DAYS = _env_int("TRACKING_LINK_DAYS", 365)
+    DELIVERY_MAX_ATTEMPTS = _env_int("DELIVERY_MAX_ATTEMPTS", 12)
+    DELIVERY_BASE_DELAY_SECONDS = _env_int("DELIVERY_BASE_DELAY_SECONDS", 30)
+    DELIVERY_MAX_DELAY_SECONDS = _env_int("DELIVERY_MAX_DELAY_SECONDS", 3600)
+    DELIVERY_LEASE_SECONDS = _env_int("DELIVERY_LEASE_SECONDS", 120)
+    NOTIFY_API_KEY = _env("NOTIFY_API_KEY")
+    NOTIFY_TEMPLATE_ID = _env("NOTIFY_TEMPLATE_ID")
+    NOTIFY_BASE_URL = _env("NOTIFY_BASE_URL") or "https://api.notifications.service.gov.uk"
+    # The development mailbox page (/_dev/mailbox) exists only where this is true.
+    DEV_MAILBOX_PAGE = False
+
 
 class DevelopmentConfig(Config):
     ENVIRONMENT = "development"
@@ -49,6 +85,13 @@ class DevelopmentConfig(Config):
     PORTAL_INDEX_HOSTS = Config.PORTAL_INDEX_HOSTS or ("localhost", "127.0.0.1")
     SESSION_COOKIE_SECURE = False
     PREFERRED_URL_SCHEME = "http"
+    # The sandbox's development identity provider (sandbox/idp) registers this client for every council.
+    OIDC_DISCOVERY_URL = (
+        _env("OIDC_DISCOVERY_URL") or "http://127.0.0.1:5001/idp/.well-known/openid-configuration"
+    )
+    OIDC_CLIENT_ID = _env("OIDC_CLIENT_ID") or "my-norfolk-development"
+    OIDC_CLIENT_SECRET = _env("OIDC_CLIENT_SECRET") or "development-only-client-secret"
+    DEV_MAILBOX_PAGE = True
 
 
 class TestConfig(DevelopmentConfig):
@@ -56,6 +99,9 @@ class TestConfig(DevelopmentConfig):
     TESTING = True
     SECRET_KEY = "test-secret-key"  # noqa: S105 - tests only
     SQLALCHEMY_DATABASE_URI = _env("TEST_DATABASE_URL") or "sqlite://"
+    # Tests that check the limit lower it; the rest must not trip over it.
+    REPORT_RATE_LIMIT = "1000 per minute"
+    RATELIMIT_STORAGE_URI = "memory://"
 
 
 class ProductionConfig(Config):

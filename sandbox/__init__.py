@@ -5,6 +5,7 @@ portal reaches it over real HTTP exactly as it would reach a council's back offi
 test tool, never part of a deployment.
 """
 
+import os
 from pathlib import Path
 
 from flask import Flask
@@ -19,9 +20,15 @@ def create_sandbox_app(instance_dir: Path | None = None, **overrides) -> Flask:
     app.config.update(
         SECRET_KEY="sandbox-development-only",  # noqa: S105 - a development tool with made-up data
         SANDBOX_INSTANCE_DIR=Path(app.instance_path),
+        # The key every sandbox back office expects; the portal sends it from the same variable.
+        SANDBOX_API_KEY=os.environ.get("PORTAL_SANDBOX_API_KEY", "sandbox-back-office-key"),
     )
     app.config.update(overrides)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    from sandbox import faults
+
+    faults.init_app(app)
 
     @app.get("/")
     def index():

@@ -123,3 +123,27 @@ class ClientRequest:
 @pytest.fixture
 def client_request(client):
     return ClientRequest(client)
+
+
+@pytest.fixture(scope="session")
+def sandbox_server(tmp_path_factory):
+    """The sandbox (sandbox.create_sandbox_app) over real HTTP on a free 127.0.0.1 port, for the whole
+    session.
+    Use `sandbox` in tests: it clears injected faults afterwards."""
+    from tests.support.sandbox import SandboxServer
+
+    server = SandboxServer.start(tmp_path_factory.mktemp("sandbox"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def sandbox(sandbox_server):
+    yield sandbox_server
+    sandbox_server.clear_faults()
+
+
+@pytest.fixture
+def connector_registry(sandbox, tmp_path):
+    """connectors/sandbox.toml pointed at the test sandbox, with a fresh cache and fresh circuit breakers."""
+    return sandbox.registry(tmp_path / "connector-cache")

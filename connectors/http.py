@@ -1,0 +1,334 @@
+"""The resilient HTTP layer every HTTP adapter uses.
+
+``HttpClient.get`` gives an adapter, for one (council, service):
+
+- a cache (requests-cache's SQLite backend under the instance folder, or Redis when PORTAL_REDIS_URL is set)
+  with a time-to-live per kind of service: a fresh cached answer is served without a call;
+- a timeout on every call, and retries (short backoff) for reads only: connection failures and 502/503/504;
+- stale-if-error: when the back office fails (unreachable, too slow, 5xx, malformed answer, breaker open) the
+  last good answer is served as a stale ``Result`` with the time it was fetched;
+- a circuit breaker: after repeated failures calls are refused at once until the breaker half-opens;
+- typed errors: a body the adapter's ``parse`` cannot read (HTML instead of JSON, wrong shape) becomes
+  ``BadData``, never an exception page.
+
+Only answers the adapter parsed successfully are cached, so a malformed answer never replaces good data.
+``HttpClient.post`` is for non-idempotent calls: no cache and no retries on a status code.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import xml.etree.ElementTree as ElementTree
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import InvalidOperation
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+from requests_cache import BaseCache, CachedResponse, RedisCache, SQLiteCache
+from urllib3.util.retry import Retry
+
+from connectors.breaker import CircuitBreaker
+from connectors.errors import BadData, ConnectorError, NotAuthorised, NotFound, Unavailable
+from connectors.models import Result, ServiceKind, utcnow
+
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+USER_AGENT = "MyNorfolk-portal/1.0 (+https://github.com/my-norfolk)"
+# A malformed answer surfaces as one of these from the adapter's parse function.
+PARSE_ERRORS = (
+    ValueError,
+    KeyError,
+    TypeError,
+    IndexError,
+    AttributeError,
+    ElementTree.ParseError,
+    InvalidOperation,
+)
+
+
+class MalformedResponse(ValueError):
+    """Raised by a parse function when an answer does not follow the contract; the message is logged, and the
+    resident sees BadData's safe message."""
+
+
+@dataclass(frozen=True)
+class HttpPolicy:
+    ttl: timedelta
+    timeout: float = 5.0
+    retries: int = 1
+    backoff: float = 0.1
+    breaker_failures: int = 3
+    breaker_reset_after: float = 30.0
+
+
+def json_body(response) -> Any:
+    """The JSON body of an answer, or MalformedResponse (HTML error pages, truncated bodies, empty bodies)."""
+    content_type = response.headers.get("Content-Type", "")
+    if "json" not in content_type:
+        raise MalformedResponse(f"expected JSON, got {content_type or 'no content type'}")
+    try:
+        return response.json()
+    except ValueError as error:
+        raise MalformedResponse(f"invalid JSON: {error}") from None
+
+
+def xml_body(response) -> ElementTree.Element:
+    content_type = response.headers.get("Content-Type", "")
+    if "xml" not in content_type:
+        raise MalformedResponse(f"expected XML, got {content_type or 'no content type'}")
+    try:
+        # The body comes from a configured back office, and ElementTree does not resolve external entities.
+        return ElementTree.fromstring(response.content)  # noqa: S314
+    except ElementTree.ParseError as error:
+        raise MalformedResponse(f"invalid XML: {error}") from None
+
+
+def make_cache(
+    instance_dir: Path, redis_url: str | None = None, *, keep_stale_for: timedelta = timedelta(days=7)
+):
+    """The cache every connector shares: Redis when configured (shared by every worker), else SQLite."""
+    if redis_url:
+        from redis import Redis
+
+        return RedisCache(
+            namespace="portal:connectors",
+            connection=Redis.from_url(redis_url),
+            ttl_offset=int(keep_stale_for.total_seconds()),
+        )
+    Path(instance_dir).mkdir(parents=True, exist_ok=True)
+    return SQLiteCache(db_path=str(Path(instance_dir) / "connectors-cache.sqlite3"), wal=True)
+
+
+def _session(policy: HttpPolicy) -> requests.Session:
+    session = requests.Session()
+    retry = Retry(
+        total=policy.retries,
+        connect=policy.retries,
+        read=0,  # a back office too slow to answer once will not be quicker the second time
+        status=policy.retries,
+        other=0,
+        status_forcelist=(502, 503, 504),
+        allowed_methods=frozenset({"GET", "HEAD"}),
+        backoff_factor=policy.backoff,
+        raise_on_status=False,
+        respect_retry_after_header=False,
+    )
+    adapter = HTTPAdapter(max_retries=retry, pool_maxsize=16)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    session.headers["User-Agent"] = USER_AGENT
+    return session
+
+
+class HttpClient:
+    """HTTP for one (council, service). Thread-safe: one instance serves every request of a process."""
+
+    def __init__(
+        self,
+        *,
+        council: str,
+        kind: ServiceKind,
+        base_url: str,
+        policy: HttpPolicy,
+        cache: BaseCache,
+        breaker: CircuitBreaker,
+        headers: Mapping[str, str] | None = None,
+        params: Mapping[str, str] | None = None,
+    ):
+        self.council = council
+        self.kind = ServiceKind(kind)
+        self.base_url = base_url.rstrip("/") + "/"
+        self.policy = policy
+        self.cache = cache
+        self.breaker = breaker
+        self._headers = dict(headers or {})
+        self._params = dict(params or {})
+        self._session = _session(policy)
+        self._lock = threading.Lock()
+
+    def url(self, path: str) -> str:
+        return self.base_url + path.lstrip("/")
+
+    def _describe(self, url: str) -> str:
+        parts = urlsplit(url)
+        return f"{parts.netloc}{parts.path}"  # never the query string: it may hold an api_key
+
+    def _result(self, value: T, fetched_at: datetime, *, problem: ConnectorError | None = None) -> Result[T]:
+        return Result(
+            value=value,
+            council=self.council,
+            kind=self.kind,
+            fetched_at=fetched_at,
+            stale=problem is not None,
+            problem=problem.message if problem else None,
+        )
+
+    def get(
+        self,
+        path: str,
+        *,
+        parse: Callable[[Any], T],
+        params: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Result[T]:
+        """Read ``path`` (relative to base_url) and return ``parse(response)`` as a Result.
+
+        ``parse`` receives a requests Response (or a cached one: same interface) and returns typed models; it
+        raises MalformedResponse (or any ValueError, KeyError, TypeError) when the body breaks the contract.
+        404 raises NotFound and 401/403 NotAuthorised (never cached, never stale).
+        """
+        request = requests.Request(
+            "GET",
+            self.url(path),
+            params={**self._params, **(params or {})},
+            headers={**self._headers, **(headers or {})},
+        )
+        prepared = self._session.prepare_request(request)
+        key = self.cache.create_key(prepared)
+        cached = self._cached(key)
+        if cached is not None and not cached.is_expired:
+            try:
+                return self._result(parse(cached), _aware(cached.created_at))
+            except PARSE_ERRORS:
+                log.warning("discarding an unreadable cached answer for %s", self._describe(prepared.url))
+                cached = None
+
+        if not self.breaker.allow():
+            return self._stale_or_raise(
+                cached, parse, Unavailable(self.council, self.kind, detail="breaker open")
+            )
+
+        try:
+            response = self._session.send(prepared, timeout=self.policy.timeout)
+        except requests.Timeout:
+            self.breaker.record_failure()
+            error = Unavailable(
+                self.council, self.kind, "The council's system did not answer in time", detail="timeout"
+            )
+            return self._stale_or_raise(cached, parse, error)
+        except requests.RequestException as exc:
+            self.breaker.record_failure()
+            error = Unavailable(
+                self.council,
+                self.kind,
+                "The council's system could not be reached",
+                detail=type(exc).__name__,
+            )
+            return self._stale_or_raise(cached, parse, error)
+
+        fetched_at = utcnow()
+        try:
+            self._raise_for_status(response, prepared.url)
+        except Unavailable as error:
+            self.breaker.record_failure()
+            return self._stale_or_raise(cached, parse, error)
+        except ConnectorError:
+            self.breaker.record_success()  # it answered: the back office is up
+            raise
+        try:
+            value = parse(response)
+        except PARSE_ERRORS as exc:
+            self.breaker.record_failure()
+            log.warning("malformed answer from %s: %s", self._describe(prepared.url), exc)
+            return self._stale_or_raise(
+                cached, parse, BadData(self.council, self.kind, detail=str(exc)[:200])
+            )
+        self.breaker.record_success()
+        self._save(response, key, fetched_at)
+        return self._result(value, fetched_at)
+
+    def post(
+        self,
+        path: str,
+        *,
+        parse: Callable[[Any], T],
+        data: Mapping[str, Any] | list[tuple[str, Any]] | None = None,
+        json: Any = None,
+        params: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> T:
+        """Send a non-idempotent call (create a report, verify an account). Never cached; a status code is
+        never retried; the breaker refuses it at once when open. The caller decides about retrying."""
+        if not self.breaker.allow():
+            raise Unavailable(self.council, self.kind, detail="breaker open")
+        url = self.url(path)
+        try:
+            response = self._session.post(
+                url,
+                data=data,
+                json=json,
+                params={**self._params, **(params or {})},
+                headers={**self._headers, **(headers or {})},
+                timeout=self.policy.timeout,
+            )
+        except requests.Timeout:
+            self.breaker.record_failure()
+            raise Unavailable(
+                self.council, self.kind, "The council's system did not answer in time", detail="timeout"
+            ) from None
+        except requests.RequestException as exc:
+            self.breaker.record_failure()
+            raise Unavailable(
+                self.council,
+                self.kind,
+                "The council's system could not be reached",
+                detail=type(exc).__name__,
+            ) from None
+        try:
+            self._raise_for_status(response, url)
+        except Unavailable:
+            self.breaker.record_failure()
+            raise
+        self.breaker.record_success()
+        try:
+            return parse(response)
+        except PARSE_ERRORS as exc:
+            log.warning("malformed answer from %s: %s", self._describe(url), exc)
+            raise BadData(self.council, self.kind, detail=str(exc)[:200]) from None
+
+    def _raise_for_status(self, response: requests.Response, url: str) -> None:
+        status = response.status_code
+        detail = f"HTTP {status} from {self._describe(url)}"
+        if status < 400:
+            return
+        if status == 404:
+            raise NotFound(self.council, self.kind, detail=detail)
+        if status in (401, 403):
+            raise NotAuthorised(self.council, self.kind, detail=detail)
+        if status >= 500 or status == 429:
+            raise Unavailable(self.council, self.kind, detail=detail)
+        raise BadData(self.council, self.kind, "The council's system rejected the request", detail=detail)
+
+    def _stale_or_raise(
+        self, cached: CachedResponse | None, parse: Callable[[Any], T], error: ConnectorError
+    ):
+        if cached is not None:
+            try:
+                return self._result(parse(cached), _aware(cached.created_at), problem=error)
+            except PARSE_ERRORS:
+                pass
+        raise error
+
+    def _cached(self, key: str) -> CachedResponse | None:
+        try:
+            return self.cache.get_response(key)
+        except Exception:  # noqa: BLE001 - a broken cache must not break the page: fetch instead
+            log.exception("connector cache read failed")
+            return None
+
+    def _save(self, response: requests.Response, key: str, fetched_at: datetime) -> None:
+        try:
+            self.cache.save_response(response, key, fetched_at + self.policy.ttl)
+        except Exception:  # noqa: BLE001 - the answer is good; failing to cache it must not lose it
+            log.exception("connector cache write failed")
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -1,0 +1,217 @@
+"""One typed interface per kind of back-office service.
+
+Every method either returns typed models (connectors/models.py) or raises a ConnectorError subclass
+(connectors/errors.py): ``NotFound``, ``NotAuthorised``, ``Unavailable``, ``BadData``. Reads return a
+``Result`` saying which council answered, when the data was fetched and whether it is stale; an adapter built
+on connectors.http.HttpClient gets caching, stale-if-error, timeouts, retries and the circuit breaker for
+free.
+
+An adapter is council-agnostic: everything about a council (base URL, jurisdiction, credentials) comes
+from its ``ConnectorSettings`` in the deployment file. To add one, write a module with
+``build(settings: ConnectorSettings, registry: ConnectorRegistry) -> <Protocol>`` (get an HttpClient from
+``registry.http_client(settings, headers=..., params=...)``), list it in connectors.registry.ADAPTERS,
+and make it pass the shared contract suite for its kind in tests/contract/ (see docs/connectors.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Protocol, runtime_checkable
+
+from connectors.models import (
+    Address,
+    Bill,
+    BinCollection,
+    Case,
+    CaseDetail,
+    CouncilTaxAccount,
+    CreatedServiceRequest,
+    Instalment,
+    NewServiceRequest,
+    PlanningApplication,
+    PlanningComment,
+    Result,
+    Service,
+    ServiceDefinition,
+    ServiceRequest,
+    ServiceRequestUpdate,
+)
+
+
+@runtime_checkable
+class AddressLookup(Protocol):
+    """Addresses by postcode and by UPRN.
+
+    Worked examples: app/addresses.py ``GazetteerLookup`` (the portal's own gazetteer table, imported by
+    ``flask gazetteer import``; tests in tests/integration/test_addresses.py) and connectors/os_places.py
+    ``OsPlacesLookup`` (the OS Places API; tests in tests/contract/test_addresses_contract.py against a
+    loopback fake). Address lookups are not council-specific: the deployment file's ``[addresses]`` section
+    picks one.
+
+    Errors: ``Unavailable``/``BadData`` when a remote gazetteer fails; ``NotFound`` from ``address`` for a
+    UPRN
+    it does not know. An unknown postcode is not an error: it has no addresses.
+    """
+
+    def addresses_for_postcode(self, postcode: str) -> Sequence[Address]:
+        """Every address with this postcode (already normalised, e.g. "NR2 2PE"), in a sensible reading
+        order."""
+        ...
+
+    def address(self, uprn: str) -> Address:
+        """The address with this UPRN, or ``NotFound``."""
+        ...
+
+
+@runtime_checkable
+class BinCollections(Protocol):
+    """A district's bin collection days, by property.
+
+    Worked example: connectors/bins.py (the JSON REST contract in docs/api/bins.openapi.yaml; shared contract
+    suite tests/contract/test_bins_contract.py). Cache TTL: hours (``[ttl] bins`` in the deployment file).
+
+    Errors: ``NotFound`` for a UPRN the council does not collect from; ``Unavailable``; ``BadData``.
+    """
+
+    def collections(self, uprn: str) -> Result[tuple[BinCollection, ...]]:
+        """The next collection of each bin type at this property, soonest first, with the upcoming dates."""
+        ...
+
+
+@runtime_checkable
+class CouncilTax(Protocol):
+    """A district's council tax accounts.
+
+    Worked example: connectors/council_tax.py (docs/api/council-tax.openapi.yaml; contract suite
+    tests/contract/test_council_tax_contract.py). Cache TTL: minutes. Only call the account methods for a
+    reference the signed-in resident has proved with ``verify``; the portal records that proof.
+
+    Errors: ``NotFound`` for an unknown reference; ``NotAuthorised`` when the back office refuses;
+    ``Unavailable``; ``BadData``.
+    """
+
+    def verify(self, reference: str, postcode: str, surname: str) -> bool:
+        """Whether this account reference belongs to the property with this postcode and a liable person with
+        this surname (case and spacing ignored). Never cached; False is the answer to a mismatch, not an
+        error."""
+        ...
+
+    def account(self, reference: str) -> Result[CouncilTaxAccount]:
+        """The account summary: balance, arrears, next instalment, latest bill."""
+        ...
+
+    def instalments(self, reference: str) -> Result[tuple[Instalment, ...]]:
+        """This year's instalment plan, in date order."""
+        ...
+
+    def bills(self, reference: str) -> Result[tuple[Bill, ...]]:
+        """Bills issued on the account, newest first."""
+        ...
+
+
+@runtime_checkable
+class Planning(Protocol):
+    """A district's (planning authority's) applications.
+
+    Worked example: connectors/planning.py (docs/api/planning.openapi.yaml; contract suite
+    tests/contract/test_planning_contract.py).
+
+    Errors: ``NotFound`` for an unknown reference; ``Unavailable``; ``BadData``.
+    """
+
+    def applications_near(
+        self, latitude: float, longitude: float, radius_m: int = 500
+    ) -> Result[tuple[PlanningApplication, ...]]:
+        """Current and recent applications within ``radius_m`` metres, nearest first, each with
+        ``distance_m``."""
+        ...
+
+    def application(self, reference: str) -> Result[PlanningApplication]:
+        """One application in full."""
+        ...
+
+    def comments(self, reference: str) -> Result[tuple[PlanningComment, ...]]:
+        """The published public comments on an application, oldest first."""
+        ...
+
+
+@runtime_checkable
+class StreetReports(Protocol):
+    """Street reports (Open311 GeoReport v2 with the servicerequestupdates extension).
+
+    Worked example: connectors/open311.py ``Open311Client`` (one module for every council that speaks Open311,
+    JSON or XML; contract suite tests/contract/test_open311_contract.py, against the sandbox and recorded
+    responses). Cache TTL: minutes. ``create_request`` is never retried automatically (not idempotent): the
+    caller's outbox retries it.
+
+    Errors: ``NotFound`` for an unknown service code or request id; ``NotAuthorised`` for a refused api_key;
+    ``Unavailable``; ``BadData`` (including a request the server rejects as invalid, with its safe message).
+    """
+
+    def services(self) -> Result[tuple[Service, ...]]:
+        """The kinds of report this council accepts."""
+        ...
+
+    def service_definition(self, service_code: str) -> Result[ServiceDefinition]:
+        """The questions (attributes) a service asks."""
+        ...
+
+    def create_request(self, request: NewServiceRequest) -> CreatedServiceRequest:
+        """Send a new report; returns its id (or a token)."""
+        ...
+
+    def requests(
+        self,
+        *,
+        service_request_ids: Sequence[str] = (),
+        service_code: str | None = None,
+        status: str | None = None,
+        start_date: datetime | None = None,
+        end_date: datetime | None = None,
+    ) -> Result[tuple[ServiceRequest, ...]]:
+        """Reports, filtered as GeoReport v2's GET requests allows."""
+        ...
+
+    def request(self, service_request_id: str) -> Result[ServiceRequest]:
+        """One report by id, or ``NotFound``."""
+        ...
+
+    def requests_near(
+        self,
+        latitude: float,
+        longitude: float,
+        radius_m: int = 250,
+        *,
+        service_code: str | None = None,
+        status: str | None = "open",
+    ) -> Result[tuple[ServiceRequest, ...]]:
+        """Reports within ``radius_m`` metres, nearest first (for "already reported?")."""
+        ...
+
+    def updates(
+        self, *, start_date: datetime | None = None, end_date: datetime | None = None
+    ) -> Result[tuple[ServiceRequestUpdate, ...]]:
+        """Status updates in a time window (FixMyStreet's servicerequestupdates extension)."""
+        ...
+
+
+@runtime_checkable
+class Cases(Protocol):
+    """A council's CRM: a resident's enquiries, complaints and requests.
+
+    Worked example: connectors/cases.py (docs/api/cases.openapi.yaml; contract suite
+    tests/contract/test_cases_contract.py). Only call with an email address the identity provider has
+    verified.
+
+    Errors: ``NotFound`` for an unknown reference or one that is not this email's; ``NotAuthorised``;
+    ``Unavailable``; ``BadData``.
+    """
+
+    def cases_for_email(self, email: str) -> Result[tuple[Case, ...]]:
+        """Every case for this verified email address, most recently updated first."""
+        ...
+
+    def case(self, reference: str, email: str) -> Result[CaseDetail]:
+        """One case with its notes, only if it belongs to this email address."""
+        ...

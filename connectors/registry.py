@@ -1,0 +1,280 @@
+"""The registry: for a council and a kind of service, the connector that serves it, built from ONE deployment
+file (TOML; its path in PORTAL_CONNECTORS_FILE, connectors/sandbox.toml by default).
+
+    [defaults]                  # optional: timeout (s), retries, breaker_failures, breaker_reset_after (s)
+    [ttl]                       # optional: cache time-to-live in seconds per kind (bins = 21600, ...)
+    [addresses]                 # how addresses are looked up: adapter = "auto" | "gazetteer" | "os_places"
+    [councils.<slug>.<kind>]    # kind: bins, council_tax, planning, street_reports, cases
+    adapter = "open311"         # a name in ADAPTERS
+    base_url = "https://..."
+    credentials = { api_key = "PORTAL_NORWICH_OPEN311_KEY" }   # names of environment variables, never values
+    # any other key (jurisdiction_id, format, timeout, ttl, ...) is passed to the adapter in settings.options
+
+Connectors are council-agnostic: a council opts in to a service by configuration alone (docs/connectors.md).
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import threading
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from connectors.breaker import BreakerStore, CircuitBreaker, InProcessBreakerStore, RedisBreakerStore
+from connectors.errors import ConfigurationError
+from connectors.http import HttpClient, HttpPolicy, make_cache
+from connectors.models import ServiceKind
+from connectors.protocols import AddressLookup, BinCollections, Cases, CouncilTax, Planning, StreetReports
+
+DEFAULT_FILE = Path(__file__).resolve().parent / "sandbox.toml"
+
+# adapter name -> "module:build", where build(settings: ConnectorSettings, registry: ConnectorRegistry)
+# returns the connector (an HTTP adapter gets its HttpClient from registry.http_client(settings, ...)).
+ADAPTERS: dict[str, str] = {
+    "open311": "connectors.open311:build",
+    "os_places": "connectors.os_places:build",
+    "gazetteer": "app.addresses:build_gazetteer_lookup",
+    "bins_rest": "connectors.bins:build",
+    "council_tax_rest": "connectors.council_tax:build",
+    "planning_rest": "connectors.planning:build",
+    "cases_rest": "connectors.cases:build",
+}
+
+DEFAULT_TTL = {
+    ServiceKind.ADDRESSES: timedelta(days=1),
+    ServiceKind.BINS: timedelta(hours=6),
+    ServiceKind.COUNCIL_TAX: timedelta(minutes=5),
+    ServiceKind.PLANNING: timedelta(hours=1),
+    ServiceKind.STREET_REPORTS: timedelta(minutes=5),
+    ServiceKind.CASES: timedelta(minutes=5),
+}
+POLICY_KEYS = {"timeout", "retries", "backoff", "breaker_failures", "breaker_reset_after", "ttl"}
+ADDRESSES_SECTION = "*"
+
+
+@dataclass(frozen=True)
+class ConnectorSettings:
+    """One council's configuration for one kind of service, with credentials resolved from the environment."""
+
+    council: str
+    kind: ServiceKind
+    adapter: str
+    base_url: str | None
+    policy: HttpPolicy
+    credentials: Mapping[str, str] = field(default_factory=dict)
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """The parsed deployment file."""
+
+    sections: Mapping[tuple[str, ServiceKind], Mapping[str, Any]]
+    defaults: Mapping[str, Any]
+    ttl: Mapping[ServiceKind, timedelta]
+    source: str
+
+    @classmethod
+    def load(cls, path: str | Path | None = None, *, rebase: tuple[str, str] | None = None) -> Deployment:
+        """Read the file. ``rebase`` (old, new) rewrites base URLs: tests and benchmarks point the sandbox
+        file
+        at a sandbox on another port."""
+        path = Path(path or DEFAULT_FILE)
+        try:
+            document = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError) as error:
+            raise ConfigurationError(f"Cannot read the connectors file {path}: {error}") from None
+        return cls.from_mapping(document, source=str(path), rebase=rebase)
+
+    @classmethod
+    def from_mapping(
+        cls, document: Mapping[str, Any], *, source: str = "<mapping>", rebase: tuple[str, str] | None = None
+    ) -> Deployment:
+        ttl = dict(DEFAULT_TTL)
+        for name, seconds in document.get("ttl", {}).items():
+            ttl[_kind(name, source)] = timedelta(seconds=float(seconds))
+        sections: dict[tuple[str, ServiceKind], Mapping[str, Any]] = {}
+        if "addresses" in document:
+            sections[(ADDRESSES_SECTION, ServiceKind.ADDRESSES)] = document["addresses"]
+        for council, services in document.get("councils", {}).items():
+            for name, section in services.items():
+                kind = _kind(name, source)
+                if "adapter" not in section:
+                    raise ConfigurationError(f"{source}: councils.{council}.{name} has no adapter")
+                if section["adapter"] not in ADAPTERS:
+                    raise ConfigurationError(
+                        f"{source}: councils.{council}.{name}: unknown adapter {section['adapter']!r} "
+                        f"(known: {', '.join(sorted(ADAPTERS))})"
+                    )
+                section = dict(section)
+                if rebase and isinstance(section.get("base_url"), str):
+                    section["base_url"] = section["base_url"].replace(*rebase)
+                sections[(council, kind)] = section
+        return cls(sections=sections, defaults=document.get("defaults", {}), ttl=ttl, source=source)
+
+    def councils(self) -> list[str]:
+        return sorted({council for council, _ in self.sections if council != ADDRESSES_SECTION})
+
+
+def _kind(name: str, source: str) -> ServiceKind:
+    try:
+        return ServiceKind(name)
+    except ValueError:
+        known = ", ".join(kind.value for kind in ServiceKind)
+        raise ConfigurationError(f"{source}: unknown kind of service {name!r} (known: {known})") from None
+
+
+class ConnectorRegistry:
+    """Builds each connector once and keeps it (connectors are thread-safe)."""
+
+    def __init__(
+        self,
+        deployment: Deployment,
+        *,
+        cache,
+        breakers: BreakerStore | None = None,
+        environ: Mapping[str, str] | None = None,
+    ):
+        self.deployment = deployment
+        self.cache = cache
+        self.breakers = breakers or InProcessBreakerStore()
+        self._environ = os.environ if environ is None else environ
+        self._built: dict[tuple[str, ServiceKind], Any] = {}
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_file(
+        cls,
+        path: str | Path | None,
+        *,
+        instance_dir: Path,
+        redis_url: str | None = None,
+        environ: Mapping[str, str] | None = None,
+        rebase: tuple[str, str] | None = None,
+    ) -> ConnectorRegistry:
+        """The registry a portal process uses: Redis for the cache and the breakers when ``redis_url`` is set,
+        SQLite in ``instance_dir`` and in-process breakers otherwise."""
+        breakers: BreakerStore
+        if redis_url:
+            from redis import Redis
+
+            breakers = RedisBreakerStore(Redis.from_url(redis_url))
+        else:
+            breakers = InProcessBreakerStore()
+        return cls(
+            Deployment.load(path, rebase=rebase),
+            cache=make_cache(instance_dir, redis_url),
+            breakers=breakers,
+            environ=environ,
+        )
+
+    def serves(self, council: str, kind: ServiceKind | str) -> bool:
+        return (council, ServiceKind(kind)) in self.deployment.sections
+
+    def councils_serving(self, kind: ServiceKind | str) -> list[str]:
+        kind = ServiceKind(kind)
+        return [council for council in self.deployment.councils() if self.serves(council, kind)]
+
+    def settings(self, council: str, kind: ServiceKind | str) -> ConnectorSettings:
+        kind = ServiceKind(kind)
+        if kind is ServiceKind.ADDRESSES:
+            council = ADDRESSES_SECTION
+        section = self.deployment.sections.get((council, kind))
+        if section is None:
+            if kind is ServiceKind.ADDRESSES:
+                section = {"adapter": "auto"}
+            else:
+                raise ConfigurationError(f"{self.deployment.source}: no {kind.value} connector for {council}")
+        section = dict(section)
+        if kind is ServiceKind.ADDRESSES and section.get("adapter", "auto") == "auto":
+            # OS Places when its key is set, else the portal's own gazetteer table.
+            uses_os_places = bool(self._environ.get("PORTAL_OS_PLACES_API_KEY"))
+            section["adapter"] = "os_places" if uses_os_places else "gazetteer"
+            if uses_os_places:
+                section.setdefault("credentials", {"key": "PORTAL_OS_PLACES_API_KEY"})
+        credentials = {}
+        for name, variable in section.pop("credentials", {}).items():
+            value = self._environ.get(variable)
+            if not value:
+                source = self.deployment.source
+                raise ConfigurationError(
+                    f"{source}: {council} {kind.value} needs the environment variable {variable}"
+                )
+            credentials[name] = value
+        merged = {**self.deployment.defaults, **section}
+        policy = HttpPolicy(
+            ttl=timedelta(seconds=float(merged["ttl"])) if "ttl" in merged else self.deployment.ttl[kind],
+            timeout=float(merged.get("timeout", 5.0)),
+            retries=int(merged.get("retries", 1)),
+            backoff=float(merged.get("backoff", 0.1)),
+            breaker_failures=int(merged.get("breaker_failures", 3)),
+            breaker_reset_after=float(merged.get("breaker_reset_after", 30.0)),
+        )
+        adapter = section.pop("adapter")
+        base_url = section.pop("base_url", None)
+        options = {key: value for key, value in section.items() if key not in POLICY_KEYS}
+        return ConnectorSettings(
+            council=council,
+            kind=kind,
+            adapter=adapter,
+            base_url=base_url,
+            policy=policy,
+            credentials=credentials,
+            options=options,
+        )
+
+    def http_client(self, settings: ConnectorSettings, **kwargs) -> HttpClient:
+        if not settings.base_url:
+            raise ConfigurationError(
+                f"{self.deployment.source}: {settings.council} {settings.kind} has no base_url"
+            )
+        breaker = CircuitBreaker(
+            name=f"{settings.council}:{settings.kind.value}",
+            store=self.breakers,
+            failure_threshold=settings.policy.breaker_failures,
+            reset_after=settings.policy.breaker_reset_after,
+        )
+        return HttpClient(
+            council=settings.council,
+            kind=settings.kind,
+            base_url=settings.base_url,
+            policy=settings.policy,
+            cache=self.cache,
+            breaker=breaker,
+            **kwargs,
+        )
+
+    def connector(self, council: str, kind: ServiceKind | str) -> Any:
+        """The connector serving ``kind`` for ``council`` (ConfigurationError when none is configured)."""
+        kind = ServiceKind(kind)
+        key = (ADDRESSES_SECTION if kind is ServiceKind.ADDRESSES else council, kind)
+        with self._lock:
+            if key not in self._built:
+                settings = self.settings(council, kind)
+                module_name, _, function = ADAPTERS[settings.adapter].partition(":")
+                build = getattr(importlib.import_module(module_name), function)
+                self._built[key] = build(settings, self)
+            return self._built[key]
+
+    def address_lookup(self) -> AddressLookup:
+        return self.connector(ADDRESSES_SECTION, ServiceKind.ADDRESSES)
+
+    def bins(self, council: str) -> BinCollections:
+        return self.connector(council, ServiceKind.BINS)
+
+    def council_tax(self, council: str) -> CouncilTax:
+        return self.connector(council, ServiceKind.COUNCIL_TAX)
+
+    def planning(self, council: str) -> Planning:
+        return self.connector(council, ServiceKind.PLANNING)
+
+    def street_reports(self, council: str) -> StreetReports:
+        return self.connector(council, ServiceKind.STREET_REPORTS)
+
+    def cases(self, council: str) -> Cases:
+        return self.connector(council, ServiceKind.CASES)

@@ -1,0 +1,68 @@
+"""The sandbox served over real HTTP on a free loopback port, as the portal reaches a council's back
+office."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from connectors.breaker import InProcessBreakerStore
+from connectors.http import make_cache
+from connectors.registry import ConnectorRegistry, Deployment
+from sandbox import create_sandbox_app, faults
+
+SANDBOX_FILE_ORIGIN = "http://127.0.0.1:5001"
+API_KEY = "test-sandbox-key"
+
+
+@dataclass
+class SandboxServer:
+    server: BaseWSGIServer
+    thread: threading.Thread
+    instance_dir: Path
+    api_key: str = API_KEY
+    app: object = field(default=None)
+
+    @classmethod
+    def start(cls, instance_dir: Path, port: int = 0, **overrides) -> SandboxServer:
+        """Start on ``port`` (0: any free port). Restarting with the same instance_dir keeps stored data."""
+        app = create_sandbox_app(instance_dir, SANDBOX_API_KEY=API_KEY, **overrides)
+        server = make_server("127.0.0.1", port, app, threaded=True)
+        thread = threading.Thread(target=server.serve_forever, name="sandbox", daemon=True)
+        thread.start()
+        return cls(server=server, thread=thread, instance_dir=instance_dir, app=app)
+
+    @property
+    def port(self) -> int:
+        return self.server.server_port
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=10)
+
+    def inject(self, service: str, mode: str, delay: float = 0.0, council: str | None = None) -> None:
+        faults.inject(self.url, service, mode, delay, council)
+
+    def clear_faults(self) -> None:
+        faults.clear(self.url)
+
+    def deployment(self) -> Deployment:
+        """connectors/sandbox.toml, pointed at this server."""
+        return Deployment.load(None, rebase=(SANDBOX_FILE_ORIGIN, self.url))
+
+    def registry(self, cache_dir: Path, *, redis_url: str | None = None, breakers=None) -> ConnectorRegistry:
+        """A registry for this sandbox with its own cache (SQLite in cache_dir, or Redis) and breakers."""
+        return ConnectorRegistry(
+            self.deployment(),
+            cache=make_cache(cache_dir, redis_url),
+            breakers=breakers or InProcessBreakerStore(),
+            environ={"PORTAL_SANDBOX_API_KEY": self.api_key},
+        )
