@@ -107,6 +107,11 @@ class BinCollection:
     last_date: date | None = None
     last_collection_missed: bool = False
     notes: str | None = None
+    # What to put out ("Black bin"), how often ("weekly", "fortnightly") and the crew's round name, which a
+    # resident quotes when they call about a missed bin.
+    container: str | None = None
+    frequency: str | None = None
+    round: str | None = None
 
 
 # --- council tax -------------------------------------------------------------------------------------------
@@ -340,7 +345,17 @@ class CaseNote:
 
 
 @dataclass(frozen=True)
+class CaseStatusChange:
+    status: str
+    status_label: str
+    changed_at: datetime
+
+
+@dataclass(frozen=True)
 class CaseDetail:
+    """A case with its public notes and its status history (oldest first); internal notes never reach it."""
+
     case: Case
     notes: tuple[CaseNote, ...] = ()
     description: str | None = None
+    history: tuple[CaseStatusChange, ...] = ()
