@@ -1,0 +1,93 @@
+"""The kinds of report the portal takes, and which tier of council is responsible for each.
+
+The questions for each kind come from the responsible council's Open311 service definition, so a council can
+add a question without a change here; what is fixed is the kind, its Open311 service code and its tier.
+"""
+
+from dataclasses import dataclass
+from typing import Literal
+
+from flask_babel import lazy_gettext as _l
+
+Tier = Literal["county", "district"]
+
+
+@dataclass(frozen=True)
+class ReportType:
+    slug: str
+    name: str  # "a missed bin collection": reads in "Report a missed bin collection"
+    title: str  # "Missed bin collection": a heading or a row label
+    hint: str
+    tier: Tier
+    service_code: str
+    # The routing service name understood by app.addresses (which tier serves it, per place).
+    routing_service: str
+    # A street problem can be anywhere; a household one is at a property and needs its address.
+    at_a_property: bool
+    # Street problems are often reported many times: show open reports nearby before sending another.
+    check_nearby: bool
+
+
+REPORT_TYPES: tuple[ReportType, ...] = (
+    ReportType(
+        slug="missed-bin",
+        name=_l("a missed bin collection"),
+        title=_l("Missed bin collection"),
+        hint=_l("Your bin was out on collection day and was not emptied."),
+        tier="district",
+        service_code="missed_bin",
+        routing_service="bins",
+        at_a_property=True,
+        check_nearby=False,
+    ),
+    ReportType(
+        slug="fly-tipping",
+        name=_l("fly-tipping"),
+        title=_l("Fly-tipping"),
+        hint=_l("Rubbish dumped on a road, verge, path or public land."),
+        tier="district",
+        service_code="fly_tipping",
+        routing_service="fly-tipping",
+        at_a_property=False,
+        check_nearby=True,
+    ),
+    ReportType(
+        slug="abandoned-vehicle",
+        name=_l("an abandoned vehicle"),
+        title=_l("Abandoned vehicle"),
+        hint=_l("A vehicle that looks dumped: no tax, flat tyres, damaged or not moved for weeks."),
+        tier="district",
+        service_code="abandoned_vehicle",
+        routing_service="abandoned-vehicles",
+        at_a_property=False,
+        check_nearby=True,
+    ),
+    ReportType(
+        slug="pothole",
+        name=_l("a pothole or road defect"),
+        title=_l("Pothole or road defect"),
+        hint=_l("A hole, crack or sunken area in a road or pavement."),
+        tier="county",
+        service_code="pothole",
+        routing_service="highways",
+        at_a_property=False,
+        check_nearby=True,
+    ),
+    ReportType(
+        slug="street-light",
+        name=_l("a street light fault"),
+        title=_l("Street light fault"),
+        hint=_l("A street light that is out, flickering, on during the day or damaged."),
+        tier="county",
+        service_code="street_light",
+        routing_service="street-lighting",
+        at_a_property=False,
+        check_nearby=True,
+    ),
+)
+
+_BY_SLUG = {report_type.slug: report_type for report_type in REPORT_TYPES}
+
+
+def report_type(slug: str) -> ReportType | None:
+    return _BY_SLUG.get(slug)

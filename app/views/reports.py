@@ -1,0 +1,548 @@
+"""Report a problem: one journey per kind of report, for guests and signed-in residents alike.
+
+Every page asks one thing and saves the answer in the journey's draft; the next page is whatever is still
+missing. Sending commits the report and its outbox messages in one transaction and shows the reference at
+once, whether or not the council's back office is answering: the delivery worker sends it.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy.exc import IntegrityError
+
+from app.extensions import db
+from app.models.reports import Feedback, FollowedRequest, Photo, Report
+from app.reports import backoffice, places, submission
+from app.reports import journey as journeys
+from app.reports.forms import (
+    AddressForm,
+    AreaForm,
+    DetailsForm,
+    EmailForm,
+    FeedbackForm,
+    NearbyForm,
+    OptionalDetailsForm,
+    PhotoForm,
+    PlaceForm,
+    PostcodeForm,
+    ReportTypeForm,
+    SendForm,
+    question_form,
+)
+from app.reports.journey import Journey, Location, Outside
+from app.reports.photos import PhotoRejected, clean_photo
+from app.reports.postcodes import normalise_postcode
+from app.reports.types import REPORT_TYPES, report_type
+from app.theming import themes
+from connectors.errors import ConnectorError
+
+bp = Blueprint("reports", __name__, url_prefix="/report")
+limiter = Limiter(key_func=get_remote_address)
+TRACKING_SALT = "report-tracking"
+
+
+@bp.before_request
+def _council_pages_only():
+    if g.get("theme") is None:
+        abort(404)
+
+
+def signed_in_resident():
+    """The signed-in resident, or None (also when sign-in is not part of this portal)."""
+    if not hasattr(current_app, "login_manager"):
+        return None
+    from flask_login import current_user
+
+    return current_user if current_user.is_authenticated else None
+
+
+def _journey(token: str) -> Journey:
+    found = journeys.find(token)
+    if found is None:
+        abort(404)
+    return found
+
+
+def _open_journey(token: str) -> Journey | Response:
+    """The journey, unless it was already sent: then its confirmation (the back button after sending)."""
+    found = _journey(token)
+    if submission.report_for(found) is not None:
+        return redirect(url_for("reports.confirmation", token=token))
+    return found
+
+
+def _next(found: Journey) -> Response:
+    db.session.commit()
+    endpoint, arguments = found.next_step(signed_in_resident() is not None)
+    return redirect(url_for(endpoint, token=found.token, **arguments))
+
+
+def _back_link(found: Journey, endpoint: str, **arguments) -> str:
+    steps = found.steps(signed_in_resident() is not None)
+    here = (endpoint, arguments)
+    if here in steps:
+        index = steps.index(here)
+        if index > 0:
+            previous_endpoint, previous_arguments = steps[index - 1]
+            return url_for(previous_endpoint, token=found.token, **previous_arguments)
+    return url_for("reports.start")
+
+
+def _render(template: str, found: Journey | None, endpoint: str | None = None, **context):
+    back = _back_link(found, endpoint, **context.pop("step_arguments", {})) if found and endpoint else None
+    return render_template(template, journey=found, back_link=back, **context)
+
+
+# Starting
+
+
+@bp.route("", methods=["GET", "POST"])
+def start():
+    form = ReportTypeForm()
+    if form.validate_on_submit():
+        resident = signed_in_resident()
+        found = journeys.start(form.report_type.data, g.theme.slug, resident.id if resident else None)
+        return _next(found)
+    return render_template("reports/start.html", form=form, report_types=REPORT_TYPES)
+
+
+# Where
+
+
+@bp.route("/<token>/postcode", methods=["GET", "POST"])
+def postcode(token: str):
+    found = _open_journey(token)
+    if isinstance(found, Response):
+        return found
+    form = PostcodeForm(data={"postcode": found.postcode})
+    if form.validate_on_submit():
+        found.set_postcode(normalise_postcode(form.postcode.data))
+        return _next(found)
+    return _render("reports/postcode.html", found, "reports.postcode", form=form)
+
+
+@bp.route("/<token>/address", methods=["GET", "POST"])
+def address(token: str):
+    found = _open_journey(token)
+    if isinstance(found, Response):
+        return found
+    if not found.postcode:
+        return redirect(url_for("reports.postcode", token=token))
+    try:
+        choices = places.addresses_for_postcode(found.postcode)
+    except ConnectorError:
+        return _render("reports/address_unavailable.html", found, "reports.address"), 503
+    location = found.location
+    form = AddressForm(data={"uprn": location.uprn if location else None})
+    form.uprn.choices = [(choice.uprn, choice.label) for choice in choices]
+    if choices and form.validate_on_submit():
+        chosen = places.location_at(form.uprn.data)
+        if chosen is None:
+            form.uprn.errors = [_("Select an address from the list")]
+        else:
+            _set_location(found, chosen)
+            return _next(found)
+    return _render("reports/address.html", found, "reports.address", form=form, choices=choices)
+
+
+@bp.route("/<token>/place", methods=["GET", "POST"])
+def place(token: str):
+    found = _open_journey(token)
+    if isinstance(found, Response):
+        return found
+    if found.type.at_a_property:
+        return redirect(url_for("reports.postcode", token=token))
+    location = found.location if found.location and found.location.method == "description" else None
+    form = PlaceForm(
+        data={
+            "description": location.description if location else None,
+            "latitude": _coordinate_text(location.latitude) if location else None,
+            "longitude": _coordinate_text(location.longitude) if location else None,
+        }
+    )
+    if form.validate_on_submit():
+        latitude, longitude = form.coordinates()
+        _set_location(
+            found,
+            Location(
+                method="description",
+                description=form.description.data.strip(),
+                latitude=latitude,
+                longitude=longitude,
+            ),
+        )
+        return _next(found)
+    return _render("reports/place.html", found, "reports.place", form=form)
+
+
+def _coordinate_text(value: float | None) -> str | None:
+    return None if value is None else f"{value:.6f}".rstrip("0").rstrip(".")
+
+
+def _set_location(found: Journey, location: Location) -> None:
+    """Save the place, decide the council, and snapshot what that council asks and has open nearby."""
+    found.set_location(location)
+    routing = places.route(found.type, location)
+    if routing.outside:
+        found.route_outside(Outside(council_name=routing.outside_council_name))
+    elif routing.council_slug:
+        _route_to(found, routing.council_slug)
+    else:
+        found.area_needed()
+
+
+def _route_to(found: Journey, council_slug: str) -> None:
+    found.route_to(council_slug)
+    try:
+        found.set_questions(backoffice.questions(council_slug, found.type.service_code))
+    except ConnectorError:
+        # The report is still taken: it is sent with its description when the back office answers.
+        current_app.logger.warning(
+            "No service definition from %s for %s", council_slug, found.type.service_code
+        )
+        found.set_questions([])
+    location = found.location
+    if found.type.check_nearby and location and location.has_coordinates:
+        found.set_nearby(
+            backoffice.open_requests_near(
+                council_slug, found.type.service_code, location.latitude, location.longitude
+            )
+        )
+    else:
+        found.nearby_answered()
+
+
+@bp.route("/<token>/area", methods=["GET", "POST"])
+def area(token: str):
+    found = _open_journey(token)
+    if isinstance(found, Response):
+        return found
+    districts = [theme for theme in themes() if theme.tier == "district"]
+    form = AreaForm(data={"council": found.council_slug})
+    form.council.choices = [(theme.slug, theme.name) for theme in districts] + [
+        ("outside", _("Somewhere outside Norfolk"))
+    ]
+    if form.validate_on_submit():
+        if form.council.data == "outside":
+            found.route_outside(Outside(council_name=None))
+        else:
+            location = found.location
+            location.gss_code = themes().get(form.council.data).gss_code
+            found.set_location(location)
+            _route_to(found, form.council.data)
+        return _next(found)
+    return _render("reports/area.html", found, "reports.area", form=form)
+
+
+@bp.get("/<token>/outside-norfolk")
+def outside(token: str):
+    found = _open_journey(token)
+    if isinstance(found, Response):
+        return found
+    if found.outside is None:
+        return _next(found)
+    return _render("reports/outside.html", found, "reports.outside", outside=found.outside)
+
+
+# Already reported?
+
+
+@bp.route("/<token>/already-reported", methods=["GET", "POST"])
+def nearby(token: str):
+    found = _open_journey(token)
+    if isinstance(found, Response):
+        return found
+    requests = found.nearby
+    form = NearbyForm()
+    form.choice.choices = [
+        (item.service_request_id, item.description or item.address) for item in requests
+    ] + [("none", _("No, mine is a different problem"))]
+    if form.validate_on_submit():
+        if form.choice.data == "none":
+            found.nearby_answered()
+            return _next(found)
+        resident = signed_in_resident()
+        db.session.add(
+            FollowedRequest(
+                council_slug=found.council_slug,
+                service_request_id=form.choice.data,
+                resident_id=resident.id if resident else None,
+            )
+        )
+        db.session.commit()
+        return redirect(url_for("reports.following", token=token, request_id=form.choice.data))
+    return _render("reports/nearby.html", found, "reports.nearby", form=form, requests=requests)
+
+
+@bp.get("/<token>/following/<request_id>")
+def following(token: str, request_id: str):
+    found = _journey(token)
+    chosen = next((item for item in found.nearby if item.service_request_id == request_id), None)
+    if chosen is None:
+        abort(404)
+    return _render(
+        "reports/following.html", found, None, chosen=chosen, council=themes().get(found.council_slug)
+    )
+
+
+# The council's questions and the details
+
+
+@bp.route("/<token>/question/<code>", methods=["GET", "POST"])
+def question(token: str, code: str):
+    found = _open_journey(token)
+    if isinstance(found, Response):
+        return found
+    asked = found.question(code)
+    if asked is None:
+        abort(404)
+    form = question_form(
+        asked,
+        formdata=request.form if request.method == "POST" else None,
+        data={"answer": found.attributes.get(code)},
+    )
+    if form.validate_on_submit():
+        answer = form.answer.data
+        found.answer(
+            code, answer if isinstance(answer, list) else ("" if answer is None else str(answer).strip())
+        )
+        return _next(found)
+    return _render(
+        "reports/question.html",
+        found,
+        "reports.question",
+        form=form,
+        asked=asked,
+        step_arguments={"code": code},
+    )
+
+
+@bp.route("/<token>/details", methods=["GET", "POST"])
+def details(token: str):
+    found = _open_journey(token)
+    if isinstance(found, Response):
+        return found
+    form_class = OptionalDetailsForm if found.type.at_a_property else DetailsForm
+    form = form_class(data={"description": found.description})
+    if form.validate_on_submit():
+        found.set_description((form.description.data or "").strip())
+        return _next(found)
+    return _render("reports/details.html", found, "reports.details", form=form)
+
+
+@bp.route("/<token>/photo", methods=["GET", "POST"])
+def photo(token: str):
+    found = _open_journey(token)
+    if isinstance(found, Response):
+        return found
+    form = PhotoForm()
+    photos = submission.draft_photos(found)
+    if form.validate_on_submit():
+        upload = form.photo.data
+        if upload and upload.filename:
+            try:
+                cleaned = clean_photo(upload.read(), current_app.config["PHOTO_MAX_BYTES"])
+            except PhotoRejected as rejected:
+                form.photo.errors = [str(rejected)]
+                return _render("reports/photo.html", found, "reports.photo", form=form, photos=photos), 400
+            submission.add_photo(found, cleaned)
+        found.photo_answered()
+        return _next(found)
+    return _render("reports/photo.html", found, "reports.photo", form=form, photos=photos)
+
+
+@bp.post("/<token>/photo/<photo_token>/remove")
+def remove_photo(token: str, photo_token: str):
+    found = _open_journey(token)
+    if isinstance(found, Response):
+        return found
+    submission.remove_photo(found, photo_token)
+    db.session.commit()
+    return redirect(url_for("reports.photo", token=token))
+
+
+@bp.get("/photos/<photo_token>")
+def photo_file(photo_token: str):
+    """A sent report's photo, by its unguessable token: this is the media_url a back office fetches."""
+    stored = db.session.execute(db.select(Photo).filter_by(token=photo_token)).scalar_one_or_none()
+    if stored is None or stored.report_id is None:
+        abort(404)
+    response = Response(stored.data, mimetype=stored.content_type)
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@bp.route("/<token>/email", methods=["GET", "POST"])
+def email(token: str):
+    found = _open_journey(token)
+    if isinstance(found, Response):
+        return found
+    form = EmailForm(data={"email": found.email})
+    if form.validate_on_submit():
+        found.set_email((form.email.data or "").strip().lower() or None)
+        return _next(found)
+    return _render("reports/email.html", found, "reports.email", form=form)
+
+
+# Check, send, confirmation
+
+
+@bp.get("/<token>/check")
+def check(token: str):
+    found = _open_journey(token)
+    if isinstance(found, Response):
+        return found
+    resident = signed_in_resident()
+    if not found.is_complete(resident is not None):
+        return _next(found)
+    form = SendForm(data={"idempotency_key": found.draft.idempotency_key})
+    return _check_page(found, form)
+
+
+def _check_page(found: Journey, form: SendForm, status: int = 200):
+    return (
+        _render(
+            "reports/check.html",
+            found,
+            "reports.check",
+            form=form,
+            council=themes().get(found.council_slug),
+            photos=submission.draft_photos(found),
+            resident=signed_in_resident(),
+        ),
+        status,
+    )
+
+
+@bp.errorhandler(429)
+def too_many_reports(error):
+    return render_template("reports/too_many.html"), 429
+
+
+def _report_rate_limit() -> str:
+    return current_app.config["REPORT_RATE_LIMIT"]
+
+
+@bp.post("/<token>/send")
+@limiter.limit(_report_rate_limit)
+def send(token: str):
+    found = _journey(token)
+    already = submission.report_for(found)
+    if already is not None:
+        return redirect(url_for("reports.confirmation", token=token))
+    resident = signed_in_resident()
+    form = SendForm()
+    if not form.validate_on_submit() or form.idempotency_key.data != found.draft.idempotency_key:
+        abort(400)
+    if form.website.data:
+        current_app.logger.info("Report journey %s: the honeypot was filled in; nothing was sent", token)
+        abort(400)
+    if not found.is_complete(resident is not None):
+        return _next(found)
+    try:
+        submission.submit(found, resident, tracking_url=_tracking_url)
+        db.session.commit()
+    except IntegrityError:
+        # Two submissions of the same journey raced (a double click): the first one won; show it.
+        db.session.rollback()
+    return redirect(url_for("reports.confirmation", token=token))
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=TRACKING_SALT)
+
+
+def _tracking_url(report: Report) -> str:
+    return url_for("reports.track", signed=_serializer().dumps(report.reference), _external=True)
+
+
+@bp.get("/<token>/confirmation")
+def confirmation(token: str):
+    found = _journey(token)
+    report = submission.report_for(found)
+    if report is None:
+        return _next(found)
+    feedback = db.session.execute(db.select(Feedback).filter_by(report_id=report.id)).scalar_one_or_none()
+    return _render(
+        "reports/confirmation.html",
+        found,
+        None,
+        report=report,
+        council=themes().get(report.council_slug),
+        tracking_url=_tracking_url(report),
+        feedback_form=FeedbackForm(),
+        feedback=feedback,
+    )
+
+
+@bp.post("/<token>/feedback")
+def feedback(token: str):
+    found = _journey(token)
+    report = submission.report_for(found)
+    if report is None:
+        abort(404)
+    existing = db.session.execute(db.select(Feedback).filter_by(report_id=report.id)).scalar_one_or_none()
+    form = FeedbackForm()
+    if existing is None and form.validate_on_submit():
+        db.session.add(
+            Feedback(report_id=report.id, rating=form.rating.data, comment=(form.comment.data or None))
+        )
+        db.session.commit()
+        return redirect(url_for("reports.confirmation", token=token, _anchor="feedback"))
+    if existing is not None:
+        return redirect(url_for("reports.confirmation", token=token))
+    return (
+        _render(
+            "reports/confirmation.html",
+            found,
+            None,
+            report=report,
+            council=themes().get(report.council_slug),
+            tracking_url=_tracking_url(report),
+            feedback_form=form,
+            feedback=None,
+        ),
+        400,
+    )
+
+
+@bp.get("/track/<signed>")
+def track(signed: str):
+    max_age = timedelta(days=current_app.config["TRACKING_LINK_DAYS"]).total_seconds()
+    try:
+        reference = _serializer().loads(signed, max_age=max_age)
+    except SignatureExpired:
+        return render_template("reports/track_expired.html"), 410
+    except BadSignature:
+        abort(404)
+    report = db.session.execute(db.select(Report).filter_by(reference=reference)).scalar_one_or_none()
+    if report is None:
+        abort(404)
+    return render_template(
+        "reports/track.html",
+        report=report,
+        report_type=report_type(report.report_type),
+        council=themes().get(report.council_slug),
+        back_office_status=submission.back_office_status(report),
+    )
+
+
+def init_app(app) -> None:
+    limiter.init_app(app)
+    app.register_blueprint(bp)
