@@ -30,6 +30,11 @@ def create_sandbox_app(instance_dir: Path | None = None, **overrides) -> Flask:
 
     faults.init_app(app)
 
+    from sandbox import bins, cases, council_tax, planning
+
+    for back_office in (bins, council_tax, planning, cases):  # the REST contracts in docs/api/
+        app.register_blueprint(back_office.bp)
+
     @app.get("/")
     def index():
         return {"sandbox": "My Norfolk development sandbox", "warning": "made-up data for development only"}
