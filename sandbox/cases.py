@@ -1,0 +1,217 @@
+"""Every council's CRM (docs/api/cases.yaml): a resident's cases by the email address the identity provider
+verified, each with its public notes and status history.
+
+Moments are worked out back from now, so an "open for four days" case stays four days old in any demo.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from flask import current_app, g, request
+from werkzeug.exceptions import NotFound
+
+from sandbox import bins
+from sandbox.back_office import ALL_COUNCILS, back_office_blueprint, require, today
+from sandbox.demo_residents import DEMO_RESIDENTS
+
+bp = back_office_blueprint("cases", ALL_COUNCILS)
+
+STATUS_LABELS = {
+    "open": "Received",
+    "in_progress": "Being dealt with",
+    "waiting_for_you": "Waiting for your reply",
+    "closed": "Closed",
+}
+
+
+@dataclass(frozen=True)
+class Step:
+    """A status change (and optionally a public note) this many hours before now."""
+
+    hours_ago: float
+    status: str | None = None
+    note: str | None = None
+    author: str | None = None
+
+
+@dataclass(frozen=True)
+class Case:
+    reference: str
+    council: str
+    email: str
+    title: str
+    category: str
+    description: str
+    steps: tuple[Step, ...]
+    internal_note: str = ""  # never published: proves the contract leaves it out
+
+    def history(self, now: datetime) -> list[dict]:
+        return [
+            {
+                "status": step.status,
+                "status_label": STATUS_LABELS[step.status],
+                "changed_at": _iso(now - timedelta(hours=step.hours_ago)),
+            }
+            for step in self.steps
+            if step.status
+        ]
+
+    def summary(self, now: datetime) -> dict:
+        history = self.history(now)
+        status = history[-1]["status"]
+        return {
+            "reference": self.reference,
+            "title": self.title,
+            "category": self.category,
+            "status": status,
+            "status_label": STATUS_LABELS[status],
+            "opened_at": history[0]["changed_at"],
+            "updated_at": _iso(now - timedelta(hours=min(step.hours_ago for step in self.steps))),
+            "closed": status == "closed",
+        }
+
+    def detail(self, now: datetime) -> dict:
+        return {
+            **self.summary(now),
+            "description": self.description,
+            "notes": [
+                {
+                    "created_at": _iso(now - timedelta(hours=step.hours_ago)),
+                    "text": step.note,
+                    "author": step.author,
+                }
+                for step in self.steps
+                if step.note
+            ],
+            "status_history": self.history(now),
+        }
+
+
+def _iso(moment: datetime) -> str:
+    return moment.replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def _email(given_name: str) -> str:
+    return next(resident.email for resident in DEMO_RESIDENTS if resident.given_name == given_name)
+
+
+CASES = (
+    Case(
+        reference="NCC-HW-2026-114502",
+        council="norfolk",
+        email=_email("Tom"),
+        title="Pothole on Unthank Road",
+        category="pothole",
+        description="A deep pothole in the northbound lane outside 39 Unthank Road.",
+        steps=(
+            Step(96, "open"),
+            Step(
+                72, "in_progress", "An inspector has visited: it meets our criteria for repair.", "Highways"
+            ),
+            Step(20, None, "A repair is booked within 28 days.", "Highways"),
+        ),
+    ),
+    Case(
+        reference="GYBC-FT-2026-02211",
+        council="great-yarmouth",
+        email=_email("Margaret"),
+        title="Fly-tipping behind Marine Parade",
+        category="fly_tipping",
+        description="Bags of rubbish and a mattress dumped in the service lane behind 7 Marine Parade.",
+        steps=(
+            Step(24 * 30, "open"),
+            Step(
+                24 * 29,
+                "in_progress",
+                "Our enforcement officer is looking for evidence.",
+                "Environmental rangers",
+            ),
+            Step(24 * 26, "closed", "The waste was cleared on the same day. Thank you for reporting it."),
+        ),
+        internal_note="No evidence found; no fixed penalty.",
+    ),
+    Case(
+        reference="NCC-SL-2026-118730",
+        council="norfolk",
+        email=_email("David"),
+        title="Street light not working on Church Street, Cromer",
+        category="street_light",
+        description="The street light outside 3 Church Street stays off at night.",
+        steps=(
+            Step(30, "open", "We have passed this to our street lighting contractor.", "Street lighting"),
+        ),
+    ),
+    Case(
+        reference="NCC-CT-2026-110001",
+        council="norfolk",
+        email="someone.else@example.org",
+        title="Hedge overhanging the footway",
+        category="overgrown_vegetation",
+        description="Not a demo resident's case: lists by email must never show it to them.",
+        steps=(Step(200, "open"),),
+    ),
+)
+
+
+def priya_missed_bin(on: date) -> Case:
+    """Reported the morning after her garden waste bin was missed (sandbox/bins.py decides which day)."""
+    reported = datetime.combine(bins.priya_round(on).missed_garden_on + timedelta(days=1), time(8, 40), UTC)
+    hours_ago = (datetime.combine(on, time(12, 0), UTC) - reported).total_seconds() / 3600
+    return Case(
+        reference="SNC-MB-2026-08841",
+        council="south-norfolk",
+        email=_email("Priya"),
+        title="Missed garden waste collection",
+        category="missed_bin",
+        description="The brown garden waste bin at 12 Orchard Way was out on time but not emptied.",
+        steps=(
+            Step(
+                hours_ago, "open", "Thank you for telling us. We have asked the crew to return.", "Waste team"
+            ),
+            Step(
+                hours_ago - 6, "in_progress", "The crew will empty your garden waste bin on its next round."
+            ),
+        ),
+        internal_note="Crew sheet says road blocked by parked van.",
+    )
+
+
+def cases_on(on: date) -> tuple[Case, ...]:
+    return (priya_missed_bin(on), *CASES)
+
+
+def now() -> datetime:
+    """Now, on the sandbox's today (SANDBOX_TODAY) at the real time of day, so tests can fix the date."""
+    if current_app.config.get("SANDBOX_TODAY") is None:
+        return datetime.now(UTC)
+    return datetime.combine(today(), time(12, 0), tzinfo=UTC)
+
+
+def _email_argument() -> str:
+    return require(request.args.get("email"), "email").strip().casefold()
+
+
+@bp.get("/cases")
+def cases_for_email():
+    email, moment = _email_argument(), now()
+    mine = [
+        case.summary(moment)
+        for case in cases_on(moment.date())
+        if case.council == g.council and case.email == email
+    ]
+    mine.sort(key=lambda case: case["updated_at"], reverse=True)
+    return {"cases": mine}
+
+
+@bp.get("/cases/<reference>")
+def case_detail(reference: str):
+    email = _email_argument()
+    moment = now()
+    known = cases_on(moment.date())
+    case = next((case for case in known if case.reference == reference and case.council == g.council), None)
+    if case is None or case.email != email:
+        # The same answer for "no such case" and "not yours": a reference alone reveals nothing.
+        raise NotFound(description=f"No case {reference} for this email address.")
+    return case.detail(moment)
