@@ -30,6 +30,10 @@ def create_sandbox_app(instance_dir: Path | None = None, **overrides) -> Flask:
 
     faults.init_app(app)
 
+    from sandbox import open311
+
+    app.register_blueprint(open311.bp)
+
     from sandbox import bins, cases, council_tax, planning
 
     for back_office in (bins, council_tax, planning, cases):  # the REST contracts in docs/api/
