@@ -22,6 +22,8 @@ def create_sandbox_app(instance_dir: Path | None = None, **overrides) -> Flask:
         SANDBOX_INSTANCE_DIR=Path(app.instance_path),
         # The key every sandbox back office expects; the portal sends it from the same variable.
         SANDBOX_API_KEY=os.environ.get("PORTAL_SANDBOX_API_KEY", "sandbox-back-office-key"),
+        # The identity provider registers the portal's callbacks on this port (bin/dev's PORT).
+        IDP_PORTAL_PORT=int(os.environ.get("PORT", "5000")),
     )
     app.config.update(overrides)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
@@ -38,6 +40,10 @@ def create_sandbox_app(instance_dir: Path | None = None, **overrides) -> Flask:
 
     for back_office in (bins, council_tax, planning, cases):  # the REST contracts in docs/api/
         app.register_blueprint(back_office.bp)
+
+    from sandbox import idp
+
+    idp.init_app(app)
 
     @app.get("/")
     def index():

@@ -1,0 +1,247 @@
+"""The portal as an OpenID Connect relying party: authorization code flow with PKCE (S256), state and nonce
+kept in the server-side session of the browser that started sign-in, the code exchanged with
+client_secret_basic or private_key_jwt, the ID token checked by app.auth.tokens, and name and email taken
+from userinfo only.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import requests
+from authlib.common.security import generate_token
+from authlib.integrations.requests_client import OAuth2Session, OAuthError
+from authlib.oauth2.rfc7523 import PrivateKeyJWT
+from flask import current_app, session, url_for
+from joserfc.jwk import ECKey, RSAKey
+
+from app.auth.provider import Provider, ProviderError, ProviderMetadata, http_get_json, provider_for
+from app.auth.tokens import IdToken, TokenError, verify_id_token
+
+PENDING_KEY = "oidc_pending"
+PRIMARY = "primary"
+PASSWORD_RESET = "password_reset"  # noqa: S105 - the name of a sign-in flow
+
+
+class SignInError(Exception):
+    """Sign-in failed. `reason` is a short code for the audit log and the choice of error message."""
+
+    def __init__(self, reason: str, *, subject: str | None = None):
+        super().__init__(reason)
+        self.reason = reason
+        self.subject = subject
+
+
+class NotConfiguredError(Exception):
+    """The portal has no identity provider configured."""
+
+
+@dataclass(frozen=True)
+class PendingSignIn:
+    state: str
+    nonce: str
+    code_verifier: str
+    redirect_uri: str
+    flow: str
+    return_to: str | None
+    acr_values: str | None
+
+    def to_session(self) -> dict:
+        return dict(self.__dict__)
+
+    @classmethod
+    def from_session(cls, data: dict) -> PendingSignIn:
+        return cls(**data)
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    id_token: IdToken
+    raw_id_token: str
+    name: str | None
+    email: str | None
+
+
+def _discovery_url(flow: str) -> str:
+    config = current_app.config
+    url = (
+        config["OIDC_PASSWORD_RESET_DISCOVERY_URL"]
+        if flow == PASSWORD_RESET
+        else config["OIDC_DISCOVERY_URL"]
+    )
+    if not url or not config.get("OIDC_CLIENT_ID"):
+        raise NotConfiguredError()
+    return url
+
+
+def provider(flow: str = PRIMARY) -> Provider:
+    return provider_for(_discovery_url(flow), current_app.config["OIDC_TIMEOUT_SECONDS"])
+
+
+def is_configured() -> bool:
+    config = current_app.config
+    return bool(config.get("OIDC_DISCOVERY_URL") and config.get("OIDC_CLIENT_ID"))
+
+
+def password_reset_is_configured() -> bool:
+    return bool(current_app.config.get("OIDC_PASSWORD_RESET_DISCOVERY_URL"))
+
+
+def redirect_uri() -> str:
+    """This council's callback: built from the request's host, so each council domain has its own."""
+    return url_for("auth.callback", _external=True)
+
+
+def _oauth_session(metadata: ProviderMetadata, pending_redirect_uri: str) -> OAuth2Session:
+    config = current_app.config
+    method = config["OIDC_CLIENT_AUTH_METHOD"]
+    if method == "private_key_jwt":
+        key = load_private_key(config["OIDC_PRIVATE_KEY_FILE"])
+        oauth = OAuth2Session(
+            config["OIDC_CLIENT_ID"],
+            key,
+            scope=config["OIDC_SCOPES"],
+            redirect_uri=pending_redirect_uri,
+            code_challenge_method="S256",
+            token_endpoint_auth_method="private_key_jwt",  # noqa: S106 - a method name
+        )
+        algorithm = "ES256" if isinstance(key, ECKey) else "RS256"
+        oauth.register_client_auth_method(PrivateKeyJWT(metadata.token_endpoint, alg=algorithm))
+        return oauth
+    if method != "client_secret_basic":
+        raise NotConfiguredError()
+    return OAuth2Session(
+        config["OIDC_CLIENT_ID"],
+        config["OIDC_CLIENT_SECRET"],
+        scope=config["OIDC_SCOPES"],
+        redirect_uri=pending_redirect_uri,
+        code_challenge_method="S256",
+        token_endpoint_auth_method="client_secret_basic",  # noqa: S106 - a method name
+    )
+
+
+def load_private_key(path: str | None) -> RSAKey | ECKey:
+    if not path:
+        raise NotConfiguredError()
+    pem = Path(path).read_bytes()
+    try:
+        return RSAKey.import_key(pem)
+    except ValueError:
+        return ECKey.import_key(pem)
+
+
+def authorization_url(
+    *, flow: str = PRIMARY, return_to: str | None = None, acr_values: str | None = None
+) -> str:
+    """Start a sign-in: remember state, nonce and PKCE verifier in this browser's session and return the
+    provider's authorization URL."""
+    metadata = provider(flow).metadata()
+    pending = PendingSignIn(
+        state=secrets.token_urlsafe(32),
+        nonce=secrets.token_urlsafe(32),
+        code_verifier=generate_token(64),
+        redirect_uri=redirect_uri(),
+        flow=flow,
+        return_to=return_to,
+        acr_values=acr_values,
+    )
+    session[PENDING_KEY] = pending.to_session()
+    extra = {"nonce": pending.nonce}
+    if acr_values:
+        extra["acr_values"] = acr_values
+    url, _ = _oauth_session(metadata, pending.redirect_uri).create_authorization_url(
+        metadata.authorization_endpoint, state=pending.state, code_verifier=pending.code_verifier, **extra
+    )
+    return url
+
+
+def take_pending() -> PendingSignIn | None:
+    """The sign-in this browser started, removed from the session so that it can complete only once."""
+    data = session.pop(PENDING_KEY, None)
+    if not isinstance(data, dict):
+        return None
+    try:
+        return PendingSignIn.from_session(data)
+    except TypeError:
+        return None
+
+
+def complete_sign_in(pending: PendingSignIn, *, returned_state: str | None, code: str | None) -> SignedIn:
+    if not returned_state or not secrets.compare_digest(returned_state, pending.state):
+        raise SignInError("state_mismatch")
+    if not code:
+        raise SignInError("missing_code")
+    chosen = provider(pending.flow)
+    metadata = chosen.metadata()
+    timeout = current_app.config["OIDC_TIMEOUT_SECONDS"]
+    oauth = _oauth_session(metadata, pending.redirect_uri)
+    try:
+        token = oauth.fetch_token(
+            metadata.token_endpoint,
+            grant_type="authorization_code",
+            code=code,
+            code_verifier=pending.code_verifier,
+            redirect_uri=pending.redirect_uri,
+            timeout=timeout,
+        )
+    except requests.Timeout as error:
+        raise SignInError("provider_slow") from error
+    except requests.RequestException as error:
+        raise SignInError("provider_unreachable") from error
+    except OAuthError as error:
+        # invalid_grant: the code was used before, has expired, or was not issued to this browser's verifier.
+        raise SignInError("code_rejected") from error
+    except ValueError as error:
+        raise SignInError("provider_error") from error
+    raw_id_token = token.get("id_token")
+    access_token = token.get("access_token")
+    if not isinstance(raw_id_token, str) or not isinstance(access_token, str):
+        raise SignInError("missing_id_token")
+    try:
+        id_token = verify_id_token(
+            raw_id_token,
+            lambda refresh: chosen.keys(refresh=refresh),
+            issuer=metadata.issuer,
+            client_id=current_app.config["OIDC_CLIENT_ID"],
+            nonce=pending.nonce,
+            leeway=current_app.config["OIDC_CLOCK_SKEW_SECONDS"],
+            now=time.time(),
+        )
+    except TokenError as error:
+        raise SignInError(f"id_token_{error.reason}") from error
+    userinfo = http_get_json(
+        chosen.http, metadata.userinfo_endpoint, timeout, headers={"Authorization": f"Bearer {access_token}"}
+    )
+    if userinfo.get("sub") != id_token.subject:
+        # OpenID Connect Core 5.3.2: a userinfo response for someone else must not be used.
+        raise SignInError("userinfo_subject_mismatch", subject=id_token.subject)
+    name = userinfo.get("name") or " ".join(
+        part for part in (userinfo.get("given_name"), userinfo.get("family_name")) if isinstance(part, str)
+    )
+    email = userinfo.get("email") if userinfo.get("email_verified") is not False else None
+    return SignedIn(
+        id_token=id_token,
+        raw_id_token=raw_id_token,
+        name=name if isinstance(name, str) and name else None,
+        email=email if isinstance(email, str) else None,
+    )
+
+
+def end_session_url(*, id_token_hint: str | None, post_logout_redirect_uri: str) -> str | None:
+    """Where to send the browser to end the provider's session too, or None when it has no such endpoint."""
+    try:
+        metadata = provider().metadata()
+    except (ProviderError, NotConfiguredError):
+        return None
+    if not metadata.end_session_endpoint:
+        return None
+    params = {
+        "post_logout_redirect_uri": post_logout_redirect_uri,
+        "client_id": current_app.config["OIDC_CLIENT_ID"],
+    }
+    if id_token_hint:
+        params["id_token_hint"] = id_token_hint
+    return str(requests.Request("GET", metadata.end_session_endpoint, params=params).prepare().url)

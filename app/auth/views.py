@@ -1,0 +1,226 @@
+"""Sign-in, its callback, sign-out, step-up and the provider's back-channel logout."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import _
+from flask_login import current_user, login_user
+from sqlalchemy import select
+
+from app.auth import relying_party
+from app.auth.assurance import ACR_KEY
+from app.auth.audit import record_security_event, resident_actor
+from app.auth.provider import ProviderError
+from app.auth.relying_party import NotConfiguredError, SignInError
+from app.auth.tokens import TokenError, verify_logout_token
+from app.extensions import csrf, db
+from app.models.identity import Resident
+from app.sessions import (
+    PROVIDER_SESSION_KEY,
+    end_sessions_of_provider_session,
+    end_sessions_of_resident,
+)
+
+bp = Blueprint("auth", __name__)
+
+ID_TOKEN_KEY = "id_token"  # noqa: S105 - a session key
+ISSUER_KEY = "issuer"
+NOTICE_CATEGORY = "auth-notice"
+B2C_FORGOT_PASSWORD = "AADB2C90118"  # noqa: S105 - an error code
+
+# Reasons grouped by what the resident can do about them; the exact reason goes to the audit log.
+PROVIDER_PROBLEMS = {"provider_unreachable": 502, "provider_error": 502, "provider_slow": 504}
+
+
+def _council_hosts_only():
+    if g.get("theme") is None and request.endpoint != "auth.back_channel_logout":
+        abort(404)
+
+
+bp.before_request(_council_hosts_only)
+
+
+def safe_return_path(candidate: str | None) -> str | None:
+    """A path on this site to return to after signing in; never another site."""
+    if not candidate or not candidate.startswith("/") or candidate.startswith("//") or "\\" in candidate:
+        return None
+    return candidate
+
+
+def _problem(reason: str, *, subject: str | None = None, resident_id: int | None = None):
+    actor = resident_actor(resident_id) if resident_id else (f"subject:{subject}" if subject else None)
+    record_security_event("sign_in_failed", actor=actor, reason=reason)
+    status = PROVIDER_PROBLEMS.get(reason, 400)
+    return render_template("auth/problem.html", reason=reason, status=status), status
+
+
+def _not_configured():
+    return render_template("auth/not_configured.html"), 503
+
+
+@bp.get("/sign-in")
+def sign_in():
+    if current_user.is_authenticated:
+        return redirect(safe_return_path(request.args.get("next")) or url_for("dashboard.show"))
+    try:
+        return redirect(relying_party.authorization_url(return_to=safe_return_path(request.args.get("next"))))
+    except NotConfiguredError:
+        return _not_configured()
+    except ProviderError as error:
+        return _problem(error.reason)
+
+
+@bp.get("/sign-in/verify")
+def step_up():
+    """Sign in again asking the provider to verify the resident's identity (acr_values)."""
+    required = current_app.config.get("OIDC_ACR_VERIFIED")
+    if not required:
+        abort(404)
+    try:
+        url = relying_party.authorization_url(
+            return_to=safe_return_path(request.args.get("next")), acr_values=required
+        )
+    except NotConfiguredError:
+        return _not_configured()
+    except ProviderError as error:
+        return _problem(error.reason)
+    return redirect(url)
+
+
+@bp.get("/auth/callback")
+def callback():
+    pending = relying_party.take_pending()
+    error = request.args.get("error")
+    if error:
+        return _provider_said_no(error, request.args.get("error_description") or "", pending)
+    if pending is None:
+        return _problem("missing_state")
+    try:
+        signed_in = relying_party.complete_sign_in(
+            pending, returned_state=request.args.get("state"), code=request.args.get("code")
+        )
+    except SignInError as failure:
+        return _problem(failure.reason, subject=failure.subject)
+    except ProviderError as failure:
+        return _problem(failure.reason)
+    except NotConfiguredError:
+        return _not_configured()
+
+    resident = db.session.scalar(
+        select(Resident).where(
+            Resident.issuer == signed_in.id_token.issuer, Resident.subject == signed_in.id_token.subject
+        )
+    )
+    if resident is None:
+        resident = Resident(issuer=signed_in.id_token.issuer, subject=signed_in.id_token.subject)
+        db.session.add(resident)
+    resident.name = signed_in.name or resident.name
+    resident.email = signed_in.email or resident.email
+    resident.last_signed_in_at = datetime.now(UTC)
+    db.session.commit()
+
+    # A new session id at sign-in: whatever id this browser had before cannot ride into the signed-in session.
+    session.clear()
+    session.rotate()
+    login_user(resident)
+    session[ID_TOKEN_KEY] = signed_in.raw_id_token
+    session[ISSUER_KEY] = signed_in.id_token.issuer
+    session[PROVIDER_SESSION_KEY] = signed_in.id_token.provider_session_id
+    session[ACR_KEY] = signed_in.id_token.acr
+    record_security_event(
+        "signed_in", actor=resident_actor(resident.id), acr=signed_in.id_token.acr, flow=pending.flow
+    )
+    return redirect(pending.return_to or url_for("dashboard.show"))
+
+
+def _provider_said_no(error: str, description: str, pending):
+    if error == "access_denied" and description.startswith(B2C_FORGOT_PASSWORD):
+        # Azure AD B2C asks the relying party to run its password-reset user flow.
+        record_security_event("password_reset_requested")
+        if not relying_party.password_reset_is_configured():
+            return render_template("auth/password_reset_unavailable.html"), 200
+        try:
+            return redirect(
+                relying_party.authorization_url(
+                    flow=relying_party.PASSWORD_RESET, return_to=pending.return_to if pending else None
+                )
+            )
+        except ProviderError as failure:
+            return _problem(failure.reason)
+    if error == "access_denied":
+        record_security_event("sign_in_cancelled")
+        flash(_("You did not sign in. You can sign in whenever you are ready."), NOTICE_CATEGORY)
+        return redirect(url_for("main.start"))
+    if error == "login_required":
+        return redirect(url_for("main.start"))
+    return _problem(f"provider_refused_{error}"[:60])
+
+
+@bp.post("/sign-out")
+def sign_out():
+    id_token_hint = session.get(ID_TOKEN_KEY)
+    if current_user.is_authenticated:
+        record_security_event("signed_out", actor=resident_actor(current_user.id))
+    # Ending the session deletes its record: the old cookie is worthless from here on.
+    session.clear()
+    session.rotate()
+    start_page = url_for("main.start", _external=True)
+    end_session = relying_party.end_session_url(
+        id_token_hint=id_token_hint, post_logout_redirect_uri=start_page
+    )
+    flash(_("You have signed out."), NOTICE_CATEGORY)
+    return redirect(end_session or start_page)
+
+
+@bp.post("/auth/back-channel-logout")
+@csrf.exempt
+def back_channel_logout():
+    """The provider tells us a resident signed out there: end every portal session of that subject."""
+    logout_token = request.form.get("logout_token")
+    headers = {"Cache-Control": "no-store"}
+    if not logout_token:
+        record_security_event("back_channel_logout_rejected", reason="missing_logout_token")
+        return {"error": "invalid_request"}, 400, headers
+    try:
+        provider = relying_party.provider()
+        metadata = provider.metadata()
+        logout = verify_logout_token(
+            logout_token,
+            lambda refresh: provider.keys(refresh=refresh),
+            issuer=metadata.issuer,
+            client_id=current_app.config["OIDC_CLIENT_ID"],
+            leeway=current_app.config["OIDC_CLOCK_SKEW_SECONDS"],
+        )
+    except TokenError as failure:
+        record_security_event("back_channel_logout_rejected", reason=failure.reason)
+        return {"error": "invalid_request"}, 400, headers
+    except (ProviderError, NotConfiguredError):
+        record_security_event("back_channel_logout_rejected", reason="provider_unavailable")
+        return {"error": "temporarily_unavailable"}, 503, headers
+
+    ended = 0
+    actor = None
+    if logout.subject:
+        resident = db.session.scalar(
+            select(Resident).where(Resident.issuer == logout.issuer, Resident.subject == logout.subject)
+        )
+        if resident is not None:
+            actor = resident_actor(resident.id)
+            ended += end_sessions_of_resident(resident.id)
+    if logout.provider_session_id:
+        ended += end_sessions_of_provider_session(logout.provider_session_id)
+    record_security_event("back_channel_logout", actor=actor, sessions_ended=ended)
+    return "", 200, headers

@@ -1,0 +1,316 @@
+"""Server-side sessions that really end, and flask-login's current resident.
+
+The cookie carries only a random session id; the data lives in the database (by default) or in Redis (when
+PORTAL_REDIS_URL is set), stored under the SHA-256 of the id. Ending a session deletes its record, so a copied
+cookie stops working the moment its resident signs out, signs out everywhere, or the provider says so through
+back-channel logout. Sessions expire after PORTAL_SESSION_IDLE_MINUTES without a request and at most
+PORTAL_SESSION_ABSOLUTE_HOURS after they began; signing in starts a new session id.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+from flask import Flask, Request, Response, current_app
+from flask.sessions import SessionInterface, SessionMixin
+from flask_login import LoginManager
+from sqlalchemy import delete, insert, select, update
+from werkzeug.datastructures import CallbackDict
+
+from app.extensions import db
+from app.models.identity import PortalSession, Resident
+
+# Writing last-activity on every request would turn every page view into a database write.
+ACTIVITY_WRITE_INTERVAL = timedelta(seconds=60)
+USER_ID_KEY = "_user_id"
+PROVIDER_SESSION_KEY = "provider_sid"
+
+login_manager = LoginManager()
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _aware(moment: datetime) -> datetime:
+    # SQLite hands back naive datetimes for timezone-aware columns; everything stored is UTC.
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def hash_session_id(session_id: str) -> str:
+    return hashlib.sha256(session_id.encode()).hexdigest()
+
+
+@dataclass
+class StoredSession:
+    data: dict
+    created_at: datetime
+    last_active_at: datetime
+
+    @property
+    def resident_id(self) -> int | None:
+        value = self.data.get(USER_ID_KEY)
+        return int(value) if value is not None else None
+
+    @property
+    def provider_session_id(self) -> str | None:
+        return self.data.get(PROVIDER_SESSION_KEY)
+
+
+class SessionStore(Protocol):
+    def load(self, id_hash: str) -> StoredSession | None: ...
+    def save(self, id_hash: str, stored: StoredSession) -> None: ...
+    def touch(self, id_hash: str, when: datetime) -> None: ...
+    def delete(self, id_hash: str) -> None: ...
+    def delete_for_resident(self, resident_id: int) -> int: ...
+    def delete_for_provider_session(self, provider_session_id: str) -> int: ...
+
+
+class DatabaseSessionStore:
+    """Sessions in the portal_sessions table, written on their own connection so that a session is saved
+    even when the request's own database work was rolled back."""
+
+    table = PortalSession.__table__
+
+    def load(self, id_hash: str) -> StoredSession | None:
+        with db.engine.connect() as connection:
+            row = connection.execute(select(self.table).where(self.table.c.id_hash == id_hash)).first()
+        if row is None:
+            return None
+        return StoredSession(
+            data=dict(row.data or {}),
+            created_at=_aware(row.created_at),
+            last_active_at=_aware(row.last_active_at),
+        )
+
+    def save(self, id_hash: str, stored: StoredSession) -> None:
+        values = {
+            "data": stored.data,
+            "resident_id": stored.resident_id,
+            "provider_session_id": stored.provider_session_id,
+            "created_at": stored.created_at,
+            "last_active_at": stored.last_active_at,
+        }
+        with db.engine.begin() as connection:
+            updated = connection.execute(
+                update(self.table).where(self.table.c.id_hash == id_hash).values(**values)
+            )
+            if updated.rowcount == 0:
+                connection.execute(insert(self.table).values(id_hash=id_hash, **values))
+
+    def touch(self, id_hash: str, when: datetime) -> None:
+        with db.engine.begin() as connection:
+            connection.execute(
+                update(self.table).where(self.table.c.id_hash == id_hash).values(last_active_at=when)
+            )
+
+    def delete(self, id_hash: str) -> None:
+        with db.engine.begin() as connection:
+            connection.execute(delete(self.table).where(self.table.c.id_hash == id_hash))
+
+    def delete_for_resident(self, resident_id: int) -> int:
+        with db.engine.begin() as connection:
+            return connection.execute(
+                delete(self.table).where(self.table.c.resident_id == resident_id)
+            ).rowcount
+
+    def delete_for_provider_session(self, provider_session_id: str) -> int:
+        with db.engine.begin() as connection:
+            return connection.execute(
+                delete(self.table).where(self.table.c.provider_session_id == provider_session_id)
+            ).rowcount
+
+
+class RedisSessionStore:
+    """Sessions in Redis for several app servers. Each record expires on its own after the idle timeout;
+    two index sets find every session of a resident and of a provider session."""
+
+    def __init__(self, client, idle_timeout: timedelta, prefix: str = "portal:session:"):
+        self.redis = client
+        self.idle_seconds = max(1, int(idle_timeout.total_seconds()))
+        self.prefix = prefix
+
+    def _key(self, id_hash: str) -> str:
+        return f"{self.prefix}{id_hash}"
+
+    def _resident_key(self, resident_id: int) -> str:
+        return f"{self.prefix}resident:{resident_id}"
+
+    def _provider_key(self, provider_session_id: str) -> str:
+        return f"{self.prefix}provider:{provider_session_id}"
+
+    def load(self, id_hash: str) -> StoredSession | None:
+        raw = self.redis.get(self._key(id_hash))
+        if raw is None:
+            return None
+        record = json.loads(raw)
+        return StoredSession(
+            data=record["data"],
+            created_at=datetime.fromisoformat(record["created_at"]),
+            last_active_at=datetime.fromisoformat(record["last_active_at"]),
+        )
+
+    def save(self, id_hash: str, stored: StoredSession) -> None:
+        record = {
+            "data": stored.data,
+            "created_at": stored.created_at.isoformat(),
+            "last_active_at": stored.last_active_at.isoformat(),
+        }
+        pipeline = self.redis.pipeline()
+        pipeline.set(self._key(id_hash), json.dumps(record), ex=self.idle_seconds)
+        if stored.resident_id is not None:
+            pipeline.sadd(self._resident_key(stored.resident_id), id_hash)
+        if stored.provider_session_id:
+            pipeline.sadd(self._provider_key(stored.provider_session_id), id_hash)
+        pipeline.execute()
+
+    def touch(self, id_hash: str, when: datetime) -> None:
+        stored = self.load(id_hash)
+        if stored is not None:
+            stored.last_active_at = when
+            self.save(id_hash, stored)
+
+    def delete(self, id_hash: str) -> None:
+        self.redis.delete(self._key(id_hash))
+
+    def _delete_indexed(self, index_key: str) -> int:
+        members = [
+            member.decode() if isinstance(member, bytes) else member
+            for member in self.redis.smembers(index_key)
+        ]
+        deleted = self.redis.delete(*(self._key(member) for member in members)) if members else 0
+        self.redis.delete(index_key)
+        return deleted
+
+    def delete_for_resident(self, resident_id: int) -> int:
+        return self._delete_indexed(self._resident_key(resident_id))
+
+    def delete_for_provider_session(self, provider_session_id: str) -> int:
+        return self._delete_indexed(self._provider_key(provider_session_id))
+
+
+class ServerSession(CallbackDict, SessionMixin):
+    def __init__(self, initial=None, session_id: str | None = None, stored: StoredSession | None = None):
+        def on_update(_):
+            self.modified = True
+
+        super().__init__(initial, on_update)
+        self.session_id = session_id
+        self.stored = stored
+        self.modified = False
+        self.rotation_requested = False
+
+    @property
+    def new(self) -> bool:
+        return self.session_id is None
+
+    def rotate(self) -> None:
+        """Give this session a fresh id (and a fresh absolute lifetime) when the response is sent."""
+        self.rotation_requested = True
+        self.modified = True
+
+
+class ServerSessionInterface(SessionInterface):
+    def __init__(self, store: SessionStore, idle_timeout: timedelta, absolute_lifetime: timedelta):
+        self.store = store
+        self.idle_timeout = idle_timeout
+        self.absolute_lifetime = absolute_lifetime
+
+    def is_expired(self, stored: StoredSession, now: datetime) -> bool:
+        return (
+            now - stored.last_active_at > self.idle_timeout
+            or now - stored.created_at > self.absolute_lifetime
+        )
+
+    def open_session(self, app: Flask, request: Request) -> ServerSession:
+        session_id = request.cookies.get(self.get_cookie_name(app))
+        if not session_id:
+            return ServerSession()
+        id_hash = hash_session_id(session_id)
+        stored = self.store.load(id_hash)
+        if stored is None:
+            return ServerSession()
+        if self.is_expired(stored, utcnow()):
+            self.store.delete(id_hash)
+            return ServerSession()
+        return ServerSession(stored.data, session_id=session_id, stored=stored)
+
+    def save_session(self, app: Flask, session: ServerSession, response: Response) -> None:
+        cookie_name = self.get_cookie_name(app)
+        domain = self.get_cookie_domain(app)
+        path = self.get_cookie_path(app)
+        now = utcnow()
+        if not session:
+            if session.session_id is not None:
+                self.store.delete(hash_session_id(session.session_id))
+                response.delete_cookie(cookie_name, domain=domain, path=path)
+            return
+        if session.rotation_requested and session.session_id is not None:
+            self.store.delete(hash_session_id(session.session_id))
+            session.session_id = None
+        if session.session_id is None:
+            session.session_id = secrets.token_urlsafe(32)
+            self.store.save(
+                hash_session_id(session.session_id),
+                StoredSession(data=dict(session), created_at=now, last_active_at=now),
+            )
+            response.set_cookie(
+                cookie_name,
+                session.session_id,
+                domain=domain,
+                path=path,
+                httponly=self.get_cookie_httponly(app),
+                secure=self.get_cookie_secure(app),
+                samesite=self.get_cookie_samesite(app),
+            )
+            return
+        if session.modified:
+            self.store.save(
+                hash_session_id(session.session_id),
+                StoredSession(data=dict(session), created_at=session.stored.created_at, last_active_at=now),
+            )
+        elif now - session.stored.last_active_at > ACTIVITY_WRITE_INTERVAL:
+            self.store.touch(hash_session_id(session.session_id), now)
+
+
+def session_interface() -> ServerSessionInterface:
+    return current_app.session_interface
+
+
+def end_sessions_of_resident(resident_id: int) -> int:
+    return session_interface().store.delete_for_resident(resident_id)
+
+
+def end_sessions_of_provider_session(provider_session_id: str) -> int:
+    return session_interface().store.delete_for_provider_session(provider_session_id)
+
+
+def _store_for(app: Flask, idle_timeout: timedelta) -> SessionStore:
+    if app.config.get("REDIS_URL"):
+        import redis
+
+        return RedisSessionStore(redis.Redis.from_url(app.config["REDIS_URL"]), idle_timeout)
+    return DatabaseSessionStore()
+
+
+@login_manager.user_loader
+def _load_resident(resident_id: str) -> Resident | None:
+    return db.session.get(Resident, int(resident_id))
+
+
+def init_app(app: Flask) -> None:
+    idle_timeout = timedelta(minutes=app.config["SESSION_IDLE_MINUTES"])
+    absolute_lifetime = timedelta(hours=app.config["SESSION_ABSOLUTE_HOURS"])
+    app.session_interface = ServerSessionInterface(
+        _store_for(app, idle_timeout), idle_timeout, absolute_lifetime
+    )
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.sign_in"
+    login_manager.login_message = None
+    # The server-side session already ends when it should; flask-login's remember-me cookie is never used.
+    login_manager.session_protection = None

@@ -1,0 +1,49 @@
+"""A development OpenID Connect provider on authlib's server side, standing in for the councils' shared
+identity provider (Azure AD B2C in Norfolk). It signs in the demo residents of sandbox/demo_residents.py.
+
+- discovery at /idp/.well-known/openid-configuration; the issuer is this server's own URL + /idp, so it is
+  right on whatever port the sandbox runs;
+- JWKS: a signing key generated on first run and kept in the sandbox instance folder;
+- authorization code with PKCE (S256 only), userinfo (name and email only there, never in the ID token),
+  RP-initiated logout that also calls every signed-in client's back-channel logout endpoint;
+- one client, registered for every council's `<slug>.localhost` domain on the portal's port.
+
+A development tool: it says so on every page. Nothing here is fit for real residents.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+from app.config import PROJECT_ROOT, DevelopmentConfig
+from app.themes import ThemeRegistry
+from sandbox.idp.keys import load_or_create_signing_key
+from sandbox.idp.server import IdentityProvider, PortalClient
+from sandbox.idp.views import bp
+
+# The acr value this provider sets when a resident "proves their identity" at step-up (development only).
+VERIFIED_ACR = "urn:my-norfolk:sandbox:verified"
+SIGNED_IN_ACR = "urn:my-norfolk:sandbox:signed-in"
+
+
+def portal_client(portal_port: int, themes_dir: Path) -> PortalClient:
+    port = "" if portal_port == 80 else f":{portal_port}"
+    hosts = [theme.localhost_domain() for theme in ThemeRegistry(themes_dir, serve_localhost_subdomains=True)]
+    return PortalClient(
+        client_id=DevelopmentConfig.OIDC_CLIENT_ID,
+        client_secret=DevelopmentConfig.OIDC_CLIENT_SECRET,
+        redirect_uris=tuple(f"http://{host}{port}/auth/callback" for host in hosts),
+        post_logout_redirect_uris=tuple(f"http://{host}{port}/" for host in hosts),
+        backchannel_logout_uri=f"http://127.0.0.1:{portal_port}/auth/back-channel-logout",
+    )
+
+
+def init_app(app: Flask) -> None:
+    app.config.setdefault("IDP_PORTAL_PORT", 5000)
+    app.config.setdefault("IDP_SIGNING_ALG", "RS256")
+    key = load_or_create_signing_key(Path(app.instance_path) / "idp", app.config["IDP_SIGNING_ALG"])
+    client = portal_client(int(app.config["IDP_PORTAL_PORT"]), PROJECT_ROOT / "themes")
+    app.extensions["idp"] = IdentityProvider(app, key, clients=[client], verified_acr=VERIFIED_ACR)
+    app.register_blueprint(bp, url_prefix="/idp")

@@ -1,0 +1,171 @@
+"""The provider's endpoints: discovery, JWKS, authorize (with the demo sign-in page), token, userinfo and
+end-session."""
+
+from __future__ import annotations
+
+import secrets
+
+from authlib.common.urls import add_params_to_uri
+from authlib.oauth2.rfc6749 import OAuth2Error
+from authlib.oidc.rpinitiated import EndSessionEndpoint
+from flask import Blueprint, current_app, render_template, request, session, url_for
+
+from sandbox.demo_residents import DEMO_RESIDENTS
+from sandbox.idp.server import IdentityProvider, issuer
+
+bp = Blueprint("idp", __name__, template_folder="templates")
+
+SESSION_KEY = "idp_sid"
+B2C_FORGOT_PASSWORD_DESCRIPTION = "AADB2C90118: The user has forgotten their password."  # noqa: S105
+
+
+def provider() -> IdentityProvider:
+    return current_app.extensions["idp"]
+
+
+class SandboxEndSession(EndSessionEndpoint):
+    def get_server_jwks(self):
+        return provider().public_jwks()
+
+    def end_session(self, end_session_request):
+        sid = session.pop(SESSION_KEY, None)
+        if sid is None and end_session_request.id_token_claims:
+            sid = end_session_request.id_token_claims.get("sid")
+        if sid:
+            provider().end_session(sid)
+
+
+@bp.record_once
+def _register_end_session(state):
+    state.app.extensions["idp"].server.register_endpoint(SandboxEndSession)
+
+
+@bp.get("/")
+def index():
+    return render_template("idp/index.html", residents=DEMO_RESIDENTS, issuer=issuer())
+
+
+@bp.get("/.well-known/openid-configuration")
+def discovery():
+    base = issuer()
+    return {
+        "issuer": base,
+        "authorization_endpoint": f"{base}/authorize",
+        "token_endpoint": f"{base}/token",
+        "userinfo_endpoint": f"{base}/userinfo",
+        "jwks_uri": f"{base}/jwks.json",
+        "end_session_endpoint": f"{base}/logout",
+        "response_types_supported": ["code"],
+        "grant_types_supported": ["authorization_code"],
+        "subject_types_supported": ["public"],
+        "id_token_signing_alg_values_supported": [provider().algorithm],
+        "scopes_supported": ["openid", "profile", "email"],
+        "claims_supported": [
+            "sub",
+            "name",
+            "given_name",
+            "family_name",
+            "email",
+            "email_verified",
+            "acr",
+            "sid",
+        ],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "code_challenge_methods_supported": ["S256"],
+        "acr_values_supported": [provider().verified_acr],
+        "backchannel_logout_supported": True,
+        "backchannel_logout_session_supported": True,
+    }
+
+
+@bp.get("/jwks.json")
+def jwks():
+    return provider().public_jwks()
+
+
+def _sign_in_page(*, error: str | None = None, email: str = "", wants_verified: bool, status: int = 200):
+    return (
+        render_template(
+            "idp/sign_in.html",
+            residents=DEMO_RESIDENTS,
+            error=error,
+            email=email,
+            wants_verified=wants_verified,
+            action=request.full_path,
+        ),
+        status,
+    )
+
+
+@bp.route("/authorize", methods=["GET", "POST"])
+def authorize():
+    idp = provider()
+    current = idp.find_session(session.get(SESSION_KEY))
+    try:
+        grant = idp.server.get_consent_grant(end_user=current)
+    except OAuth2Error as error:
+        if error.redirect_uri:
+            return idp.server.handle_error_response(None, error)
+        return render_template("idp/error.html", error=error), 400
+    wants_verified = idp.verified_acr in (request.values.get("acr_values") or "").split()
+    forces_login = "login" in (request.values.get("prompt") or "").split()
+
+    if request.method == "GET":
+        if (
+            current is not None
+            and not forces_login
+            and (not wants_verified or current.acr == idp.verified_acr)
+        ):
+            return idp.server.create_authorization_response(grant=grant, grant_user=current)
+        return _sign_in_page(wants_verified=wants_verified)
+
+    action = request.form.get("action", "sign-in")
+    if action == "cancel":
+        return idp.server.create_authorization_response(grant=grant, grant_user=None)
+    if action == "forgot-password":
+        params = [("error", "access_denied"), ("error_description", B2C_FORGOT_PASSWORD_DESCRIPTION)]
+        if request.values.get("state"):
+            params.append(("state", request.values["state"]))
+        return "", 302, {"Location": add_params_to_uri(grant.redirect_uri, params)}
+
+    email = (request.form.get("email") or "").strip().lower()
+    password = request.form.get("password") or ""
+    resident = next((resident for resident in DEMO_RESIDENTS if resident.email == email), None)
+    if resident is None or not secrets.compare_digest(password, resident.password):
+        return _sign_in_page(
+            error="That email address and password do not match a demo resident.",
+            email=email,
+            wants_verified=wants_verified,
+            status=400,
+        )
+    acr = (
+        idp.verified_acr
+        if wants_verified and request.form.get("verified") == "yes"
+        else "urn:my-norfolk:sandbox:signed-in"
+    )
+    if current is not None:
+        idp.end_session(current.sid)
+    current = idp.start_session(resident.subject, acr)
+    session[SESSION_KEY] = current.sid
+    return idp.server.create_authorization_response(grant=grant, grant_user=current)
+
+
+@bp.post("/token")
+def token():
+    return provider().server.create_token_response()
+
+
+@bp.route("/userinfo", methods=["GET", "POST"])
+def userinfo():
+    return provider().server.create_endpoint_response("userinfo")
+
+
+@bp.route("/logout", methods=["GET", "POST"])
+def logout():
+    idp = provider()
+    try:
+        end_session_request = idp.server.validate_endpoint_request("end_session")
+    except OAuth2Error as error:
+        return render_template("idp/error.html", error=error), 400
+    response = idp.server.create_endpoint_response("end_session", end_session_request)
+    return response or render_template("idp/signed_out.html", start=url_for("idp.index"))

@@ -1,0 +1,213 @@
+"""Identity providers over real HTTP on free loopback ports: the sandbox's development provider, and a
+scriptable provider whose tokens each test can spoil in one precise way."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import secrets
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlencode
+
+from flask import Flask, jsonify, redirect, request
+from joserfc import jwt
+from joserfc.jwk import ECKey, RSAKey
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from sandbox import create_sandbox_app
+
+CLIENT_ID = "my-norfolk-development"
+CLIENT_SECRET = "development-only-client-secret"
+
+
+class LiveServer:
+    """A WSGI app served by werkzeug in a thread on 127.0.0.1."""
+
+    def __init__(self, app, port: int = 0):
+        self.app = app
+        self.server: BaseWSGIServer = make_server("127.0.0.1", port, app, threaded=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def port(self) -> int:
+        return self.server.server_port
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=10)
+
+
+def start_sandbox_idp(instance_dir: Path, portal_port: int = 80, **overrides) -> LiveServer:
+    app = create_sandbox_app(instance_dir, IDP_PORTAL_PORT=portal_port, **overrides)
+    return LiveServer(app)
+
+
+@dataclass
+class Behaviour:
+    """How the scriptable provider spoils its answers. Defaults: a correct provider."""
+
+    algorithm: str = "RS256"
+    claim_overrides: dict = field(default_factory=dict)
+    unsigned: bool = False
+    sign_with_stranger_key: bool = False
+    token_delay: float = 0.0
+    userinfo: dict = field(default_factory=dict)
+    issuer_path: str = "/v2.0"
+
+
+class ScriptableProvider:
+    """An OpenID provider with just enough behaviour to sign in one made-up resident, and to get one thing
+    wrong on request. Codes are single use; PKCE and client_secret_basic are checked as a real one would."""
+
+    subject = "scripted-resident-1"
+
+    def __init__(self, discovery_path: str = "/.well-known/openid-configuration"):
+        self.behaviour = Behaviour()
+        self.discovery_path = discovery_path
+        self.keys = {
+            "RS256": RSAKey.generate_key(2048, parameters={"kid": "rsa-1", "alg": "RS256", "use": "sig"}),
+            "ES256": ECKey.generate_key("P-256", parameters={"kid": "ec-1", "alg": "ES256", "use": "sig"}),
+        }
+        self.stranger_key = RSAKey.generate_key(2048, parameters={"kid": "rsa-1"})
+        self.codes: dict[str, dict] = {}
+        self.token_requests: list[dict] = []
+        self.last_authorization: dict = {}
+        self.app = self._build_app()
+        self.server = LiveServer(self.app)
+
+    def reset(self) -> None:
+        self.behaviour = Behaviour()
+        self.codes.clear()
+        self.token_requests.clear()
+
+    @property
+    def base(self) -> str:
+        return self.server.url
+
+    @property
+    def issuer(self) -> str:
+        return f"{self.base}{self.behaviour.issuer_path}"
+
+    @property
+    def discovery_url(self) -> str:
+        return f"{self.base}{self.discovery_path}"
+
+    def sign(self, claims: dict, *, typ: str = "JWT") -> str:
+        behaviour = self.behaviour
+        if behaviour.unsigned:
+            header = base64.urlsafe_b64encode(json.dumps({"alg": "none", "typ": typ}).encode()).rstrip(b"=")
+            body = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=")
+            return f"{header.decode()}.{body.decode()}."
+        key = self.stranger_key if behaviour.sign_with_stranger_key else self.keys[behaviour.algorithm]
+        header = {"alg": behaviour.algorithm, "kid": key.kid, "typ": typ}
+        return jwt.encode(header, claims, key, algorithms=[behaviour.algorithm])
+
+    def id_token_claims(self, nonce: str) -> dict:
+        now = int(time.time())
+        claims = {
+            "iss": self.issuer,
+            "sub": self.subject,
+            "aud": CLIENT_ID,
+            "iat": now,
+            "exp": now + 300,
+            "nonce": nonce,
+            "sid": "scripted-session-1",
+        }
+        claims.update(self.behaviour.claim_overrides)
+        return {name: value for name, value in claims.items() if value is not None}
+
+    def logout_token(self, **overrides) -> str:
+        now = int(time.time())
+        claims = {
+            "iss": self.issuer,
+            "aud": CLIENT_ID,
+            "iat": now,
+            "exp": now + 120,
+            "jti": secrets.token_urlsafe(8),
+            "sub": self.subject,
+            "events": {"http://schemas.openid.net/event/backchannel-logout": {}},
+        }
+        claims.update(overrides)
+        typ = claims.pop("typ", "logout+jwt")
+        return self.sign({name: value for name, value in claims.items() if value is not None}, typ=typ)
+
+    def _build_app(self) -> Flask:
+        app = Flask("scriptable_provider")
+        provider = self
+
+        @app.get(provider.discovery_path)
+        def discovery():
+            return {
+                "issuer": provider.issuer,
+                "authorization_endpoint": f"{provider.base}/authorize",
+                "token_endpoint": f"{provider.base}/token",
+                "userinfo_endpoint": f"{provider.base}/userinfo",
+                "jwks_uri": f"{provider.base}/jwks",
+                "end_session_endpoint": f"{provider.base}/logout",
+                "id_token_signing_alg_values_supported": ["RS256", "ES256"],
+            }
+
+        @app.get("/jwks")
+        def jwks():
+            return {"keys": [key.as_dict(private=False) for key in provider.keys.values()]}
+
+        @app.get("/authorize")
+        def authorize():
+            args = request.args
+            provider.last_authorization = dict(args)
+            code = secrets.token_urlsafe(16)
+            provider.codes[code] = {
+                "nonce": args.get("nonce"),
+                "challenge": args.get("code_challenge"),
+                "redirect_uri": args.get("redirect_uri"),
+            }
+            return redirect(
+                f"{args['redirect_uri']}?{urlencode({'code': code, 'state': args.get('state', '')})}"
+            )
+
+        @app.post("/token")
+        def token():
+            time.sleep(provider.behaviour.token_delay)
+            provider.token_requests.append({"form": dict(request.form), "auth": request.authorization})
+            auth = request.authorization
+            if auth is None or auth.username != CLIENT_ID or auth.password != CLIENT_SECRET:
+                return jsonify(error="invalid_client"), 401
+            issued = provider.codes.pop(request.form.get("code", ""), None)
+            if issued is None:
+                return jsonify(error="invalid_grant", error_description="code unknown or used"), 400
+            verifier = request.form.get("code_verifier", "")
+            expected = (
+                base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+            )
+            if expected != issued["challenge"] or request.form.get("redirect_uri") != issued["redirect_uri"]:
+                return jsonify(error="invalid_grant", error_description="PKCE or redirect_uri mismatch"), 400
+            return {
+                "access_token": "scripted-access-token",
+                "token_type": "Bearer",
+                "expires_in": 300,
+                "id_token": provider.sign(provider.id_token_claims(issued["nonce"])),
+            }
+
+        @app.get("/userinfo")
+        def userinfo():
+            if request.headers.get("Authorization") != "Bearer scripted-access-token":
+                return jsonify(error="invalid_token"), 401
+            return {
+                "sub": provider.subject,
+                "name": "Sam Scripted",
+                "email": "sam.scripted@example.com",
+                "email_verified": True,
+                **provider.behaviour.userinfo,
+            }
+
+        return app
