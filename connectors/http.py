@@ -31,6 +31,7 @@ from urllib.parse import urlsplit
 import requests
 from requests.adapters import HTTPAdapter
 from requests_cache import BaseCache, CachedResponse, RedisCache, SQLiteCache
+from urllib3.exceptions import ReadTimeoutError
 from urllib3.util.retry import Retry
 
 from connectors.breaker import CircuitBreaker
@@ -215,12 +216,7 @@ class HttpClient:
             return self._stale_or_raise(cached, parse, error)
         except requests.RequestException as exc:
             self.breaker.record_failure()
-            error = Unavailable(
-                self.council,
-                self.kind,
-                "The council's system could not be reached",
-                detail=type(exc).__name__,
-            )
+            error = Unavailable(self.council, self.kind, _unreachable_message(exc), detail=type(exc).__name__)
             return self._stale_or_raise(cached, parse, error)
 
         fetched_at = utcnow()
@@ -276,10 +272,7 @@ class HttpClient:
         except requests.RequestException as exc:
             self.breaker.record_failure()
             raise Unavailable(
-                self.council,
-                self.kind,
-                "The council's system could not be reached",
-                detail=type(exc).__name__,
+                self.council, self.kind, _unreachable_message(exc), detail=type(exc).__name__
             ) from None
         try:
             self._raise_for_status(response, url)
@@ -328,6 +321,15 @@ class HttpClient:
             self.cache.save_response(response, key, fetched_at + self.policy.ttl)
         except Exception:  # noqa: BLE001 - the answer is good; failing to cache it must not lose it
             log.exception("connector cache write failed")
+
+
+def _unreachable_message(exc: requests.RequestException) -> str:
+    # With a urllib3 Retry mounted, a read timeout comes as ConnectionError(MaxRetryError(ReadTimeoutError)),
+    # not requests.Timeout; a back office too slow to answer must still be told apart from one not listening.
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    if isinstance(reason, ReadTimeoutError):
+        return "The council's system did not answer in time"
+    return "The council's system could not be reached"
 
 
 def _aware(moment: datetime) -> datetime:

@@ -30,7 +30,7 @@ def resident_named(given_name: str):
     return next(resident for resident in RESIDENTS if resident.given_name == given_name)
 
 
-def registry_for(origin: str, cache_dir: Path, **defaults) -> ConnectorRegistry:
+def registry_for(origin: str, cache_dir: Path, *, api_key: str = API_KEY, **defaults) -> ConnectorRegistry:
     """connectors/sandbox.toml pointed at ``origin``, its [defaults] overridden (e.g. a short timeout)."""
     deployment = Deployment.load(None, rebase=(SANDBOX_FILE_ORIGIN, origin))
     deployment = dataclasses.replace(deployment, defaults={**deployment.defaults, **defaults})
@@ -38,7 +38,7 @@ def registry_for(origin: str, cache_dir: Path, **defaults) -> ConnectorRegistry:
         deployment,
         cache=make_cache(cache_dir),
         breakers=InProcessBreakerStore(),
-        environ={"PORTAL_SANDBOX_API_KEY": API_KEY},
+        environ={"PORTAL_SANDBOX_API_KEY": api_key},
     )
 
 
