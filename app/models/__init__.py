@@ -2,5 +2,28 @@
 
 from app.models.audit import AuditEvent
 from app.models.identity import LinkedCouncilAccount, PortalSession, Resident
+from app.models.reports import (
+    DeliveryAttempt,
+    Feedback,
+    FollowedRequest,
+    MailboxMessage,
+    OutboxMessage,
+    Photo,
+    Report,
+    ReportDraft,
+)
 
-__all__ = ["AuditEvent", "LinkedCouncilAccount", "PortalSession", "Resident"]
+__all__ = [
+    "AuditEvent",
+    "DeliveryAttempt",
+    "Feedback",
+    "FollowedRequest",
+    "LinkedCouncilAccount",
+    "MailboxMessage",
+    "OutboxMessage",
+    "Photo",
+    "PortalSession",
+    "Report",
+    "ReportDraft",
+    "Resident",
+]

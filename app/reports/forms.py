@@ -26,8 +26,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 
+from app.addresses import InvalidPostcode, normalise_postcode
 from app.reports.journey import Question
-from app.reports.postcodes import normalise_postcode
 from app.reports.types import REPORT_TYPES
 
 DESCRIPTION_MAX = 2000
@@ -280,14 +280,16 @@ class PostcodeForm(FlaskForm):
         description=_l(
             "The postcode of the address, or of the nearest address to the problem. For example, NR1 2DH"
         ),
-        validators=[DataRequired(message=_l("Enter a postcode")), Length(max=16)],
+        validators=[Length(max=16, message=_l("Enter a real postcode, like NR1 2DH"))],
         widget=GovTextInput(),
     )
     submit = SubmitField(_l("Find address"), widget=GovSubmitInput())
 
     def validate_postcode(self, field) -> None:
-        if normalise_postcode(field.data) is None:
-            raise ValidationError(_l("Enter a real postcode, like NR1 2DH"))
+        try:
+            normalise_postcode(field.data)
+        except InvalidPostcode as problem:
+            raise ValidationError(problem.message) from None
 
 
 class AddressForm(FlaskForm):

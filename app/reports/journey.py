@@ -81,9 +81,10 @@ class NearbyRequest:
 
 @dataclass
 class Outside:
-    """The place is not in Norfolk: who to contact instead."""
+    """The place is not in Norfolk: who to contact instead (None when the portal cannot tell)."""
 
     council_name: str | None
+    website: str | None = None
 
 
 class Journey:

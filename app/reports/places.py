@@ -1,18 +1,17 @@
-"""Where a report is, and which council is responsible for it there.
+"""Where a report is, and which council is responsible for it there, in the journey's terms.
 
-Addresses come from the connectors registry's address lookup (the gazetteer or OS Places); the council comes
-from the place's local authority district (GSS code) and the report type's tier.
+The gazetteer, postcode rules and routing are app.addresses'; this module turns their answers into the
+journey's Location and a routing decision (a council, a hand-off outside Norfolk, or "ask which area").
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.backoffice import registry
-from app.reports.journey import Location
+from app import addresses
+from app.reports.journey import Location, Outside
 from app.reports.types import ReportType
 from app.theming import themes
-from connectors.errors import NotFound
 from connectors.models import Address
 
 
@@ -24,12 +23,15 @@ class AddressChoice:
 
 @dataclass(frozen=True)
 class Routing:
-    """The council responsible (``council_slug``), or, outside Norfolk, who to contact instead."""
+    """The council responsible (``council_slug``), or outside Norfolk who to contact instead, or neither:
+    then the person is asked which council area the place is in."""
 
     council_slug: str | None = None
-    outside: bool = False
-    outside_council_name: str | None = None
-    needs_area: bool = False
+    outside: Outside | None = None
+
+    @property
+    def needs_area(self) -> bool:
+        return self.council_slug is None and self.outside is None
 
 
 def one_line(address: Address) -> str:
@@ -37,15 +39,15 @@ def one_line(address: Address) -> str:
 
 
 def addresses_for_postcode(postcode: str) -> list[AddressChoice]:
-    found = registry().address_lookup().addresses_for_postcode(postcode)
-    return [AddressChoice(uprn=address.uprn, label=one_line(address)) for address in found]
+    """The addresses at a postcode; raises app.addresses' AddressProblem (unknown, outside Norfolk, ...)."""
+    return [
+        AddressChoice(uprn=address.uprn, label=one_line(address))
+        for address in addresses.addresses_for_postcode(postcode)
+    ]
 
 
-def location_at(uprn: str) -> Location | None:
-    try:
-        address = registry().address_lookup().address(uprn)
-    except NotFound:
-        return None
+def location_at(uprn: str) -> Location:
+    address = addresses.address_for_uprn(uprn)
     return Location(
         method="address",
         postcode=address.postcode,
@@ -57,31 +59,26 @@ def location_at(uprn: str) -> Location | None:
     )
 
 
+def outside(problem: addresses.OutsideNorfolk) -> Outside:
+    return Outside(council_name=problem.contact_name, website=problem.contact_website)
+
+
 def route(report_type: ReportType, location: Location) -> Routing:
-    councils = themes()
-    county = councils.county()
-    if location.gss_code:
-        district = councils.by_gss_code(location.gss_code)
-        if district is None:
-            return Routing(outside=True, outside_council_name=council_name_for_gss(location.gss_code))
-        return Routing(council_slug=county.slug if report_type.tier == "county" and county else district.slug)
-    if location.has_coordinates:
-        gss_code = district_at(location.latitude, location.longitude)
-        if gss_code is not None:
-            return route(report_type, Location(**{**location.__dict__, "gss_code": gss_code}))
+    if location.uprn or location.has_coordinates:
+        try:
+            responsible = addresses.council_for(
+                report_type.service_code,
+                uprn=location.uprn,
+                latitude=location.latitude,
+                longitude=location.longitude,
+            )
+        except addresses.OutsideNorfolk as problem:
+            return Routing(outside=outside(problem))
+        except addresses.AddressProblem:
+            # A point far from any address the gazetteer knows, or the gazetteer is down: ask the person.
+            return Routing()
+        return Routing(council_slug=responsible.council)
+    county = themes().county()
     if report_type.tier == "county" and county is not None:
         return Routing(council_slug=county.slug)
-    return Routing(needs_area=True)
-
-
-def district_at(latitude: float, longitude: float) -> str | None:
-    """The GSS code of the district at a point, when the gazetteer can tell."""
-    from app import addresses
-
-    return addresses.district_at(latitude, longitude)
-
-
-def council_name_for_gss(gss_code: str) -> str | None:
-    from app import addresses
-
-    return addresses.council_name_for_gss(gss_code)
+    return Routing()

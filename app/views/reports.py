@@ -26,6 +26,7 @@ from flask_limiter.util import get_remote_address
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy.exc import IntegrityError
 
+from app import addresses
 from app.extensions import db
 from app.models.reports import Feedback, FollowedRequest, Photo, Report
 from app.reports import backoffice, places, submission
@@ -47,7 +48,6 @@ from app.reports.forms import (
 )
 from app.reports.journey import Journey, Location, Outside
 from app.reports.photos import PhotoRejected, clean_photo
-from app.reports.postcodes import normalise_postcode
 from app.reports.types import REPORT_TYPES, report_type
 from app.theming import themes
 from connectors.errors import ConnectorError
@@ -132,8 +132,19 @@ def postcode(token: str):
         return found
     form = PostcodeForm(data={"postcode": found.postcode})
     if form.validate_on_submit():
-        found.set_postcode(normalise_postcode(form.postcode.data))
-        return _next(found)
+        postcode = addresses.normalise_postcode(form.postcode.data)
+        try:
+            places.addresses_for_postcode(postcode)
+        except addresses.OutsideNorfolk as problem:
+            found.set_postcode(postcode)
+            found.set_location(Location(method="address", postcode=postcode))
+            found.route_outside(places.outside(problem))
+            return _next(found)
+        except addresses.AddressProblem as problem:
+            form.postcode.errors = [problem.message]
+        else:
+            found.set_postcode(postcode)
+            return _next(found)
     return _render("reports/postcode.html", found, "reports.postcode", form=form)
 
 
@@ -146,15 +157,16 @@ def address(token: str):
         return redirect(url_for("reports.postcode", token=token))
     try:
         choices = places.addresses_for_postcode(found.postcode)
-    except ConnectorError:
-        return _render("reports/address_unavailable.html", found, "reports.address"), 503
+    except addresses.AddressProblem as problem:
+        return _render("reports/address_unavailable.html", found, "reports.address", problem=problem.message)
     location = found.location
     form = AddressForm(data={"uprn": location.uprn if location else None})
     form.uprn.choices = [(choice.uprn, choice.label) for choice in choices]
-    if choices and form.validate_on_submit():
-        chosen = places.location_at(form.uprn.data)
-        if chosen is None:
-            form.uprn.errors = [_("Select an address from the list")]
+    if form.validate_on_submit():
+        try:
+            chosen = places.location_at(form.uprn.data)
+        except addresses.AddressProblem as problem:
+            form.uprn.errors = [problem.message]
         else:
             _set_location(found, chosen)
             return _next(found)
@@ -200,7 +212,7 @@ def _set_location(found: Journey, location: Location) -> None:
     found.set_location(location)
     routing = places.route(found.type, location)
     if routing.outside:
-        found.route_outside(Outside(council_name=routing.outside_council_name))
+        found.route_outside(routing.outside)
     elif routing.council_slug:
         _route_to(found, routing.council_slug)
     else:
@@ -360,7 +372,7 @@ def photo(token: str):
                 cleaned = clean_photo(upload.read(), current_app.config["PHOTO_MAX_BYTES"])
             except PhotoRejected as rejected:
                 form.photo.errors = [str(rejected)]
-                return _render("reports/photo.html", found, "reports.photo", form=form, photos=photos), 400
+                return _render("reports/photo.html", found, "reports.photo", form=form, photos=photos)
             submission.add_photo(found, cleaned)
         found.photo_answered()
         return _next(found)
@@ -507,18 +519,15 @@ def feedback(token: str):
         return redirect(url_for("reports.confirmation", token=token, _anchor="feedback"))
     if existing is not None:
         return redirect(url_for("reports.confirmation", token=token))
-    return (
-        _render(
-            "reports/confirmation.html",
-            found,
-            None,
-            report=report,
-            council=themes().get(report.council_slug),
-            tracking_url=_tracking_url(report),
-            feedback_form=form,
-            feedback=None,
-        ),
-        400,
+    return _render(
+        "reports/confirmation.html",
+        found,
+        None,
+        report=report,
+        council=themes().get(report.council_slug),
+        tracking_url=_tracking_url(report),
+        feedback_form=form,
+        feedback=None,
     )
 
 

@@ -15,7 +15,9 @@ ORIENTATION = 0x0112
 
 def _photo(image_format: str, size=(40, 20), exif: Image.Exif | None = None, **save) -> bytes:
     buffer = io.BytesIO()
-    Image.new("RGB", size, (200, 10, 10)).save(buffer, image_format, **({"exif": exif} if exif else {}), **save)
+    Image.new("RGB", size, (200, 10, 10)).save(
+        buffer, image_format, **({"exif": exif} if exif else {}), **save
+    )
     return buffer.getvalue()
 
 
