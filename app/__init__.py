@@ -73,11 +73,4 @@ def create_app(environment: str | None = None, **overrides) -> Flask:
     auth.init_app(app)
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(account.bp)
-
-    from app.reports import cli as reports_cli
-    from app.views import dev_mailbox, reports
-
-    reports.init_app(app)
-    reports_cli.init_app(app)
-    dev_mailbox.init_app(app)
     return app

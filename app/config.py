@@ -74,6 +74,11 @@ class Config:
     NOTIFY_API_KEY = _env("NOTIFY_API_KEY")
     NOTIFY_TEMPLATE_ID = _env("NOTIFY_TEMPLATE_ID")
     NOTIFY_BASE_URL = _env("NOTIFY_BASE_URL") or "https://api.notifications.service.gov.uk"
+    # Tracking requests (see README, "Tracking requests"): how often the worker asks each back office for
+    # changes, the longest it backs off when one fails, and how long a "confirm you want updates" link works.
+    TRACKING_POLL_SECONDS = _env_int("TRACKING_POLL_SECONDS", 120)
+    TRACKING_POLL_MAX_DELAY_SECONDS = _env_int("TRACKING_POLL_MAX_DELAY_SECONDS", 3600)
+    TRACKING_CONFIRM_LINK_DAYS = _env_int("TRACKING_CONFIRM_LINK_DAYS", 7)
     # The development mailbox page (/_dev/mailbox) exists only where this is true.
     DEV_MAILBOX_PAGE = False
 
@@ -91,6 +96,8 @@ class DevelopmentConfig(Config):
     )
     OIDC_CLIENT_ID = _env("OIDC_CLIENT_ID") or "my-norfolk-development"
     OIDC_CLIENT_SECRET = _env("OIDC_CLIENT_SECRET") or "development-only-client-secret"
+    # The sandbox provider's step-up level (sandbox/idp), so step-up can be tried in development.
+    OIDC_ACR_VERIFIED = _env("OIDC_ACR_VERIFIED") or "urn:my-norfolk:sandbox:verified"
     DEV_MAILBOX_PAGE = True
 
 

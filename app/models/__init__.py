@@ -2,28 +2,5 @@
 
 from app.models.audit import AuditEvent
 from app.models.identity import LinkedCouncilAccount, PortalSession, Resident
-from app.models.reports import (
-    DeliveryAttempt,
-    Feedback,
-    FollowedRequest,
-    MailboxMessage,
-    OutboxMessage,
-    Photo,
-    Report,
-    ReportDraft,
-)
 
-__all__ = [
-    "AuditEvent",
-    "DeliveryAttempt",
-    "Feedback",
-    "FollowedRequest",
-    "LinkedCouncilAccount",
-    "MailboxMessage",
-    "OutboxMessage",
-    "Photo",
-    "PortalSession",
-    "Report",
-    "ReportDraft",
-    "Resident",
-]
+__all__ = ["AuditEvent", "LinkedCouncilAccount", "PortalSession", "Resident"]

@@ -15,10 +15,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import click
 from flask import Flask
 
 from app.config import PROJECT_ROOT, DevelopmentConfig
 from app.themes import ThemeRegistry
+from sandbox.demo_residents import DEMO_RESIDENTS
 from sandbox.idp.keys import load_or_create_signing_key
 from sandbox.idp.server import IdentityProvider, PortalClient
 from sandbox.idp.views import bp
@@ -47,3 +49,11 @@ def init_app(app: Flask) -> None:
     client = portal_client(int(app.config["IDP_PORTAL_PORT"]), PROJECT_ROOT / "themes")
     app.extensions["idp"] = IdentityProvider(app, key, clients=[client], verified_acr=VERIFIED_ACR)
     app.register_blueprint(bp, url_prefix="/idp")
+
+    @app.cli.command("demo-sign-ins")
+    def print_demo_sign_ins() -> None:
+        """Print the demo residents' sign-ins for the sandbox identity provider."""
+        click.echo("Sandbox identity provider (development tool): demo residents")
+        for resident in DEMO_RESIDENTS:
+            click.echo(f"  {resident.name:<18} {resident.email:<28} password: {resident.password}")
+        click.echo("")

@@ -4,6 +4,7 @@ tokens stay verifiable across restarts."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 from joserfc.jwk import ECKey, RSAKey
@@ -23,6 +24,9 @@ def load_or_create_signing_key(directory: Path, algorithm: str) -> RSAKey | ECKe
         return (RSAKey if algorithm == "RS256" else ECKey).import_key(data)
     key = GENERATORS[algorithm](f"sandbox-{algorithm.lower()}")
     directory.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(key.as_dict(private=True)), encoding="utf-8")
-    path.chmod(0o600)
+    # Written aside and renamed, so that a second process starting at the same moment never reads half a key.
+    partial = path.with_suffix(f".{os.getpid()}.tmp")
+    partial.write_text(json.dumps(key.as_dict(private=True)), encoding="utf-8")
+    partial.chmod(0o600)
+    partial.replace(path)
     return key

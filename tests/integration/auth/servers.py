@@ -6,7 +6,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import os
 import secrets
+import select
+import shutil
+import subprocess
 import threading
 import time
 from dataclasses import dataclass, field
@@ -211,3 +215,57 @@ class ScriptableProvider:
             }
 
         return app
+
+
+OIDC_PROVIDER_SCRIPT = Path(__file__).resolve().parents[2] / "interop" / "oidc_provider_server.mjs"
+COUNCIL_HOSTS = ("south-norfolk.localhost", "norfolk.localhost")
+
+
+@dataclass
+class OidcProviderProcess:
+    """panva's oidc-provider (npm, run by node) with one client for the portal's council hosts."""
+
+    process: subprocess.Popen
+    issuer: str
+
+    @property
+    def discovery_url(self) -> str:
+        return f"{self.issuer}/.well-known/openid-configuration"
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+def start_oidc_provider(portal_port: int = 80, hosts=COUNCIL_HOSTS) -> OidcProviderProcess:
+    node = shutil.which("node")
+    if node is None:
+        raise RuntimeError("node is not installed: the oidc-provider interoperability tests need Node 20")
+    port = "" if portal_port == 80 else f":{portal_port}"
+    environment = {
+        **os.environ,
+        "CLIENT_ID": CLIENT_ID,
+        "CLIENT_SECRET": CLIENT_SECRET,
+        "REDIRECT_URIS": ",".join(f"http://{host}{port}/auth/callback" for host in hosts),
+        "POST_LOGOUT_REDIRECT_URIS": ",".join(f"http://{host}{port}/" for host in hosts),
+        "BACKCHANNEL_LOGOUT_URI": f"http://127.0.0.1:{portal_port}/auth/back-channel-logout",
+    }
+    process = subprocess.Popen(
+        [node, str(OIDC_PROVIDER_SCRIPT)],
+        cwd=OIDC_PROVIDER_SCRIPT.parents[2],
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    ready, _, _ = select.select([process.stdout], [], [], 30)
+    if not ready:
+        process.kill()
+        raise RuntimeError("oidc-provider did not start within 30 seconds")
+    line = process.stdout.readline()
+    if not line:
+        raise RuntimeError(f"oidc-provider exited with {process.wait()}")
+    return OidcProviderProcess(process=process, issuer=json.loads(line)["issuer"])

@@ -84,7 +84,8 @@ def test_a_lower_acr_does_not_verify(app, visitor, scripted, monkeypatch):
     assert "Signed in, not verified" in visitor.portal("/account").get_data(as_text=True)
 
 
-def test_step_up_is_not_offered_without_a_verified_acr(visitor, scripted):
+def test_step_up_is_not_offered_without_a_verified_acr(app, visitor, scripted, monkeypatch):
+    monkeypatch.setitem(app.config, "OIDC_ACR_VERIFIED", None)
     assert visitor.portal("/sign-in/verify").status_code == 404
 
 

@@ -123,3 +123,49 @@ def test_production_without_a_provider_refuses_to_sign_in_clearly(app, client, m
     response = client.get("/sign-in", headers={"Host": "south-norfolk.localhost"})
     assert response.status_code == 503
     assert "Signing in is not available" in response.get_data(as_text=True)
+
+
+def test_step_up_at_the_sandbox_provider_makes_the_resident_verified(app, visitor, with_sandbox_idp):
+    visitor.sign_in_at_sandbox(PRIYA)
+    assert "Signed in, not verified" in visitor.portal("/account").get_data(as_text=True)
+    authorize = visitor.start_sign_in("/sign-in/verify?next=/account")
+    page = visitor.provider.get(authorize, allow_redirects=False, timeout=5)
+    assert page.status_code == 200, "a higher level needs the resident to sign in again"
+    assert "Pretend I have proved my identity" in page.text
+    answer = visitor.provider.post(
+        authorize,
+        data={"email": PRIYA.email, "password": PRIYA.password, "action": "sign-in", "verified": "yes"},
+        allow_redirects=False,
+        timeout=5,
+    )
+    assert visitor.callback(answer.headers["Location"]).location == "/account"
+    assert "Signed in, not verified" not in visitor.portal("/account").get_data(as_text=True)
+
+
+def test_cancelling_at_the_sandbox_provider(app, visitor, with_sandbox_idp):
+    answer = visitor.provider.post(
+        visitor.start_sign_in(), data={"action": "cancel"}, allow_redirects=False, timeout=5
+    )
+    response = visitor.callback(answer.headers["Location"])
+    assert response.location == "/"
+    assert "You did not sign in" in visitor.portal("/").get_data(as_text=True)
+
+
+def test_forgetting_a_password_at_the_sandbox_provider(app, visitor, with_sandbox_idp):
+    answer = visitor.provider.post(
+        visitor.start_sign_in(), data={"action": "forgot-password"}, allow_redirects=False, timeout=5
+    )
+    response = visitor.callback(answer.headers["Location"])
+    assert "Reset your password" in response.get_data(as_text=True)
+
+
+def test_a_wrong_password_at_the_sandbox_provider_is_explained(visitor, with_sandbox_idp):
+    answer = visitor.provider.post(
+        visitor.start_sign_in(),
+        data={"email": PRIYA.email, "password": "wrong", "action": "sign-in"},
+        allow_redirects=False,
+        timeout=5,
+    )
+    assert answer.status_code == 400
+    assert "do not match a demo resident" in answer.text
+    assert "Development tool" in answer.text
