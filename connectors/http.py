@@ -318,7 +318,9 @@ class HttpClient:
 
     def _save(self, response: requests.Response, key: str, fetched_at: datetime) -> None:
         try:
-            self.cache.save_response(response, key, fetched_at + self.policy.ttl)
+            # Stamped with the moment this answer was fetched, so that stale data reports its true age.
+            cached = CachedResponse.from_response(response, created_at=fetched_at)
+            self.cache.save_response(cached, key, fetched_at + self.policy.ttl)
         except Exception:  # noqa: BLE001 - the answer is good; failing to cache it must not lose it
             log.exception("connector cache write failed")
 
