@@ -4,13 +4,13 @@ in the journey's own terms. The connector for each council comes from the connec
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from flask import current_app
 
 from app.backoffice import registry
 from app.reports.journey import Choice, NearbyRequest, Question
-from connectors.errors import ConnectorError, NotFound
+from connectors.errors import ConnectorError, NotFound, Unavailable
 from connectors.models import NewServiceRequest
 from connectors.protocols import StreetReports
 
@@ -88,9 +88,16 @@ def find_request_with_reference(
 ) -> str | None:
     """The back office's id for a report the portal already sent, found by the portal reference that every
     description carries. This is how a delivery that timed out after the back office accepted it is not
-    created twice."""
-    found = street_reports(council_slug).requests(service_code=service_code, start_date=since).value
+    created twice.
+
+    Only a fresh answer will do: the window ends now, so the cached answer to an earlier look-up is never
+    reused, and a stale one (the back office is down) raises rather than say "not there"."""
+    result = street_reports(council_slug).requests(
+        service_code=service_code, start_date=since, end_date=datetime.now(UTC)
+    )
+    if result.stale:
+        raise Unavailable(council_slug, "street_reports", detail=result.problem or "stale answer")
     return next(
-        (request.service_request_id for request in found if reference in (request.description or "")),
+        (request.service_request_id for request in result.value if reference in (request.description or "")),
         None,
     )

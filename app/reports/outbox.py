@@ -37,6 +37,7 @@ from connectors.models import NewServiceRequest
 log = logging.getLogger(__name__)
 # How far back to look for an earlier delivery of the same report, before the report's own creation time.
 CLOCK_SKEW = timedelta(hours=1)
+MINIMUM_RETRY_DELAY = timedelta(seconds=2)
 
 
 def utcnow() -> datetime:
@@ -68,7 +69,9 @@ class DeliveryPolicy:
     def delay_after(self, failures: int) -> timedelta:
         """Exponential backoff with jitter, so workers do not all retry a recovering back office at once."""
         exponential = self.base_delay * (2 ** max(failures - 1, 0))
-        return min(exponential, self.max_delay) * random.uniform(0.8, 1.2)
+        # At least two seconds: the exactly-once look-up asks for requests up to "now" (to the second),
+        # so two attempts in the same second could otherwise share a cached answer.
+        return max(min(exponential, self.max_delay) * random.uniform(0.8, 1.2), MINIMUM_RETRY_DELAY)
 
 
 class PermanentFailure(Exception):

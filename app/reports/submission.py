@@ -104,6 +104,9 @@ def submit(journey: Journey, resident, tracking_url: Callable[[Report], str]) ->
         longitude=report.longitude,
         address_string=report.address or report.location_description,
         address_id=report.uprn,
+        # Servers that de-duplicate by device_id (the sandbox, several vendors) add a second guard to the
+        # outbox's own look-up by reference.
+        device_id=report.reference,
         media_url=url_for("reports.photo_file", photo_token=photos[0].token, _external=True)
         if photos
         else None,
