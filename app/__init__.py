@@ -66,6 +66,10 @@ def create_app(environment: str | None = None, **overrides) -> Flask:
     errors.init_app(app)
     app.register_blueprint(main.bp)
 
+    from app import addresses
+
+    addresses.init_app(app)
+
     from app import auth, sessions
     from app.views import account, dashboard
 
