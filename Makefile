@@ -33,7 +33,8 @@ assets: install
 migrate: install
 	$(FLASK) db upgrade
 
-seed: install
+seed: install migrate
+	$(FLASK) gazetteer import sandbox/data/gazetteer.csv
 
 lint: install
 	$(BIN)/ruff check .
