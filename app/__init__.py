@@ -67,8 +67,10 @@ def create_app(environment: str | None = None, **overrides) -> Flask:
     app.register_blueprint(main.bp)
 
     from app import addresses
+    from app.views import addresses as address_views
 
     addresses.init_app(app)
+    app.register_blueprint(address_views.bp)
 
     from app import auth, sessions
     from app.views import account, dashboard

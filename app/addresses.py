@@ -137,9 +137,13 @@ NEIGHBOURING_COUNCILS = {
 class AddressProblem(Exception):
     """Something about the address or place given that the person needs to put right, or be told."""
 
-    def __init__(self, message: str):
+    def __init__(self, message):
         super().__init__(message)
-        self.message = message
+        self._message = message  # lazy: translated when read, in the request's language
+
+    @property
+    def message(self) -> str:
+        return str(self._message)
 
 
 class InvalidPostcode(AddressProblem):
@@ -149,11 +153,9 @@ class InvalidPostcode(AddressProblem):
 class UnknownPostcode(AddressProblem):
     def __init__(self, postcode: str):
         super().__init__(
-            str(
-                _l(
-                    "We could not find any addresses for %(postcode)s. Check the postcode is right.",
-                    postcode=postcode,
-                )
+            _l(
+                "We could not find any addresses for %(postcode)s. Check the postcode is right.",
+                postcode=postcode,
             )
         )
         self.postcode = postcode
@@ -161,19 +163,20 @@ class UnknownPostcode(AddressProblem):
 
 class UnknownUprn(AddressProblem):
     def __init__(self, uprn: str):
-        super().__init__(str(_l("We could not find that address. Search for it by its postcode instead.")))
+        super().__init__(_l("We could not find that address. Search for it by its postcode instead."))
         self.uprn = uprn
 
 
 class UnknownPlace(AddressProblem):
     def __init__(self):
         super().__init__(
-            str(_l("We could not tell which council looks after that place. Choose an address near it."))
+            _l("We could not tell which council looks after that place. Choose an address near it.")
         )
 
 
 class OutsideNorfolk(AddressProblem):
-    """The place is looked after by a council outside Norfolk: ``contact`` names it where the LAD is known."""
+    """The place is looked after by a council outside Norfolk: ``contact_name`` names it where the LAD is
+    known (None otherwise), ``contact_website`` is its website or GOV.UK's "find your local council"."""
 
     def __init__(self, lad_gss: str, place: str, service: CouncilService | None = None):
         neighbour = NEIGHBOURING_COUNCILS.get(lad_gss)
@@ -194,14 +197,12 @@ class OutsideNorfolk(AddressProblem):
                 place=place,
                 council=self.contact_name,
             )
-        super().__init__(str(message))
+        super().__init__(message)
 
 
 class AddressesUnavailable(AddressProblem):
     def __init__(self):
-        super().__init__(
-            str(_l("Sorry, we cannot look up addresses at the moment. Try again in a few minutes."))
-        )
+        super().__init__(_l("Sorry, we cannot look up addresses at the moment. Try again in a few minutes."))
 
 
 # --- postcodes ---------------------------------------------------------------------------------------------
@@ -211,9 +212,9 @@ def normalise_postcode(text: str | None) -> str:
     """ "nr22pe " -> "NR2 2PE"; InvalidPostcode with the sentence to show when it cannot be a UK postcode."""
     compact = re.sub(r"\s+", "", (text or "")).upper()
     if not compact:
-        raise InvalidPostcode(str(_l("Enter a postcode")))
+        raise InvalidPostcode(_l("Enter a postcode"))
     if not POSTCODE_PATTERN.match(compact):
-        raise InvalidPostcode(str(_l("Enter a real postcode, like NR1 2DH")))
+        raise InvalidPostcode(_l("Enter a real postcode, like NR1 2DH"))
     return f"{compact[:-3]} {compact[-3:]}"
 
 
@@ -361,7 +362,7 @@ def council_for(
 
     district = themes().by_gss_code(address.lad_gss)
     if district is None or district.tier != "district":
-        place = address.single_line if located_by == "uprn" else str(_l("That place"))
+        place = address.single_line if located_by == "uprn" else _l("That place")
         raise OutsideNorfolk(address.lad_gss, place, service)
     council = themes().county() if service in COUNTY_SERVICES else district
     return Responsibility(
