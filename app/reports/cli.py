@@ -8,7 +8,7 @@ import socket
 import time
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from app.extensions import db
@@ -77,6 +77,13 @@ def worker_command(once: bool, interval: float, batch: int) -> None:
                 f"message {outcome.message_id}: {outcome.outcome}"
                 + (f" ({outcome.error})" if outcome.error else "")
             )
+        # Other features' periodic work (the status sync registers itself in app.tracking).
+        for step in current_app.extensions.get("worker_steps", []):
+            try:
+                step(name)
+            except Exception:  # noqa: BLE001 - one step failing must not stop deliveries
+                db.session.rollback()
+                current_app.logger.exception("Worker step %s failed", step.__qualname__)
         if once:
             break
         if not outcomes:

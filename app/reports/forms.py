@@ -300,3 +300,7 @@ class AddressForm(FlaskForm):
         validate_choice=True,
     )
     submit = SubmitField(_l("Continue"), widget=GovSubmitInput())
+
+
+class ClaimForm(FlaskForm):
+    submit = SubmitField(_l("Add these reports to your account"), widget=GovSubmitInput())

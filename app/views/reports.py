@@ -23,17 +23,19 @@ from flask import (
 from flask_babel import gettext as _
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from flask_login import current_user, login_required
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy.exc import IntegrityError
 
 from app import addresses
 from app.extensions import db
 from app.models.reports import Feedback, FollowedRequest, Photo, Report
-from app.reports import backoffice, places, submission
+from app.reports import backoffice, claims, places, submission
 from app.reports import journey as journeys
 from app.reports.forms import (
     AddressForm,
     AreaForm,
+    ClaimForm,
     DetailsForm,
     EmailForm,
     FeedbackForm,
@@ -552,6 +554,28 @@ def track(signed: str):
     )
 
 
+@bp.get("/yours")
+@login_required
+def yours():
+    return render_template(
+        "reports/yours.html",
+        reports=claims.reports_of(current_user),
+        claimable=claims.claimable(current_user),
+        themes=themes(),
+        claim_form=ClaimForm(),
+    )
+
+
+@bp.post("/yours/claim")
+@login_required
+def claim():
+    if ClaimForm().validate_on_submit():
+        claims.claim(current_user, request.remote_addr)
+    return redirect(url_for("reports.yours"))
+
+
 def init_app(app) -> None:
     limiter.init_app(app)
     app.register_blueprint(bp)
+    app.add_template_global(claims.summary, "resident_reports")
+    app.add_template_global(report_type, "report_type")

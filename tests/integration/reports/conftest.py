@@ -108,3 +108,7 @@ def reports() -> list[Report]:
 
 def deliver_all() -> list:
     return outbox.run_once("test-worker", POLICY, batch=50)
+
+
+# Signing in through the sandbox's identity provider, as tests/integration/auth does.
+from tests.integration.auth.conftest import sandbox_idp, visitor, with_sandbox_idp  # noqa: E402,F401
