@@ -1,16 +1,256 @@
-"""The signed-in resident's landing page. The dashboard tiles arrive with the dashboard issue."""
+"""The signed-in resident's dashboard: bins, council tax, planning, street reports and cases, each from the
+council that holds them, fetched concurrently within one time budget (app/dashboard/tiles.py).
 
-from flask import Blueprint, render_template
+Without JavaScript the page arrives complete within the budget; a tile whose back office has not answered
+by then shows "still loading" and, with JavaScript, fetches itself again as an htmx fragment rendered from the
+same partial template. Residents without a home address are asked for one first.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from urllib.parse import urlsplit
+
+from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
+from flask_babel import _, format_date, format_datetime
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.main import wtforms_errors
+from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSubmitInput, GovTextInput
+from sqlalchemy import select
+from wtforms import RadioField, StringField, SubmitField
+from wtforms.validators import InputRequired
 
-from app.auth.assurance import assurance_of_current_resident
+from app import addresses
+from app.auth.assurance import COUNCIL_TAX, Assurance, assurance_of_current_resident
+from app.backoffice import registry
+from app.dashboard import calendar
+from app.dashboard.tiles import TILE_NAMES, Household, OwnReport, Tile, TileState, fetch
+from app.extensions import db
+from app.models.reports import FollowedRequest, Report
+from app.theming import themes
 
 bp = Blueprint("dashboard", __name__)
+
+TILE_TITLES = {
+    "bins": _l("Bin collections"),
+    "council_tax": _l("Council tax"),
+    "planning": _l("Planning applications near you"),
+    "street_reports": _l("Street reports"),
+    "cases": _l("Your enquiries"),
+}
+
+
+@bp.app_template_filter("council_name")
+def council_name(slug: str) -> str:
+    return themes().get(slug).name
+
+
+@bp.app_template_filter("long_date")
+def long_date(day: date) -> str:
+    return format_date(day, "EEEE d MMMM y")
+
+
+@bp.app_template_filter("moment")
+def moment(when: datetime) -> str:
+    return format_datetime(when, "h:mm a 'on' d MMMM y")
+
+
+@bp.app_template_filter("money")
+def money(amount: Decimal) -> str:
+    return f"£{amount:,.2f}"
+
+
+def _budget() -> float:
+    return float(current_app.config["DASHBOARD_BUDGET_SECONDS"])
+
+
+def _is_htmx() -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _own_reports(resident_id: int) -> tuple[OwnReport, ...]:
+    sent = db.session.execute(
+        select(Report.council_slug, Report.service_request_id).where(
+            Report.resident_id == resident_id, Report.service_request_id.is_not(None)
+        )
+    )
+    followed = db.session.execute(
+        select(FollowedRequest.council_slug, FollowedRequest.service_request_id).where(
+            FollowedRequest.resident_id == resident_id
+        )
+    )
+    return tuple(dict.fromkeys(OwnReport(council, request_id) for council, request_id in [*sent, *followed]))
+
+
+def household_for_current_resident() -> Household:
+    """The resident's household as plain data; raises addresses.AddressProblem when the home address cannot
+    be looked up or is not in Norfolk."""
+    home = addresses.address_for_uprn(current_user.home_uprn)
+    district = themes().by_gss_code(home.lad_gss)
+    if district is None or district.tier != "district":
+        raise addresses.OutsideNorfolk(home.lad_gss, home.single_line)
+    reference = next(
+        (
+            account.account_reference
+            for account in current_user.linked_accounts
+            if account.service == COUNCIL_TAX and account.council_gss == district.gss_code
+        ),
+        None,
+    )
+    return Household(
+        uprn=home.uprn,
+        address=home.single_line,
+        latitude=home.latitude,
+        longitude=home.longitude,
+        district=district.slug,
+        county=themes().county().slug,
+        email=current_user.email,
+        verified=assurance_of_current_resident() is Assurance.VERIFIED,
+        council_tax_reference=reference,
+        own_reports=_own_reports(current_user.id),
+    )
+
+
+def _tile_context() -> dict:
+    return {
+        "titles": TILE_TITLES,
+        "councils": {theme.slug: theme for theme in themes()},
+        "now": datetime.now(UTC),
+    }
 
 
 @bp.get("/dashboard")
 @login_required
 def show():
+    if not current_user.home_uprn:
+        return redirect(url_for("dashboard.home_postcode"))
+    try:
+        household = household_for_current_resident()
+    except addresses.UnknownUprn:
+        return redirect(url_for("dashboard.home_postcode"))
+    except addresses.AddressProblem as problem:
+        return render_template("dashboard/address_problem.html", problem=problem.message)
+    tiles = fetch(TILE_NAMES, household, registry(), _budget())
     return render_template(
-        "dashboard/show.html", resident=current_user, assurance=assurance_of_current_resident()
+        "dashboard/show.html",
+        resident=current_user,
+        household_address=household.address,
+        tiles=[tiles[name] for name in TILE_NAMES],
+        **_tile_context(),
+    )
+
+
+@bp.get("/dashboard/tiles/<name>")
+@login_required
+def tile(name: str):
+    """One tile's body, for htmx; a browser that asks without htmx gets the whole dashboard."""
+    if name not in TILE_NAMES:
+        abort(404)
+    if not _is_htmx() or not current_user.home_uprn:
+        return redirect(url_for("dashboard.show", _anchor=f"tile-{name}"))
+    try:
+        household = household_for_current_resident()
+    except addresses.AddressProblem:
+        return redirect(url_for("dashboard.show"))
+    found = fetch((name,), household, registry(), _budget())[name]
+    if found.state is TileState.LOADING:
+        # Asked twice and still no answer: say so rather than keep the resident waiting.
+        found = Tile(name, TileState.UNAVAILABLE, found.councils, missing=found.councils)
+    response = Response(render_template(f"dashboard/_{name}.html", tile=found, **_tile_context()))
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Vary"] = "HX-Request"
+    return response
+
+
+@bp.get("/dashboard/bin-collections.ics")
+@login_required
+def bin_calendar():
+    if not current_user.home_uprn:
+        return redirect(url_for("dashboard.home_postcode"))
+    try:
+        household = household_for_current_resident()
+    except addresses.AddressProblem:
+        return redirect(url_for("dashboard.show"))
+    bins = fetch(("bins",), household, registry(), _budget())["bins"]
+    if bins.state not in (TileState.LOADED, TileState.STALE):
+        return Response(
+            _("Your bin collection days are not available at the moment. Try again later."),
+            status=503,
+            mimetype="text/plain",
+            headers={"Retry-After": "60", "Cache-Control": "no-store"},
+        )
+    council = themes().get(household.district)
+    body = calendar.bin_calendar(
+        bins.data.collections,
+        uprn=household.uprn,
+        calendar_name=_("Bin collections (%(council)s)", council=council.name),
+        uid_domain=(council.domains[0] if council.domains else urlsplit(request.host_url).hostname),
+        generated_at=bins.fetched_at or datetime.now(UTC),
+    )
+    return Response(
+        body,
+        mimetype="text/calendar",
+        headers={
+            "Content-Disposition": 'attachment; filename="bin-collections.ics"',
+            "Cache-Control": "private, no-store",
+        },
+    )
+
+
+# --- asking for a home address: postcode, then the address list -------------------------------------------
+
+
+class PostcodeForm(FlaskForm):
+    postcode = StringField(
+        _l("What is your home postcode?"),
+        description=_l("For example, NR1 2DH"),
+        validators=[InputRequired(message=_l("Enter a postcode"))],
+        widget=GovTextInput(),
+    )
+    submit = SubmitField(_l("Find address"), widget=GovSubmitInput())
+
+
+class ChooseAddressForm(FlaskForm):
+    uprn = RadioField(
+        _l("Select your home address"),
+        validators=[InputRequired(message=_l("Select your home address"))],
+        widget=GovRadioInput(),
+    )
+    submit = SubmitField(_l("Save home address"), widget=GovSubmitInput())
+
+
+@bp.route("/dashboard/home-address", methods=["GET", "POST"])
+@login_required
+def home_postcode():
+    form = PostcodeForm()
+    if form.validate_on_submit():
+        try:
+            postcode = addresses.normalise_postcode(form.postcode.data)
+            addresses.addresses_for_postcode(postcode)
+        except addresses.AddressProblem as problem:
+            form.postcode.errors = [problem.message]
+        else:
+            return redirect(url_for("dashboard.home_address", postcode=postcode))
+    return render_template("dashboard/home_postcode.html", form=form, errors=wtforms_errors(form))
+
+
+@bp.route("/dashboard/home-address/select", methods=["GET", "POST"])
+@login_required
+def home_address():
+    try:
+        found = addresses.addresses_for_postcode(request.args.get("postcode", ""))
+    except addresses.AddressProblem:
+        return redirect(url_for("dashboard.home_postcode"))
+    postcode = found[0].postcode
+    form = ChooseAddressForm()
+    form.uprn.choices = [(address.uprn, address.single_line) for address in found]
+    if form.validate_on_submit():
+        current_user.home_uprn = form.uprn.data
+        db.session.commit()
+        return redirect(url_for("dashboard.show"))
+    return render_template(
+        "dashboard/home_address.html", form=form, errors=wtforms_errors(form), postcode=postcode
     )

@@ -1,0 +1,356 @@
+"""Dashboard tiles: what each tile asks of which council, fetched concurrently within one time budget.
+
+Flask's app and request contexts do not cross threads, so the request thread resolves everything that needs
+them (the home address, the resident's linked accounts and reports) into a plain ``Household`` first. Worker
+threads then only call connectors (thread-safe, from the registry) and return typed ``Outcome``s; the request
+thread assembles each tile from its outcomes.
+
+A tile is in exactly one ``TileState``. A call still running when the budget is spent leaves its tile
+LOADING: the page shows a placeholder that fetches the tile again as an htmx fragment, and the call goes on in
+the background, so its answer is in the connectors' cache when the fragment asks.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from connectors.errors import ConfigurationError, ConnectorError, NotFound
+from connectors.models import (
+    BinCollection,
+    Case,
+    CouncilTaxAccount,
+    PlanningApplication,
+    Result,
+    ServiceKind,
+    ServiceRequest,
+)
+from connectors.registry import ConnectorRegistry
+
+log = logging.getLogger(__name__)
+
+TILE_NAMES = ("bins", "council_tax", "planning", "street_reports", "cases")
+PLANNING_RADIUS_M = 500
+STREET_REPORTS_RADIUS_M = 400
+MAX_PLANNING_APPLICATIONS = 5
+MAX_NEARBY_REPORTS = 5
+
+# Shared by every request of a process: a hung back office occupies a worker only until its connector's
+# timeout, and the circuit breaker stops further calls to it.
+_pool = ThreadPoolExecutor(max_workers=32, thread_name_prefix="dashboard")
+
+
+class TileState(StrEnum):
+    LOADED = "loaded"
+    STALE = "stale"
+    UNAVAILABLE = "unavailable"
+    NOT_APPLICABLE = "not_applicable"
+    LOADING = "loading"
+
+
+class NotApplicableReason(StrEnum):
+    NOT_VERIFIED = "not_verified"
+    NO_COUNCIL_TAX_LINK = "no_council_tax_link"
+    NOT_OFFERED = "not_offered"
+    NOT_COLLECTED = "not_collected"
+    NO_EMAIL = "no_email"
+
+
+@dataclass(frozen=True)
+class OwnReport:
+    council: str
+    service_request_id: str
+
+
+@dataclass(frozen=True)
+class Household:
+    """Everything the tiles need about the signed-in resident, as plain data."""
+
+    uprn: str
+    address: str
+    latitude: float | None
+    longitude: float | None
+    district: str
+    county: str
+    email: str | None
+    verified: bool
+    council_tax_reference: str | None
+    own_reports: tuple[OwnReport, ...] = ()
+
+
+@dataclass(frozen=True)
+class Call:
+    """One connector call a tile needs: ``key`` names it within its tile."""
+
+    tile: str
+    key: str
+    council: str
+    run: Callable[[ConnectorRegistry], Result]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    result: Result | None = None
+    error: ConnectorError | None = None
+    pending: bool = False
+
+
+PENDING = Outcome(pending=True)
+
+
+@dataclass(frozen=True)
+class Tile:
+    """A tile as the template shows it. ``councils`` are the councils whose data it shows (or would);
+    ``missing`` those that could not answer when others did."""
+
+    name: str
+    state: TileState
+    councils: tuple[str, ...]
+    data: Any = None
+    fetched_at: datetime | None = None
+    reason: NotApplicableReason | None = None
+    missing: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class BinsData:
+    collections: tuple[BinCollection, ...]
+
+
+@dataclass(frozen=True)
+class CouncilTaxData:
+    account: CouncilTaxAccount
+
+
+@dataclass(frozen=True)
+class PlanningData:
+    applications: tuple[PlanningApplication, ...]
+
+
+@dataclass(frozen=True)
+class CouncilReport:
+    council: str
+    request: ServiceRequest
+
+
+@dataclass(frozen=True)
+class StreetReportsData:
+    own: tuple[CouncilReport, ...]
+    nearby: tuple[CouncilReport, ...]
+
+
+@dataclass(frozen=True)
+class CouncilCase:
+    council: str
+    case: Case
+
+
+@dataclass(frozen=True)
+class CasesData:
+    cases: tuple[CouncilCase, ...]
+
+
+# --- what each tile asks -----------------------------------------------------------------------------------
+
+
+def _serves(registry: ConnectorRegistry, council: str, kind: ServiceKind) -> bool:
+    return registry.serves(council, kind)
+
+
+def plan(name: str, household: Household, registry: ConnectorRegistry) -> list[Call]:
+    """The connector calls tile ``name`` needs for this household (none: the tile does not apply)."""
+    h = household
+    if name == "bins":
+        if not _serves(registry, h.district, ServiceKind.BINS):
+            return []
+        return [Call(name, "bins", h.district, lambda r: r.bins(h.district).collections(h.uprn))]
+    if name == "council_tax":
+        if not (h.verified and h.council_tax_reference) or not _serves(
+            registry, h.district, ServiceKind.COUNCIL_TAX
+        ):
+            return []
+        reference = h.council_tax_reference
+        return [Call(name, "account", h.district, lambda r: r.council_tax(h.district).account(reference))]
+    if name == "planning":
+        if h.latitude is None or not _serves(registry, h.district, ServiceKind.PLANNING):
+            return []
+        return [
+            Call(
+                name,
+                "near",
+                h.district,
+                lambda r: r.planning(h.district).applications_near(
+                    h.latitude, h.longitude, PLANNING_RADIUS_M
+                ),
+            )
+        ]
+    if name == "street_reports":
+        calls = []
+        councils = [c for c in (h.county, h.district) if _serves(registry, c, ServiceKind.STREET_REPORTS)]
+        if h.latitude is not None:
+            for council in councils:
+                calls.append(
+                    Call(
+                        name,
+                        f"near:{council}",
+                        council,
+                        lambda r, c=council: r.street_reports(c).requests_near(
+                            h.latitude, h.longitude, STREET_REPORTS_RADIUS_M, status="open"
+                        ),
+                    )
+                )
+        by_council: dict[str, list[str]] = {}
+        for report in h.own_reports:
+            by_council.setdefault(report.council, []).append(report.service_request_id)
+        for council, ids in sorted(by_council.items()):
+            if _serves(registry, council, ServiceKind.STREET_REPORTS):
+                calls.append(
+                    Call(
+                        name,
+                        f"own:{council}",
+                        council,
+                        lambda r, c=council, i=tuple(ids): r.street_reports(c).requests(
+                            service_request_ids=i
+                        ),
+                    )
+                )
+        return calls
+    if name == "cases":
+        if not h.email:
+            return []
+        # The county first, then the districts: every council the resident may have contacted.
+        councils = [
+            h.county,
+            *sorted(c for c in registry.councils_serving(ServiceKind.CASES) if c != h.county),
+        ]
+        return [
+            Call(name, council, council, lambda r, c=council: r.cases(c).cases_for_email(h.email))
+            for council in councils
+            if _serves(registry, council, ServiceKind.CASES)
+        ]
+    raise ValueError(f"unknown tile {name!r}")
+
+
+def councils_of(name: str, household: Household) -> tuple[str, ...]:
+    """The councils a tile shows data from, before any call is made."""
+    if name in ("bins", "council_tax", "planning"):
+        return (household.district,)
+    if name == "street_reports":
+        return (household.county, household.district)
+    return (household.county, household.district)
+
+
+def not_applicable_reason(name: str, household: Household) -> NotApplicableReason:
+    if name == "council_tax":
+        if not household.verified:
+            return NotApplicableReason.NOT_VERIFIED
+        if not household.council_tax_reference:
+            return NotApplicableReason.NO_COUNCIL_TAX_LINK
+    if name == "cases" and not household.email:
+        return NotApplicableReason.NO_EMAIL
+    return NotApplicableReason.NOT_OFFERED
+
+
+# --- running the calls -------------------------------------------------------------------------------------
+
+
+def _run(call: Call, registry: ConnectorRegistry) -> Outcome:
+    try:
+        return Outcome(result=call.run(registry))
+    except ConnectorError as error:
+        return Outcome(error=error)
+    except ConfigurationError as error:
+        log.error("dashboard %s for %s: %s", call.tile, call.council, error)
+        return Outcome(error=ConnectorError(call.council, call.tile, detail="configuration"))
+    except Exception as error:  # noqa: BLE001 - one tile's bug must not take the whole page down
+        log.exception("dashboard %s for %s failed", call.tile, call.council)
+        return Outcome(error=ConnectorError(call.council, call.tile, detail=type(error).__name__))
+
+
+def fetch(
+    names: Sequence[str], household: Household, registry: ConnectorRegistry, budget_seconds: float
+) -> dict[str, Tile]:
+    """Every named tile, their calls run concurrently; whatever has not answered within the budget is
+    LOADING."""
+    deadline = time.monotonic() + budget_seconds
+    plans = {name: plan(name, household, registry) for name in names}
+    futures: dict[tuple[str, str], Future] = {
+        (call.tile, call.key): _pool.submit(_run, call, registry)
+        for calls in plans.values()
+        for call in calls
+    }
+    wait(list(futures.values()), timeout=max(deadline - time.monotonic(), 0))
+    tiles = {}
+    for name, calls in plans.items():
+        outcomes = {
+            call.key: futures[(name, call.key)].result() if futures[(name, call.key)].done() else PENDING
+            for call in calls
+        }
+        tiles[name] = assemble(name, household, calls, outcomes)
+    return tiles
+
+
+# --- assembling a tile from its outcomes -------------------------------------------------------------------
+
+
+def assemble(name: str, household: Household, calls: Sequence[Call], outcomes: Mapping[str, Outcome]) -> Tile:
+    councils = councils_of(name, household)
+    if not calls:
+        return Tile(name, TileState.NOT_APPLICABLE, councils, reason=not_applicable_reason(name, household))
+    if any(outcome.pending for outcome in outcomes.values()):
+        return Tile(name, TileState.LOADING, councils)
+    if name == "bins":
+        outcome = outcomes["bins"]
+        if isinstance(outcome.error, NotFound):
+            return Tile(name, TileState.NOT_APPLICABLE, councils, reason=NotApplicableReason.NOT_COLLECTED)
+    answered = {key: outcome.result for key, outcome in outcomes.items() if outcome.result is not None}
+    failed = tuple(
+        dict.fromkeys(
+            call.council
+            for call in calls
+            if outcomes[call.key].error is not None and not isinstance(outcomes[call.key].error, NotFound)
+        )
+    )
+    if not answered and failed:
+        return Tile(name, TileState.UNAVAILABLE, councils, missing=failed)
+    stale = [result for result in answered.values() if result.stale]
+    state = TileState.STALE if stale else TileState.LOADED
+    # A stale tile says when its oldest data was fetched; a fresh one when it was fetched.
+    fetched_at = min((result.fetched_at for result in (stale or answered.values())), default=None)
+    return Tile(name, state, councils, _data(name, answered), fetched_at, missing=failed)
+
+
+def _data(name: str, answered: Mapping[str, Result]) -> Any:
+    if name == "bins":
+        return BinsData(tuple(sorted(answered["bins"].value, key=lambda bin: bin.next_date)))
+    if name == "council_tax":
+        return CouncilTaxData(answered["account"].value)
+    if name == "planning":
+        return PlanningData(tuple(answered["near"].value)[:MAX_PLANNING_APPLICATIONS])
+    if name == "street_reports":
+        own = [
+            CouncilReport(key.split(":", 1)[1], request)
+            for key, result in answered.items()
+            if key.startswith("own:")
+            for request in result.value
+        ]
+        own_ids = {report.request.service_request_id for report in own}
+        nearby = [
+            CouncilReport(key.split(":", 1)[1], request)
+            for key, result in answered.items()
+            if key.startswith("near:")
+            for request in result.value
+            if request.service_request_id not in own_ids
+        ]
+        return StreetReportsData(tuple(own), tuple(nearby[:MAX_NEARBY_REPORTS]))
+    if name == "cases":
+        cases = [CouncilCase(council, case) for council, result in answered.items() for case in result.value]
+        cases.sort(key=lambda item: (item.case.closed, -item.case.updated_at.timestamp()))
+        return CasesData(tuple(cases))
+    raise ValueError(f"unknown tile {name!r}")

@@ -1,0 +1,235 @@
+"""The dashboard against the sandbox's back offices over real HTTP: every tile from the right council, in
+every theme, and honest when a back office is slow, down or broken."""
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from app import addresses
+from app.backoffice import use_registry
+from app.extensions import db
+from app.models.identity import LinkedCouncilAccount, Resident
+from sandbox.demo_residents import DEMO_RESIDENTS
+from tests.integration.auth.conftest import Visitor, sandbox_idp, with_sandbox_idp  # noqa: F401 - fixtures
+
+GAZETTEER = Path(__file__).resolve().parents[2] / "sandbox" / "data" / "gazetteer.csv"
+PRIYA, TOM, MARGARET, DAVID = DEMO_RESIDENTS
+HOSTS = [
+    f"{slug}.localhost"
+    for slug in (
+        "norfolk",
+        "breckland",
+        "broadland",
+        "great-yarmouth",
+        "west-norfolk",
+        "north-norfolk",
+        "norwich",
+        "south-norfolk",
+    )
+]
+
+
+@pytest.fixture
+def back_offices(app, connector_registry):
+    use_registry(app, connector_registry)
+    with app.app_context():
+        addresses.import_rows(addresses._csv_rows(GAZETTEER))
+    yield connector_registry
+    use_registry(app, None)
+
+
+@pytest.fixture
+def sign_in(app, client, with_sandbox_idp):  # noqa: F811 - the imported fixture
+    def sign_in(demo, *, host, home=True, council_tax=False) -> int:
+        """Sign in through the sandbox identity provider; then give the resident a home and an account."""
+        assert Visitor(client, host=host).sign_in_at_sandbox(demo).status_code == 302
+        with app.app_context():
+            resident = db.session.scalar(select(Resident).where(Resident.subject == demo.subject))
+            resident.home_uprn = demo.uprn if home else None
+            if council_tax:
+                resident.linked_accounts.append(
+                    LinkedCouncilAccount(
+                        service="council-tax",
+                        council_gss=demo.district_gss,
+                        account_reference=demo.council_tax_reference,
+                    )
+                )
+            db.session.commit()
+            return resident.id
+
+    return sign_in
+
+
+def tile(page, name):
+    section = page.select_one(f"#tile-{name}")
+    assert section is not None, name
+    return section
+
+
+def state(page, name):
+    return tile(page, name).select_one("[data-tile-state]")["data-tile-state"]
+
+
+def test_dashboard_needs_signing_in(client):
+    response = client.get("/dashboard", headers={"Host": "norwich.localhost"})
+    assert response.status_code == 302
+    assert response.location.startswith("/sign-in")
+
+
+@pytest.mark.parametrize("host", HOSTS)
+def test_a_south_norfolk_resident_sees_south_norfolk_data_on_every_domain(
+    sign_in, client_request, back_offices, host
+):
+    sign_in(PRIYA, host=host, council_tax=True)
+    page = client_request.get("/dashboard", host=host)
+    for name in ("bins", "council_tax", "planning", "street_reports", "cases"):
+        assert state(page, name) == "loaded", (name, tile(page, name).get_text(" ", strip=True))
+        assert tile(page, name).select_one("h2"), "a heading per tile"
+        assert tile(page, name).select_one("[aria-live=polite]")
+    assert "From South Norfolk Council" in tile(page, "bins").get_text()
+    assert "From South Norfolk Council" in tile(page, "council_tax").get_text()
+    assert "Norfolk County Council" in tile(page, "street_reports").get_text()
+    bins = tile(page, "bins")
+    assert bins.select(".govuk-summary-list__row"), "a next date per bin type"
+    assert bins.select_one("a[href='/dashboard/bin-collections.ics']")
+    assert "Balance" in tile(page, "council_tax").get_text()
+    assert page.select_one("script[src*='htmx.min.js']")
+    assert page.select_one("meta[name=htmx-config]")
+
+
+def test_council_tax_needs_verification_and_offers_the_step_up_route(
+    app, client, sign_in, client_request, back_offices
+):
+    sign_in(TOM, host="norwich.localhost")
+    page = client_request.get("/dashboard", host="norwich.localhost")
+    council_tax = tile(page, "council_tax")
+    assert state(page, "council_tax") == "not_applicable"
+    assert "Balance" not in council_tax.get_text()
+    assert council_tax.select_one("a[href^='/account/council-tax/link']")
+
+
+def test_cases_come_from_every_council_by_verified_email(app, client, sign_in, client_request, back_offices):
+    sign_in(MARGARET, host="norfolk.localhost")
+    page = client_request.get("/dashboard", host="norfolk.localhost")
+    cases = tile(page, "cases")
+    assert state(page, "cases") == "loaded"
+    assert "Great Yarmouth Borough Council" in cases.get_text(), cases.get_text(" ", strip=True)
+
+
+def test_the_calendar_has_the_same_dates_as_the_tile(app, client, sign_in, client_request, back_offices):
+    sign_in(PRIYA, host="south-norfolk.localhost")
+    page = client_request.get("/dashboard", host="south-norfolk.localhost")
+    response = client.get("/dashboard/bin-collections.ics", headers={"Host": "south-norfolk.localhost"})
+    assert response.status_code == 200
+    assert response.mimetype == "text/calendar"
+    body = response.get_data(as_text=True)
+    assert body.startswith("BEGIN:VCALENDAR\r\n") and body.endswith("END:VCALENDAR\r\n")
+    assert all(len(line.encode()) <= 75 for line in body.split("\r\n"))
+    starts = {line.split(":")[1] for line in body.split("\r\n") if line.startswith("DTSTART")}
+    shown = tile(page, "bins").select(".govuk-summary-list__value")
+    assert shown and len(starts) >= len(shown)
+    assert body.count("BEGIN:VEVENT") == body.count("UID:") == body.count("DTSTAMP:")
+
+
+def test_a_resident_without_a_home_address_is_asked_for_one_first(
+    app, client, sign_in, client_request, back_offices
+):
+    resident_id = sign_in(DAVID, host="north-norfolk.localhost", home=False)
+    response = client.get("/dashboard", headers={"Host": "north-norfolk.localhost"})
+    assert response.location == "/dashboard/home-address"
+    page = client_request.post_form(
+        "/dashboard/home-address",
+        {"postcode": "not one"},
+        host="north-norfolk.localhost",
+        expected_status=200,
+    )
+    summary = page.select_one(".govuk-error-summary")
+    assert "Enter a real postcode, like NR1 2DH" in summary.get_text()
+    assert summary.select_one("a")["href"] == "#postcode"
+    assert page.select_one("input[name=postcode]")["value"] == "not one", "what they typed is kept"
+    response = client_request.post_form(
+        "/dashboard/home-address", {"postcode": "nr27 9es"}, host="north-norfolk.localhost"
+    )
+    assert response.location == "/dashboard/home-address/select?postcode=NR27+9ES"
+    page = client_request.post_form(
+        response.location, {}, host="north-norfolk.localhost", expected_status=200
+    )
+    assert "Select your home address" in page.select_one(".govuk-error-summary").get_text()
+    response = client_request.post_form(
+        response.location, {"uprn": DAVID.uprn}, host="north-norfolk.localhost"
+    )
+    assert response.location == "/dashboard"
+    with app.app_context():
+        assert db.session.get(Resident, resident_id).home_uprn == DAVID.uprn
+    page = client_request.get("/dashboard", host="north-norfolk.localhost")
+    assert "From North Norfolk District Council" in tile(page, "bins").get_text()
+
+
+def test_a_back_office_that_is_down_makes_its_tile_unavailable_and_leaves_the_rest(
+    app, client, sign_in, client_request, back_offices, sandbox
+):
+    sign_in(TOM, host="norwich.localhost", council_tax=True)
+    sandbox.inject("bins", "down", council="norwich")
+    page = client_request.get("/dashboard", host="norwich.localhost")
+    assert state(page, "bins") == "unavailable"
+    text = tile(page, "bins").get_text(" ", strip=True)
+    assert "Norwich City Council" in text and "0" in text  # says who to call, with the number
+    for name in ("council_tax", "planning", "street_reports", "cases"):
+        assert state(page, name) == "loaded", name
+
+
+def test_a_back_office_that_fails_after_answering_once_shows_stale_data_with_its_age(
+    app, sign_in, client_request, sandbox, tmp_path
+):
+    connectors = sandbox.registry(tmp_path / "cache")
+    connectors.deployment.defaults["ttl"] = 0  # every page asks the back offices again
+    use_registry(app, connectors)
+    with app.app_context():
+        addresses.import_rows(addresses._csv_rows(GAZETTEER))
+    try:
+        sign_in(TOM, host="norwich.localhost", council_tax=True)
+        page = client_request.get("/dashboard", host="norwich.localhost")
+        assert state(page, "planning") == "loaded"
+        sandbox.inject("planning", "malformed", council="norwich")
+        page = client_request.get("/dashboard", host="norwich.localhost")
+    finally:
+        use_registry(app, None)
+    planning = tile(page, "planning")
+    assert state(page, "planning") == "stale", planning.get_text(" ", strip=True)
+    notice = planning.select_one(".govuk-warning-text")
+    assert "may be out of date" in notice.get_text() and "Warning" in notice.get_text()
+    assert "Unthank Road" in planning.get_text(), "the last known applications are still shown"
+    assert state(page, "bins") == "loaded"
+
+
+def test_a_hung_back_office_does_not_hold_the_page_past_its_budget(
+    app, client, sign_in, client_request, back_offices, sandbox, monkeypatch
+):
+    monkeypatch.setitem(app.config, "DASHBOARD_BUDGET_SECONDS", 0.5)
+    sign_in(PRIYA, host="south-norfolk.localhost")
+    sandbox.inject("planning", "slow", delay=2.0, council="south-norfolk")
+    page = client_request.get("/dashboard", host="south-norfolk.localhost")
+    assert state(page, "planning") == "loading"
+    body = tile(page, "planning").select_one(".portal-tile__body")
+    assert body["hx-get"] == "/dashboard/tiles/planning" and body["hx-trigger"] == "load"
+    assert "Still loading" in body.get_text()
+    assert state(page, "bins") == "loaded"
+
+
+def test_a_tile_fragment_is_the_same_partial_and_a_plain_request_gets_the_page(
+    app, client, sign_in, client_request, back_offices
+):
+    sign_in(PRIYA, host="south-norfolk.localhost")
+    response = client.get(
+        "/dashboard/tiles/bins", headers={"Host": "south-norfolk.localhost", "HX-Request": "true"}
+    )
+    assert response.status_code == 200
+    fragment = response.get_data(as_text=True)
+    assert "<html" not in fragment and 'data-tile-state="loaded"' in fragment
+    response = client.get("/dashboard/tiles/bins", headers={"Host": "south-norfolk.localhost"})
+    assert response.status_code == 302 and response.location == "/dashboard#tile-bins"
+    response = client.get(
+        "/dashboard/tiles/nonsense", headers={"Host": "south-norfolk.localhost", "HX-Request": "true"}
+    )
+    assert response.status_code == 404
