@@ -22,8 +22,6 @@ def create_sandbox_app(instance_dir: Path | None = None, **overrides) -> Flask:
         SANDBOX_INSTANCE_DIR=Path(app.instance_path),
         # The key every sandbox back office expects; the portal sends it from the same variable.
         SANDBOX_API_KEY=os.environ.get("PORTAL_SANDBOX_API_KEY", "sandbox-back-office-key"),
-        # The identity provider registers the portal's callbacks on this port (bin/dev's PORT).
-        IDP_PORTAL_PORT=int(os.environ.get("PORT", "5000")),
     )
     app.config.update(overrides)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)

@@ -6,7 +6,7 @@ identity provider (Azure AD B2C in Norfolk). It signs in the demo residents of s
 - JWKS: a signing key generated on first run and kept in the sandbox instance folder;
 - authorization code with PKCE (S256 only), userinfo (name and email only there, never in the ID token),
   RP-initiated logout that also calls every signed-in client's back-channel logout endpoint;
-- one client, registered for every council's `<slug>.localhost` domain on the portal's port.
+- one client, registered for every council's `<slug>.localhost` domain, on any port (loopback).
 
 A development tool: it says so on every page. Nothing here is fit for real residents.
 """
@@ -30,23 +30,21 @@ VERIFIED_ACR = "urn:my-norfolk:sandbox:verified"
 SIGNED_IN_ACR = "urn:my-norfolk:sandbox:signed-in"
 
 
-def portal_client(portal_port: int, themes_dir: Path) -> PortalClient:
-    port = "" if portal_port == 80 else f":{portal_port}"
+def portal_client(themes_dir: Path) -> PortalClient:
     hosts = [theme.localhost_domain() for theme in ThemeRegistry(themes_dir, serve_localhost_subdomains=True)]
     return PortalClient(
         client_id=DevelopmentConfig.OIDC_CLIENT_ID,
         client_secret=DevelopmentConfig.OIDC_CLIENT_SECRET,
-        redirect_uris=tuple(f"http://{host}{port}/auth/callback" for host in hosts),
-        post_logout_redirect_uris=tuple(f"http://{host}{port}/" for host in hosts),
-        backchannel_logout_uri=f"http://127.0.0.1:{portal_port}/auth/back-channel-logout",
+        redirect_uris=tuple(f"http://{host}/auth/callback" for host in hosts),
+        post_logout_redirect_uris=tuple(f"http://{host}/" for host in hosts),
+        backchannel_logout_path="/auth/back-channel-logout",
     )
 
 
 def init_app(app: Flask) -> None:
-    app.config.setdefault("IDP_PORTAL_PORT", 5000)
     app.config.setdefault("IDP_SIGNING_ALG", "RS256")
     key = load_or_create_signing_key(Path(app.instance_path) / "idp", app.config["IDP_SIGNING_ALG"])
-    client = portal_client(int(app.config["IDP_PORTAL_PORT"]), PROJECT_ROOT / "themes")
+    client = portal_client(PROJECT_ROOT / "themes")
     app.extensions["idp"] = IdentityProvider(app, key, clients=[client], verified_acr=VERIFIED_ACR)
     app.register_blueprint(bp, url_prefix="/idp")
 

@@ -7,6 +7,7 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit, urlunsplit
 
 import requests
 from authlib.integrations.flask_oauth2 import AuthorizationServer, ResourceProtector
@@ -23,6 +24,7 @@ from sandbox.demo_residents import DemoResident, by_subject
 CODE_LIFETIME = 120
 TOKEN_LIFETIME = 3600
 BACKCHANNEL_LOGOUT_EVENT = "http://schemas.openid.net/event/backchannel-logout"
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "[::1]")
 
 
 def issuer() -> str:
@@ -30,17 +32,37 @@ def issuer() -> str:
     return f"{request.host_url.rstrip('/')}/idp"
 
 
+def without_loopback_port(uri: str) -> str:
+    """The URI without its port when its host is loopback: as for native apps' loopback redirects
+    (RFC 8252 section 7.3), any port is allowed: the portal may run on any port in development and tests."""
+    parts = urlsplit(uri)
+    if parts.hostname and (parts.hostname.endswith(".localhost") or parts.hostname in LOOPBACK_HOSTS):
+        return urlunsplit(parts._replace(netloc=parts.hostname))
+    return uri
+
+
+def loopback_port(uri: str) -> int:
+    parts = urlsplit(uri)
+    return parts.port or (443 if parts.scheme == "https" else 80)
+
+
 @dataclass(frozen=True)
 class PortalClient(ClientMixin):
+    """The portal as a client, registered for every council's `<slug>.localhost` domain on any port. Its
+    back-channel logout endpoint is called on 127.0.0.1 at the port the resident's sign-in came back to."""
+
     client_id: str
     client_secret: str
     redirect_uris: tuple[str, ...]
     post_logout_redirect_uris: tuple[str, ...]
-    backchannel_logout_uri: str | None = None
+    backchannel_logout_path: str | None = None
 
     @property
     def client_metadata(self) -> dict:
         return {"post_logout_redirect_uris": list(self.post_logout_redirect_uris)}
+
+    def check_post_logout_redirect_uri(self, uri: str) -> bool:
+        return without_loopback_port(uri) in self.post_logout_redirect_uris
 
     def get_client_id(self):
         return self.client_id
@@ -53,7 +75,7 @@ class PortalClient(ClientMixin):
         return " ".join(part for part in (scope or "").split() if part in allowed)
 
     def check_redirect_uri(self, redirect_uri):
-        return redirect_uri in self.redirect_uris
+        return without_loopback_port(redirect_uri) in self.redirect_uris
 
     def check_client_secret(self, client_secret):
         return secrets.compare_digest(client_secret, self.client_secret)
@@ -141,7 +163,8 @@ class ProviderSession:
     subject: str
     auth_time: int
     acr: str
-    clients: set[str] = field(default_factory=set)
+    # client id -> the port its redirect URI used, where its back-channel logout endpoint is called
+    clients: dict[str, int] = field(default_factory=dict)
 
 
 def _provider() -> IdentityProvider:
@@ -214,7 +237,7 @@ class SandboxCodeGrant(grants.AuthorizationCodeGrant):
                 expires_at=time.time() + CODE_LIFETIME,
             )
         )
-        provider_session.clients.add(request.client.get_client_id())
+        provider_session.clients[request.client.get_client_id()] = loopback_port(request.payload.redirect_uri)
 
     def query_authorization_code(self, code, client):
         return _provider().find_code(code, client.get_client_id())
@@ -329,11 +352,11 @@ class IdentityProvider:
         if provider_session is None:
             return []
         outcomes = []
-        for client_id in sorted(provider_session.clients):
+        for client_id, port in sorted(provider_session.clients.items()):
             client = self.clients.get(client_id)
-            if client is None or not client.backchannel_logout_uri:
+            if client is None or not client.backchannel_logout_path:
                 continue
-            outcomes.append(self.send_backchannel_logout(client, provider_session))
+            outcomes.append(self.send_backchannel_logout(client, provider_session, port))
         return outcomes
 
     def logout_token(self, client: PortalClient, provider_session: ProviderSession) -> str:
@@ -351,10 +374,12 @@ class IdentityProvider:
         header = {"alg": self.algorithm, "kid": self.signing_key.kid, "typ": "logout+jwt"}
         return jwt.encode(header, claims, self.signing_key, algorithms=[self.algorithm])
 
-    def send_backchannel_logout(self, client: PortalClient, provider_session: ProviderSession) -> str:
+    def send_backchannel_logout(
+        self, client: PortalClient, provider_session: ProviderSession, port: int
+    ) -> str:
         try:
             response = self.http.post(
-                client.backchannel_logout_uri,
+                f"http://127.0.0.1:{port}{client.backchannel_logout_path}",
                 data={"logout_token": self.logout_token(client, provider_session)},
                 timeout=5,
             )

@@ -24,6 +24,9 @@ def provider() -> IdentityProvider:
 
 
 class SandboxEndSession(EndSessionEndpoint):
+    def _is_valid_post_logout_redirect_uri(self, client, post_logout_redirect_uri):
+        return client.check_post_logout_redirect_uri(post_logout_redirect_uri)
+
     def get_server_jwks(self):
         return provider().public_jwks()
 

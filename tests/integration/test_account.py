@@ -122,11 +122,11 @@ def test_sign_out_everywhere_ends_every_session(app, client, signed_in, client_r
             "Location"
         ]
     )
-    assert other_device.portal("/dashboard").status_code == 200
+    assert other_device.portal("/account").status_code == 200
     response = client_request.post_form("/account", {}, host=HOST, form_index=0)
     assert "/idp/logout" in response.location
-    assert other_device.portal("/dashboard").status_code == 302
-    assert signed_in.portal("/dashboard").status_code == 302
+    assert other_device.portal("/account").status_code == 302
+    assert signed_in.portal("/account").status_code == 302
     with app.app_context():
         assert not [s for s in db.session.scalars(select(PortalSession)) if s.resident_id]
     (event,) = audit_events(app, "signed_out_everywhere")

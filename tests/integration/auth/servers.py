@@ -51,8 +51,8 @@ class LiveServer:
         self.thread.join(timeout=10)
 
 
-def start_sandbox_idp(instance_dir: Path, portal_port: int = 80, **overrides) -> LiveServer:
-    app = create_sandbox_app(instance_dir, IDP_PORTAL_PORT=portal_port, **overrides)
+def start_sandbox_idp(instance_dir: Path, **overrides) -> LiveServer:
+    app = create_sandbox_app(instance_dir, **overrides)
     return LiveServer(app)
 
 

@@ -16,7 +16,7 @@ def two_sessions(app, scripted):
     county = Visitor(app.test_client(), host="norfolk.localhost")
     for visitor in (district, county):
         assert visitor.sign_in_at_scripted().location == "/dashboard"
-        assert visitor.portal("/dashboard").status_code == 200
+        assert visitor.portal("/account").status_code == 200
     return district, county
 
 
@@ -36,7 +36,7 @@ def test_a_logout_token_ends_every_session_of_the_subject(app, scripted, two_ses
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "no-store"
     for visitor in two_sessions:
-        assert visitor.portal("/dashboard").status_code == 302
+        assert visitor.portal("/account").status_code == 302
     assert signed_in_sessions(app) == 0
     (event,) = audit_events(app, "back_channel_logout")
     assert event.detail == {"sessions_ended": 2}

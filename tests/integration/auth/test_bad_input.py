@@ -21,7 +21,7 @@ def assert_refused(app, visitor, response, reason, status=400, *, residents_befo
     assert "South Norfolk Council" in html, "the error page is in the council's theme"
     assert "dist/south-norfolk.css" in html
     assert "You have not been signed in" in html
-    assert visitor.portal("/dashboard").status_code == 302
+    assert visitor.portal("/account").status_code == 302
     with app.app_context():
         signed_in = [stored for stored in db.session.scalars(select(PortalSession)) if stored.resident_id]
         assert len(signed_in) == residents_before, "no signed-in session was created"

@@ -70,7 +70,7 @@ def sign_in(visitor, *, expect_password=True):
 def test_sign_in_and_single_sign_on_across_councils(app, client, with_oidc_provider):
     district = Visitor(client, host="south-norfolk.localhost")
     assert sign_in(district).location == "/dashboard"
-    assert "Priya Shah" in district.portal("/dashboard").get_data(as_text=True)
+    assert "Priya Shah" in district.portal("/account").get_data(as_text=True)
     with app.app_context():
         resident = db.session.scalar(select(Resident))
         assert resident.issuer == with_oidc_provider.issuer
@@ -79,14 +79,14 @@ def test_sign_in_and_single_sign_on_across_councils(app, client, with_oidc_provi
     county = Visitor(app.test_client(), host="norfolk.localhost")
     county.provider = district.provider
     assert sign_in(county, expect_password=False).location == "/dashboard"
-    assert county.portal("/dashboard").status_code == 200
+    assert county.portal("/account").status_code == 200
 
 
 def test_sign_out_ends_the_portal_and_provider_sessions(app, client, with_oidc_provider):
     visitor = Visitor(client)
     sign_in(visitor)
     cookie = client.get_cookie("portal_session", domain="south-norfolk.localhost").value
-    page = BeautifulSoup(visitor.portal("/dashboard").get_data(as_text=True), "html.parser")
+    page = BeautifulSoup(visitor.portal("/account").get_data(as_text=True), "html.parser")
     token = page.select_one("form[action='/sign-out'] input[name=csrf_token]")["value"]
     response = client.post(
         "/sign-out", data={"csrf_token": token}, headers={"Host": "south-norfolk.localhost"}
@@ -96,5 +96,5 @@ def test_sign_out_ends_the_portal_and_provider_sessions(app, client, with_oidc_p
     done = submit(visitor.provider, confirm, {"logout": "yes"})
     assert follow_until_portal(visitor, done) == "http://south-norfolk.localhost/"
     client.set_cookie("portal_session", cookie, domain="south-norfolk.localhost")
-    assert visitor.portal("/dashboard").status_code == 302
+    assert visitor.portal("/account").status_code == 302
     assert sign_in(visitor).location == "/dashboard", "a password was asked for again"

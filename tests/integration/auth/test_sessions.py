@@ -46,27 +46,27 @@ def test_the_cookie_holds_a_random_id_and_the_table_only_its_hash(app, signed_in
 
 def test_idle_sessions_end(app, signed_in):
     age_session(app, last_active_at=timedelta(minutes=31))
-    assert signed_in.portal("/dashboard").status_code == 302
+    assert signed_in.portal("/account").status_code == 302
     assert not [stored for stored in stored_sessions(app) if stored.resident_id]
 
 
 def test_activity_keeps_a_session_alive(app, signed_in):
     age_session(app, last_active_at=timedelta(minutes=29))
-    assert signed_in.portal("/dashboard").status_code == 200
+    assert signed_in.portal("/account").status_code == 200
     (stored,) = stored_sessions(app)
     assert datetime.now(UTC) - stored.last_active_at.replace(tzinfo=UTC) < timedelta(minutes=1)
 
 
 def test_sessions_end_after_their_absolute_lifetime_however_active(app, signed_in):
     age_session(app, created_at=timedelta(hours=12, minutes=1), last_active_at=timedelta(minutes=1))
-    assert signed_in.portal("/dashboard").status_code == 302
+    assert signed_in.portal("/account").status_code == 302
 
 
 def test_the_timeouts_are_configurable(app, signed_in, monkeypatch):
     interface = app.session_interface
     monkeypatch.setattr(interface, "idle_timeout", timedelta(minutes=5))
     age_session(app, last_active_at=timedelta(minutes=6))
-    assert signed_in.portal("/dashboard").status_code == 302
+    assert signed_in.portal("/account").status_code == 302
 
 
 def test_an_unknown_cookie_is_a_fresh_anonymous_session(app, client):

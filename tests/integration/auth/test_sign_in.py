@@ -32,7 +32,7 @@ def test_signing_in_lands_on_the_dashboard_with_name_and_email_from_userinfo(app
     response = visitor.sign_in_at_sandbox(PRIYA)
     assert response.status_code == 302
     assert response.location == "/dashboard"
-    dashboard = visitor.portal("/dashboard")
+    dashboard = visitor.portal("/account")
     assert dashboard.status_code == 200
     assert "Priya Shah" in dashboard.get_data(as_text=True)
     with app.app_context():
@@ -87,7 +87,7 @@ def test_signing_in_rotates_the_session_id(app, visitor, with_sandbox_idp):
 def test_sign_out_ends_the_portal_session_and_the_providers(app, visitor, with_sandbox_idp):
     visitor.sign_in_at_sandbox(PRIYA)
     cookie = visitor.client.get_cookie("portal_session", domain="south-norfolk.localhost").value
-    page = visitor.portal("/dashboard")
+    page = visitor.portal("/account")
     token = page.get_data(as_text=True).split('name="csrf_token" value="')[1].split('"')[0]
     response = visitor.client.post(
         "/sign-out", data={"csrf_token": token}, headers={"Host": "south-norfolk.localhost"}
@@ -107,7 +107,7 @@ def test_sign_out_ends_the_portal_session_and_the_providers(app, visitor, with_s
 
     # The old cookie is worthless now.
     visitor.client.set_cookie("portal_session", cookie, domain="south-norfolk.localhost")
-    assert visitor.portal("/dashboard").status_code == 302
+    assert visitor.portal("/account").status_code == 302
     # And the provider asks for a password again.
     assert visitor.provider.get(visitor.start_sign_in(), allow_redirects=False, timeout=5).status_code == 200
     assert audit_events(app, "signed_out")
