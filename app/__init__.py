@@ -66,14 +66,6 @@ def create_app(environment: str | None = None, **overrides) -> Flask:
     errors.init_app(app)
     app.register_blueprint(main.bp)
 
-    from app import auth, sessions
-    from app.views import account, dashboard
-
-    sessions.init_app(app)
-    auth.init_app(app)
-    app.register_blueprint(dashboard.bp)
-    app.register_blueprint(account.bp)
-
     from app import addresses
     from app.views import addresses as address_views
 
