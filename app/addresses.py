@@ -40,6 +40,7 @@ from app.models.gazetteer import GazetteerAddress
 from app.theming import themes
 from connectors.errors import ConnectorError, NotFound
 from connectors.models import Address, distance_m
+from connectors.os_places import NORFOLK_CUSTODIAN_GSS
 
 POSTCODE_PATTERN = re.compile(r"^(GIR0AA|[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][ABD-HJLNP-UW-Z]{2})$")
 NEAREST_ADDRESS_LIMIT_M = 2000
@@ -81,16 +82,8 @@ REPORT_SERVICES = {
     "street_light": CouncilService.STREET_LIGHTING,
 }
 
-# AddressBase's LOCAL_CUSTODIAN_CODE for Norfolk's districts -> GSS codes, for imports without a GSS column.
-CUSTODIAN_GSS = {
-    "2605": "E07000143",  # Breckland
-    "2610": "E07000144",  # Broadland
-    "2615": "E07000145",  # Great Yarmouth
-    "2620": "E07000147",  # North Norfolk
-    "2625": "E07000148",  # Norwich
-    "2630": "E07000149",  # South Norfolk
-    "2635": "E07000146",  # King's Lynn and West Norfolk
-}
+# AddressBase's LOCAL_CUSTODIAN_CODE -> GSS codes, for imports without a GSS column.
+CUSTODIAN_GSS = NORFOLK_CUSTODIAN_GSS
 
 
 @dataclass(frozen=True)
