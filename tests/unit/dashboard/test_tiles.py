@@ -1,0 +1,125 @@
+"""How a tile's state follows from its back offices' answers, and how the budget bounds the wait."""
+
+import threading
+from datetime import UTC, date, datetime, timedelta
+
+from app.dashboard import tiles
+from app.dashboard.tiles import Household, NotApplicableReason, Outcome, TileState
+from connectors.errors import NotFound, Unavailable
+from connectors.models import BinCollection, Case, Result, ServiceKind
+
+NOW = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
+HOME = Household(
+    uprn="2630112001",
+    address="12 Orchard Way, Wymondham, NR18 0SX",
+    latitude=52.57,
+    longitude=1.11,
+    district="south-norfolk",
+    county="norfolk",
+    email="priya.shah@example.com",
+    verified=False,
+    council_tax_reference=None,
+)
+BINS = (BinCollection("refuse", "Black bin", date(2026, 11, 24)),)
+
+
+class FakeRegistry:
+    """Serves every council every service; each call answers as ``answer(council, kind)`` says."""
+
+    def __init__(self, answer):
+        self.answer = answer
+
+    def serves(self, council, kind):
+        return True
+
+    def councils_serving(self, kind):
+        return ["breckland", "norfolk", "south-norfolk"]
+
+    def __getattr__(self, kind):
+        registry = self
+
+        class Connector:
+            def __init__(self, council):
+                self.council = council
+
+            def __getattr__(self, method):
+                return lambda *args, **kwargs: registry.answer(self.council, kind)
+
+        return Connector
+
+
+def result(value, *, kind=ServiceKind.BINS, stale=False, council="south-norfolk"):
+    return Result(value, council, kind, NOW - timedelta(hours=3 if stale else 0), stale=stale)
+
+
+def bins_tile(outcome):
+    calls = tiles.plan("bins", HOME, FakeRegistry(None))
+    return tiles.assemble("bins", HOME, calls, {"bins": outcome})
+
+
+def test_fresh_answer_is_loaded_and_says_which_council():
+    tile = bins_tile(Outcome(result=result(BINS)))
+    assert tile.state is TileState.LOADED
+    assert tile.councils == ("south-norfolk",)
+    assert tile.data.collections == BINS
+
+
+def test_stale_answer_is_stale_with_when_it_was_fetched():
+    tile = bins_tile(Outcome(result=result(BINS, stale=True)))
+    assert tile.state is TileState.STALE
+    assert tile.fetched_at == NOW - timedelta(hours=3)
+
+
+def test_no_answer_is_unavailable_and_unknown_address_is_not_applicable():
+    assert bins_tile(Outcome(error=Unavailable("south-norfolk", "bins"))).state is TileState.UNAVAILABLE
+    tile = bins_tile(Outcome(error=NotFound("south-norfolk", "bins")))
+    assert (tile.state, tile.reason) == (TileState.NOT_APPLICABLE, NotApplicableReason.NOT_COLLECTED)
+
+
+def test_an_unanswered_call_leaves_the_tile_loading():
+    assert bins_tile(tiles.PENDING).state is TileState.LOADING
+
+
+def test_council_tax_needs_verification_then_a_linked_account():
+    tile = tiles.fetch(("council_tax",), HOME, FakeRegistry(None), 1)["council_tax"]
+    assert (tile.state, tile.reason) == (TileState.NOT_APPLICABLE, NotApplicableReason.NOT_VERIFIED)
+    verified = Household(**{**HOME.__dict__, "verified": True})
+    tile = tiles.fetch(("council_tax",), verified, FakeRegistry(None), 1)["council_tax"]
+    assert tile.reason is NotApplicableReason.NO_COUNCIL_TAX_LINK
+
+
+def test_cases_from_every_council_with_the_ones_that_failed_named():
+    case = Case("C1", "Noise", "noise", "open", "Open", NOW, NOW)
+
+    def answer(council, kind):
+        if council == "breckland":
+            raise Unavailable(council, kind)
+        return result((case,) if council == "norfolk" else (), kind=ServiceKind.CASES, council=council)
+
+    tile = tiles.fetch(("cases",), HOME, FakeRegistry(answer), 1)["cases"]
+    assert tile.state is TileState.LOADED
+    assert [item.council for item in tile.data.cases] == ["norfolk"]
+    assert tile.missing == ("breckland",)
+
+
+def test_a_hung_back_office_costs_the_budget_and_no_more():
+    release = threading.Event()
+
+    def answer(council, kind):
+        if kind == "planning":
+            release.wait(5)
+        return result(BINS if kind == "bins" else (), kind=ServiceKind(kind), council=council)
+
+    found = tiles.fetch(("bins", "planning"), HOME, FakeRegistry(answer), 0.3)
+    released_after_fetch = not release.is_set()
+    release.set()
+    # Had fetch waited for the hung call it would have answered "loaded": the hung call only returns now.
+    assert released_after_fetch and found["planning"].state is TileState.LOADING
+    assert found["bins"].state is TileState.LOADED
+
+
+def test_a_bug_in_one_call_makes_its_tile_unavailable_not_an_error_page():
+    def answer(council, kind):
+        raise RuntimeError("boom")
+
+    assert tiles.fetch(("bins",), HOME, FakeRegistry(answer), 1)["bins"].state is TileState.UNAVAILABLE
