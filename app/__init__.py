@@ -66,11 +66,10 @@ def create_app(environment: str | None = None, **overrides) -> Flask:
     errors.init_app(app)
     app.register_blueprint(main.bp)
 
-    from app import addresses, backoffice
+    from app import addresses
     from app.views import addresses as address_views
 
     addresses.init_app(app)
-    backoffice.init_app(app)
     app.register_blueprint(address_views.bp)
 
     from app import auth, sessions

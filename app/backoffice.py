@@ -13,7 +13,6 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import click
 from flask import Flask, current_app
 
 from connectors.errors import ConnectorError
@@ -53,8 +52,8 @@ class ServiceAnswer:
 def everything_at(uprn: str, *, email: str | None = None, council_tax_reference: str | None = None):
     """Ask every service about one address, each of the council responsible for it there: bins, council
     tax (with a reference the resident has proved), planning nearby, street reports nearby (district and
-    county) and the resident's cases with both councils (with a verified email). Sequential: for scripts and
-    checks, not pages. Raises app.addresses.AddressProblem for an unknown UPRN or one outside Norfolk."""
+    county) and the resident's cases with both councils (with a verified email). Sequential, for checks and
+    tests, not pages. Raises app.addresses.AddressProblem for an unknown UPRN or one outside Norfolk."""
     from app.addresses import CouncilService, council_for
 
     district = council_for(CouncilService.BINS, uprn=uprn)
@@ -100,35 +99,3 @@ def everything_at(uprn: str, *, email: str | None = None, council_tax_reference:
         except ConnectorError as error:
             answers.append(ServiceAnswer(label, council, error=error))
     return answers
-
-
-def init_app(app: Flask) -> None:
-    @app.cli.group("connectors")
-    def connectors_group() -> None:
-        """The councils' back offices."""
-
-    @connectors_group.command("show")
-    @click.argument("uprn")
-    @click.option("--email", help="A verified email address, for cases.")
-    @click.option("--council-tax-reference", help="A council tax account reference, for the balance.")
-    def show(uprn: str, email: str | None, council_tax_reference: str | None) -> None:
-        """Ask every service about one address through the registry, and print what each council said."""
-        from app.addresses import AddressProblem
-
-        with app.test_request_context("/"):
-            try:
-                answers = everything_at(uprn, email=email, council_tax_reference=council_tax_reference)
-            except AddressProblem as problem:
-                raise click.ClickException(problem.message) from None
-        for answer in answers:
-            if answer.error is not None:
-                state, detail = type(answer.error).__name__, answer.error.message
-            else:
-                result = answer.result
-                age = int(result.age().total_seconds())
-                state = f"stale, {age}s old" if result.stale else "fresh"
-                value = result.value
-                detail = f"{len(value)} items" if isinstance(value, tuple) else type(value).__name__
-                if isinstance(value, tuple) and value:
-                    detail += f", first: {value[0]!r}"[:160]
-            click.echo(f"{answer.label:<26} {answer.council:<15} {state:<16} {detail}")
