@@ -19,14 +19,18 @@ from sqlalchemy import delete
 from wtforms import RadioField, StringField, SubmitField
 from wtforms.validators import InputRequired, Length, Regexp, ValidationError
 
+from app import addresses
 from app.auth import relying_party
 from app.auth.assurance import COUNCIL_TAX, assurance_of_current_resident
 from app.auth.audit import record_security_event, resident_actor
 from app.auth.views import ID_TOKEN_KEY, NOTICE_CATEGORY, safe_return_path
+from app.backoffice import registry
 from app.extensions import db
 from app.models.identity import LinkedCouncilAccount, Resident, personal_data_sources
 from app.sessions import end_sessions_of_resident
 from app.theming import themes
+from connectors.errors import ConnectorError
+from connectors.models import ServiceKind
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
@@ -48,16 +52,11 @@ class CouncilTaxClaim:
 def verify_council_tax_account(claim: CouncilTaxClaim) -> bool:
     """Ask the council's council tax back office, through the connectors registry, whether the reference,
     postcode and surname belong together."""
+    connectors = registry()
+    if not connectors.serves(claim.council_slug, ServiceKind.COUNCIL_TAX):
+        raise CouncilTaxCheckUnavailable()
     try:
-        from app.backoffice import registry
-        from connectors.errors import ConnectorError
-    except ImportError as error:
-        raise CouncilTaxCheckUnavailable() from error
-    try:
-        connectors = registry()
-        if not connectors.serves(claim.council_slug, "council_tax"):
-            raise CouncilTaxCheckUnavailable()
-        return connectors.connector(claim.council_slug, "council_tax").verify(
+        return connectors.council_tax(claim.council_slug).verify(
             claim.reference, claim.postcode, claim.surname
         )
     except ConnectorError as error:
@@ -125,15 +124,13 @@ class ConfirmForm(FlaskForm):
 
 
 def home_address_text(uprn: str | None) -> str | None:
-    """The resident's home address as one line, when the address lookup knows the UPRN."""
+    """The resident's home address as one line; None when there is none or the lookup cannot say."""
     if not uprn:
         return None
     try:
-        from app.addresses import address_for_uprn
-    except ImportError:
+        return addresses.address_for_uprn(uprn).single_line
+    except addresses.AddressProblem:
         return None
-    address = address_for_uprn(uprn)
-    return address.single_line if address is not None else None
 
 
 def _district_choices() -> list[tuple[str, str]]:

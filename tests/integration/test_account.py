@@ -46,6 +46,7 @@ def test_account_page_shows_profile_address_and_links(signed_in, client_request)
     assert "Priya Shah" in text
     assert PRIYA.email in text
     assert "Not chosen yet" in text
+    assert page.select_one("a[href='/dashboard/home-address']").get_text(" ", strip=True) == "Add home address"
     assert "You have not linked any council accounts." in text
     assert "Signed in, not verified" in text
     assert page.select_one("a[href='/account/your-data.json']")
@@ -155,3 +156,49 @@ def test_delete_without_the_form_token_changes_nothing(app, signed_in):
     response = signed_in.client.post("/account/delete", data={}, headers={"Host": HOST})
     assert response.status_code in (302, 400)
     assert resident(app) is not None
+
+
+@pytest.fixture
+def council_tax_back_office(app, connector_registry):
+    from app.backoffice import use_registry
+
+    previous = app.extensions.get("connectors")
+    use_registry(app, connector_registry)
+    yield connector_registry
+    use_registry(app, previous)
+
+
+def link_form(reference=PRIYA.council_tax_reference, postcode="nr180sx", surname="shah"):
+    return {"council": "south-norfolk", "reference": reference, "postcode": postcode, "surname": surname}
+
+
+def test_linking_a_council_tax_account_makes_the_resident_verified(
+    app, signed_in, client_request, council_tax_back_office
+):
+    response = client_request.post_form("/account/council-tax/link?next=/account", link_form(), host=HOST)
+    assert response.location == "/account"
+    page = client_request.get("/account", host=HOST)
+    assert "Signed in, not verified" not in page.get_text()
+    assert f"South Norfolk Council, account {PRIYA.council_tax_reference}" in page.get_text()
+    (event,) = audit_events(app, "council_tax_link_checked")
+    assert event.detail == {"matched": True, "linked_council": "south-norfolk"}
+
+
+def test_a_council_tax_mismatch_is_explained_and_keeps_the_answers(
+    app, signed_in, client_request, council_tax_back_office
+):
+    page = client_request.post_form(
+        "/account/council-tax/link", link_form(surname="Someone"), host=HOST, expected_status=200
+    )
+    assert "do not match a council tax account" in page.select_one(".govuk-error-summary").get_text()
+    assert page.select_one("input[name=surname]")["value"] == "Someone"
+    with app.app_context():
+        assert db.session.scalar(select(db.func.count()).select_from(LinkedCouncilAccount)) == 0
+
+
+def test_a_council_tax_system_that_is_down_is_explained(
+    app, signed_in, client_request, council_tax_back_office, sandbox
+):
+    sandbox.inject("council_tax", "down")
+    page = client_request.post_form("/account/council-tax/link", link_form(), host=HOST, expected_status=200)
+    assert "We cannot check council tax accounts at the moment" in page.get_text()
