@@ -79,4 +79,17 @@ def create_app(environment: str | None = None, **overrides) -> Flask:
     auth.init_app(app)
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(account.bp)
+
+    from app.reports import cli as reports_cli
+    from app.views import dev_mailbox, reports
+
+    reports.init_app(app)
+    reports_cli.init_app(app)
+    dev_mailbox.init_app(app)
+
+    from app import tracking
+    from app.views import requests as requests_views
+
+    tracking.init_app(app)
+    app.register_blueprint(requests_views.bp)
     return app

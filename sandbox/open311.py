@@ -50,6 +50,7 @@ DISTRICT_PREFIXES = {
     "south-norfolk": "SNC",
 }
 COUNTY = "norfolk"
+REOPENING_STATUSES = ("OPEN", "REOPENED")
 AGENCIES = {
     "norfolk": "Norfolk County Council",
     "breckland": "Breckland Council",
@@ -282,6 +283,10 @@ CREATE TABLE IF NOT EXISTS updates (
     media_url TEXT,
     external_status_code TEXT,
     updated_datetime TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS referrals (
+    service_request_id TEXT PRIMARY KEY REFERENCES requests (service_request_id),
+    agency TEXT NOT NULL
 );
 """
 
@@ -546,7 +551,7 @@ def _request_record(row) -> dict:
         ),
         "service_code": row["service_code"],
         "description": row["description"],
-        "agency_responsible": AGENCIES[row["jurisdiction"]],
+        "agency_responsible": _referred_to(row["service_request_id"]) or AGENCIES[row["jurisdiction"]],
         "service_notice": None,
         "address_id": row["address_id"],
         "requested_datetime": row["requested_datetime"],
@@ -558,6 +563,15 @@ def _request_record(row) -> dict:
         "long": row["long"],
         "media_url": row["media_url"],
     }
+
+
+def _referred_to(service_request_id: str) -> str | None:
+    """The organisation the council passed the request to, when it closed it as not its responsibility."""
+    with reports().connect() as connection:
+        row = connection.execute(
+            "SELECT agency FROM referrals WHERE service_request_id = ?", (service_request_id,)
+        ).fetchone()
+    return row["agency"] if row else None
 
 
 def _parse_w3c(name: str) -> datetime | None:
@@ -831,12 +845,19 @@ def post_update(fmt: str):
                 _now(),
                 external_update_id=f"{council}:{form['update_id']}",
             )
+            if status in REOPENING_STATUSES and row["status"] == "closed":
+                # FixMyStreet's "not fixed": an update saying OPEN on a closed request reopens it.
+                connection.execute(
+                    "UPDATE requests SET status = 'open', updated_datetime = ? WHERE service_request_id = ?",
+                    (_w3c(_now()), form["service_request_id"]),
+                )
     return _render(fmt, "service_request_updates", "request_update", [{"update_id": update_id}])
 
 
 @bp.post("/_admin/requests/<service_request_id>")
 def council_update(service_request_id: str):
-    """The council's side of the sandbox: change a request's status, as an officer would."""
+    """The council's side of the sandbox: change a request's status, as an officer would.
+    ``agency_responsible`` names who the request was passed to."""
     values = request.get_json(silent=True) or request.form
     status = (values.get("status") or "").lower()
     if status not in ("open", "closed"):
@@ -864,6 +885,11 @@ def council_update(service_request_id: str):
             now,
             external_status_code=values.get("external_status_code"),
         )
+        if values.get("agency_responsible"):
+            connection.execute(
+                "INSERT OR REPLACE INTO referrals (service_request_id, agency) VALUES (?, ?)",
+                (service_request_id, values["agency_responsible"]),
+            )
     return {"update_id": update_id, "status": status}
 
 

@@ -3,5 +3,35 @@
 from app.models.audit import AuditEvent
 from app.models.gazetteer import GazetteerAddress
 from app.models.identity import LinkedCouncilAccount, PortalSession, Resident
+from app.models.reports import (
+    DeliveryAttempt,
+    Feedback,
+    FollowedRequest,
+    MailboxMessage,
+    OutboxMessage,
+    Photo,
+    Report,
+    ReportDraft,
+)
+from app.models.tracking import CaseUpdate, Notification, PollCursor, StatusEvent, Subscription
 
-__all__ = ["AuditEvent", "GazetteerAddress", "LinkedCouncilAccount", "PortalSession", "Resident"]
+__all__ = [
+    "AuditEvent",
+    "CaseUpdate",
+    "DeliveryAttempt",
+    "Feedback",
+    "FollowedRequest",
+    "GazetteerAddress",
+    "LinkedCouncilAccount",
+    "MailboxMessage",
+    "Notification",
+    "OutboxMessage",
+    "Photo",
+    "PollCursor",
+    "PortalSession",
+    "Report",
+    "ReportDraft",
+    "Resident",
+    "StatusEvent",
+    "Subscription",
+]

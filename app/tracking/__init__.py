@@ -1,0 +1,17 @@
+"""Tracking requests after they reach a council: status sync, followers, and what residents add to a case.
+
+init_app plugs it into the reports colleague's machinery without changing it: the outbox learns to deliver
+case updates, and the delivery worker runs the status sync as one of its steps.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from app.tracking import cli, updates
+
+
+def init_app(app: Flask) -> None:
+    updates.register()
+    app.extensions.setdefault("worker_steps", []).append(cli.worker_step)
+    app.cli.add_command(cli.tracking_cli)

@@ -1,0 +1,331 @@
+"""A resident's cases with every council, in one shape: reports made through the portal (with the changes the
+status sync recorded and what the resident added) and the cases each council's CRM holds for their verified
+email address.
+
+Access control lives here: a case is found only through its owner. Someone else's report id, a guessed
+reference or another resident's CRM reference all come back as None, the same answer as "no such case", so
+that ids reveal nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from app.backoffice import registry
+from app.extensions import db
+from app.models.identity import Resident
+from app.models.reports import Report, ReportStatus
+from app.models.tracking import CaseUpdate, CaseUpdateKind, EventSource, StatusEvent
+from app.reports.types import report_type
+from app.theming import themes
+from app.tracking.status import (
+    PARKED,
+    RECEIVED,
+    WAITING,
+    StatusMeaning,
+    crm_meaning,
+    open311_meaning,
+    open311_request_meaning,
+)
+from connectors.errors import ConnectorError, NotFound
+from connectors.models import ServiceRequest
+
+REOPENED = open311_meaning("REOPENED")
+CRM_SEPARATOR = ":"
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
+@dataclass(frozen=True)
+class CaseSummary:
+    case_id: str
+    council_slug: str
+    council_name: str
+    title: str
+    reference: str
+    status: StatusMeaning
+    last_activity: datetime
+    from_portal: bool
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    happened_at: datetime
+    heading: str
+    text: str = ""
+    status: StatusMeaning | None = None
+    responsible: str | None = None
+    author: str | None = None
+    waiting: bool = False
+    photo_token: str | None = None
+
+
+@dataclass(frozen=True)
+class CaseView:
+    summary: CaseSummary
+    description: str
+    where: str
+    timeline: list[TimelineEntry]
+    answers: list[dict] = field(default_factory=list)
+    back_office_reference: str | None = None
+    report: Report | None = None
+
+    @property
+    def can_add_update(self) -> bool:
+        return self.report is not None and not self.summary.status.closed
+
+    @property
+    def can_say_not_fixed(self) -> bool:
+        return self.report is not None and self.summary.status.closed
+
+
+@dataclass(frozen=True)
+class CaseList:
+    cases: list[CaseSummary]
+    # Councils whose CRM did not answer: their cases may be missing from the list.
+    unavailable: list[str]
+
+
+def crm_case_id(council_slug: str, reference: str) -> str:
+    return f"{council_slug}{CRM_SEPARATOR}{reference}"
+
+
+# --- portal reports -----------------------------------------------------------------------------------------
+
+
+def _events(report: Report) -> list[StatusEvent]:
+    if not report.service_request_id:
+        return []
+    return list(
+        db.session.scalars(
+            select(StatusEvent)
+            .filter_by(
+                council_slug=report.council_slug,
+                source=EventSource.OPEN311,
+                case_key=report.service_request_id,
+            )
+            .order_by(StatusEvent.happened_at, StatusEvent.id)
+        )
+    )
+
+
+def _updates(report: Report) -> list[CaseUpdate]:
+    return list(
+        db.session.scalars(select(CaseUpdate).filter_by(report_id=report.id).order_by(CaseUpdate.created_at))
+    )
+
+
+def _report_status(report: Report, events: list[StatusEvent], updates: list[CaseUpdate]) -> StatusMeaning:
+    if report.status == ReportStatus.WAITING:
+        return WAITING
+    if report.status == ReportStatus.PARKED:
+        return PARKED
+    status = open311_meaning(events[-1].status) if events else RECEIVED
+    last_closed = _aware(events[-1].happened_at) if events and status.closed else None
+    reopened = any(
+        update.kind == CaseUpdateKind.NOT_FIXED and last_closed and _aware(update.created_at) >= last_closed
+        for update in updates
+    )
+    return REOPENED if reopened else status
+
+
+def report_summary(report: Report) -> CaseSummary:
+    events, updates = _events(report), _updates(report)
+    moments = [_aware(report.created_at)]
+    moments += [_aware(event.happened_at) for event in events]
+    moments += [_aware(update.created_at) for update in updates]
+    return CaseSummary(
+        case_id=report.reference,
+        council_slug=report.council_slug,
+        council_name=themes().get(report.council_slug).name,
+        title=str(report_type(report.report_type).title),
+        reference=report.reference,
+        status=_report_status(report, events, updates),
+        last_activity=max(moments),
+        from_portal=True,
+    )
+
+
+def report_view(report: Report) -> CaseView:
+    events, updates = _events(report), _updates(report)
+    council = themes().get(report.council_slug).name
+    timeline = [
+        TimelineEntry(
+            _aware(report.created_at), _("Reported through My Norfolk"), status=WAITING, waiting=False
+        )
+    ]
+    if report.sent_at:
+        timeline.append(
+            TimelineEntry(_aware(report.sent_at), _("Sent to %(council)s", council=council), status=RECEIVED)
+        )
+    for event in events:
+        meaning = open311_meaning(event.status)
+        timeline.append(
+            TimelineEntry(
+                _aware(event.happened_at),
+                str(meaning.label),
+                text=event.description,
+                status=meaning,
+                responsible=event.responsible,
+            )
+        )
+    for update in updates:
+        heading = (
+            _("You said this is not fixed")
+            if update.kind == CaseUpdateKind.NOT_FIXED
+            else _("You added a comment")
+        )
+        timeline.append(
+            TimelineEntry(
+                _aware(update.created_at),
+                heading,
+                text=update.text,
+                status=REOPENED if update.kind == CaseUpdateKind.NOT_FIXED else None,
+                waiting=update.delivered_at is None,
+                photo_token=update.photo.token if update.photo else None,
+            )
+        )
+    timeline.sort(key=lambda entry: entry.happened_at)
+    return CaseView(
+        summary=report_summary(report),
+        description=report.description,
+        where=report.address or report.location_description or "",
+        timeline=timeline,
+        answers=[answer for answer in report.answers if answer.get("display")],
+        back_office_reference=report.service_request_id
+        if report.service_request_id and not report.service_request_id.startswith("token:")
+        else None,
+        report=report,
+    )
+
+
+def own_report(resident: Resident, reference: str) -> Report | None:
+    """The resident's report with this reference: made while signed in, or claimed since."""
+    return db.session.scalars(
+        select(Report).filter_by(reference=reference.strip().upper(), resident_id=resident.id)
+    ).one_or_none()
+
+
+# --- CRM cases ----------------------------------------------------------------------------------------------
+
+
+def _crm_summary(council_slug: str, case) -> CaseSummary:
+    return CaseSummary(
+        case_id=crm_case_id(council_slug, case.reference),
+        council_slug=council_slug,
+        council_name=themes().get(council_slug).name,
+        title=case.title,
+        reference=case.reference,
+        status=crm_meaning(case.status, case.status_label, case.closed),
+        last_activity=_aware(case.updated_at),
+        from_portal=False,
+    )
+
+
+def own_crm_case(resident: Resident, case_id: str) -> CaseView | None:
+    """A CRM case, asked for with the resident's own verified email: the CRM answers only for its owner."""
+    council_slug, _separator, reference = case_id.partition(CRM_SEPARATOR)
+    if not reference or not resident.email or council_slug not in registry().councils_serving("cases"):
+        return None
+    try:
+        detail = registry().cases(council_slug).case(reference, resident.email).value
+    except NotFound:
+        return None
+    timeline = [
+        TimelineEntry(
+            _aware(change.changed_at),
+            change.status_label,
+            status=crm_meaning(change.status, change.status_label, change.status == "closed"),
+        )
+        for change in detail.history
+    ] + [
+        TimelineEntry(_aware(note.created_at), _("Note from the council"), text=note.text, author=note.author)
+        for note in detail.notes
+    ]
+    timeline.sort(key=lambda entry: entry.happened_at)
+    return CaseView(
+        summary=_crm_summary(council_slug, detail.case),
+        description=detail.description or "",
+        where="",
+        timeline=timeline,
+    )
+
+
+# --- the list -----------------------------------------------------------------------------------------------
+
+
+def cases_for(resident: Resident) -> CaseList:
+    summaries = [
+        report_summary(report)
+        for report in db.session.scalars(select(Report).filter_by(resident_id=resident.id))
+    ]
+    unavailable = []
+    if resident.email:
+        for council_slug in registry().councils_serving("cases"):
+            try:
+                found = registry().cases(council_slug).cases_for_email(resident.email).value
+            except ConnectorError:
+                unavailable.append(themes().get(council_slug).name)
+                continue
+            summaries += [_crm_summary(council_slug, case) for case in found]
+    summaries.sort(key=lambda case: case.last_activity, reverse=True)
+    return CaseList(cases=summaries, unavailable=unavailable)
+
+
+# --- someone else's report: its public parts only -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PublicReport:
+    council_slug: str
+    council_name: str
+    request: ServiceRequest
+    status: StatusMeaning
+    timeline: list[TimelineEntry]
+
+
+def public_report(council_slug: str, request_id: str) -> PublicReport | None:
+    """What the council publishes about a report (GeoReport v2 has no personal details), and the public
+    updates the status sync recorded; never the portal's own record of who reported it."""
+    if council_slug not in registry().councils_serving("street_reports"):
+        return None
+    try:
+        found = registry().street_reports(council_slug).request(request_id).value
+    except NotFound:
+        return None
+    events = list(
+        db.session.scalars(
+            select(StatusEvent)
+            .filter_by(council_slug=council_slug, source=EventSource.OPEN311, case_key=request_id)
+            .order_by(StatusEvent.happened_at, StatusEvent.id)
+        )
+    )
+    timeline = []
+    if found.requested_datetime:
+        timeline.append(TimelineEntry(found.requested_datetime, _("Reported"), status=RECEIVED))
+    timeline += [
+        TimelineEntry(
+            _aware(event.happened_at),
+            str(open311_meaning(event.status).label),
+            text=event.description,
+            status=open311_meaning(event.status),
+            responsible=event.responsible,
+        )
+        for event in events
+    ]
+    status = open311_meaning(events[-1].status) if events else open311_request_meaning(found.status)
+    if status.closed != (found.status == "closed"):
+        status = open311_request_meaning(found.status)
+    return PublicReport(
+        council_slug=council_slug,
+        council_name=themes().get(council_slug).name,
+        request=found,
+        status=status,
+        timeline=timeline,
+    )

@@ -1,0 +1,93 @@
+"""Forms for tracking: the list's filter (GET, no state change), adding to a case, following a report."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovFileInput,
+    GovRadioInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextArea,
+    GovTextInput,
+)
+from wtforms import EmailField, RadioField, SelectField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Email, Length, Optional
+
+UPDATE_MAX = 2000
+
+
+class FilterForm(FlaskForm):
+    """Read from the query string: filtering changes nothing, so it needs no CSRF token."""
+
+    class Meta:
+        csrf = False
+
+    council = SelectField(_l("Council"), validators=[Optional()], widget=GovSelect())
+    state = RadioField(
+        _l("Status"),
+        choices=[("all", _l("All")), ("open", _l("Open")), ("closed", _l("Closed"))],
+        default="all",
+        validators=[Optional()],
+        widget=GovRadioInput(),
+    )
+    submit = SubmitField(_l("Show requests"), widget=GovSubmitInput())
+
+
+class CommentForm(FlaskForm):
+    text = TextAreaField(
+        _l("What do you want to tell the council?"),
+        validators=[
+            DataRequired(message=_l("Enter what you want to tell the council")),
+            Length(
+                max=UPDATE_MAX, message=_l("Your comment must be %(max)s characters or fewer", max=UPDATE_MAX)
+            ),
+        ],
+        widget=GovTextArea(),
+    )
+    photo = FileField(
+        _l("Add a photo (optional)"),
+        description=_l("A JPG, PNG or HEIC photo. We remove the location and camera details from it."),
+        widget=GovFileInput(),
+    )
+    submit = SubmitField(_l("Send to the council"), widget=GovSubmitInput())
+
+
+class NotFixedForm(FlaskForm):
+    text = TextAreaField(
+        _l("What is still wrong?"),
+        validators=[
+            DataRequired(message=_l("Enter what is still wrong")),
+            Length(
+                max=UPDATE_MAX,
+                message=_l("What is still wrong must be %(max)s characters or fewer", max=UPDATE_MAX),
+            ),
+        ],
+        widget=GovTextArea(),
+    )
+    submit = SubmitField(_l("Tell the council it is not fixed"), widget=GovSubmitInput())
+
+
+class FollowForm(FlaskForm):
+    """A guest follows by email (confirmed by a link); a signed-in resident's form has no field to fill."""
+
+    email = EmailField(
+        _l("Email address"),
+        description=_l("We send a link to confirm it is you, then an email each time the report changes."),
+        validators=[
+            DataRequired(message=_l("Enter your email address")),
+            Length(max=320, message=_l("Email address must be 320 characters or fewer")),
+            Email(
+                message=_l("Enter an email address in the correct format, like name@example.com"),
+                check_deliverability=False,
+            ),
+        ],
+        widget=GovTextInput(),
+    )
+    submit = SubmitField(_l("Get updates"), widget=GovSubmitInput())
+
+
+class ConfirmForm(FlaskForm):
+    submit = SubmitField(_l("Confirm"), widget=GovSubmitInput())

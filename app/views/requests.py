@@ -1,0 +1,237 @@
+"""My requests: every case a resident has with any council, each case's page with its timeline, adding a
+comment or photo, saying "this is not fixed", and following any report (with one-click unsubscribe).
+
+A case is only ever found through its owner (app.tracking.cases): anything else answers 404, never 403, so a
+guessed or borrowed id reveals nothing about whether the case exists.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from app.extensions import csrf, db
+from app.models.tracking import CaseUpdateKind, utcnow
+from app.reports.mail import queue_email
+from app.reports.photos import PhotoRejected, clean_photo
+from app.tracking import cases, followers, updates
+from app.tracking.forms import CommentForm, ConfirmForm, FilterForm, FollowForm, NotFixedForm
+from connectors.errors import ConnectorError
+
+bp = Blueprint("requests", __name__, url_prefix="/requests")
+
+
+@bp.before_request
+def _council_pages_only():
+    if g.get("theme") is None:
+        abort(404)
+
+
+def _signed_in():
+    return current_user if current_user.is_authenticated else None
+
+
+# --- My requests --------------------------------------------------------------------------------------------
+
+
+@bp.get("")
+@login_required
+def index():
+    found = cases.cases_for(current_user)
+    councils = sorted({(case.council_slug, case.council_name) for case in found.cases}, key=lambda c: c[1])
+    form = FilterForm(request.args)
+    form.council.choices = [("", _("All councils"))] + councils
+    shown = found.cases
+    if form.validate():
+        if form.council.data:
+            shown = [case for case in shown if case.council_slug == form.council.data]
+        if form.state.data == "open":
+            shown = [case for case in shown if not case.status.closed]
+        elif form.state.data == "closed":
+            shown = [case for case in shown if case.status.closed]
+    return render_template(
+        "requests/index.html", cases=shown, total=len(found.cases), unavailable=found.unavailable, form=form
+    )
+
+
+# --- A case -------------------------------------------------------------------------------------------------
+
+
+def _own_case(case_id: str) -> cases.CaseView:
+    report = cases.own_report(current_user, case_id)
+    if report is not None:
+        return cases.report_view(report)
+    try:
+        view = cases.own_crm_case(current_user, case_id)
+    except ConnectorError:
+        abort(503)
+    if view is None:
+        abort(404)
+    return view
+
+
+@bp.get("/<case_id>")
+@login_required
+def case(case_id: str):
+    return render_template("requests/case.html", case=_own_case(case_id))
+
+
+def _own_report_case(case_id: str) -> cases.CaseView:
+    """A case the resident can add to: a report made through the portal (CRM cases take no updates here)."""
+    report = cases.own_report(current_user, case_id)
+    if report is None:
+        abort(404)
+    return cases.report_view(report)
+
+
+@bp.route("/<case_id>/comment", methods=["GET", "POST"])
+@login_required
+def comment(case_id: str):
+    view = _own_report_case(case_id)
+    if not view.can_add_update:
+        return redirect(url_for("requests.case", case_id=case_id))
+    form = CommentForm()
+    if form.validate_on_submit():
+        photo = None
+        upload = form.photo.data
+        if upload and upload.filename:
+            try:
+                photo = clean_photo(upload.read(), current_app.config["PHOTO_MAX_BYTES"])
+            except PhotoRejected as rejected:
+                form.photo.errors = [str(rejected)]
+        if not form.photo.errors:
+            updates.add(view.report, CaseUpdateKind.COMMENT, form.text.data.strip(), current_user, photo)
+            db.session.commit()
+            flash(_("Your comment is on its way to %(council)s.", council=view.summary.council_name))
+            return redirect(url_for("requests.case", case_id=case_id))
+    return render_template("requests/comment.html", case=view, form=form)
+
+
+@bp.route("/<case_id>/not-fixed", methods=["GET", "POST"])
+@login_required
+def not_fixed(case_id: str):
+    view = _own_report_case(case_id)
+    if not view.can_say_not_fixed:
+        return redirect(url_for("requests.case", case_id=case_id))
+    form = NotFixedForm()
+    if form.validate_on_submit():
+        updates.add(view.report, CaseUpdateKind.NOT_FIXED, form.text.data.strip(), current_user)
+        db.session.commit()
+        flash(_("We have told %(council)s this is not fixed.", council=view.summary.council_name))
+        return redirect(url_for("requests.case", case_id=case_id))
+    return render_template("requests/not_fixed.html", case=view, form=form)
+
+
+# --- Any report: its public page and following it -----------------------------------------------------------
+
+
+def _public(council: str, request_id: str) -> cases.PublicReport:
+    try:
+        found = cases.public_report(council, request_id)
+    except ConnectorError:
+        abort(503)
+    if found is None:
+        abort(404)
+    return found
+
+
+def _following(council: str, request_id: str):
+    resident = _signed_in()
+    if resident is None or not resident.email:
+        return None
+    subscription = followers.find(council, request_id, resident.email)
+    return subscription if subscription is not None and subscription.active else None
+
+
+@bp.get("/report/<council>/<request_id>")
+def public_report(council: str, request_id: str):
+    found = _public(council, request_id)
+    return render_template(
+        "requests/public_report.html",
+        report=found,
+        form=FollowForm() if _signed_in() is None else ConfirmForm(),
+        following=_following(council, request_id),
+    )
+
+
+@bp.post("/report/<council>/<request_id>/follow")
+def follow(council: str, request_id: str):
+    found = _public(council, request_id)
+    resident = _signed_in()
+    if resident is not None and resident.email:
+        if ConfirmForm().validate_on_submit():
+            followers.subscribe(council, request_id, resident.email, resident_id=resident.id, confirmed=True)
+            db.session.commit()
+            flash(_("You are following this report. We will email you when it changes."))
+        return redirect(url_for("requests.public_report", council=council, request_id=request_id))
+    form = FollowForm()
+    if not form.validate_on_submit():
+        return render_template("requests/public_report.html", report=found, form=form, following=None), 400
+    subscription = followers.subscribe(
+        council, request_id, form.email.data, resident_id=None, confirmed=False
+    )
+    if subscription.confirmed_at is None:
+        what = found.request.description or found.request.service_name or request_id
+        queue_email(followers.confirmation_email(subscription, what))
+    db.session.commit()
+    return redirect(url_for("requests.check_email", council=council, request_id=request_id))
+
+
+@bp.get("/report/<council>/<request_id>/check-your-email")
+def check_email(council: str, request_id: str):
+    return render_template("requests/check_email.html", report=_public(council, request_id))
+
+
+def _subscription_or_problem(token: str, find):
+    try:
+        subscription = find(token)
+    except followers.LinkProblem as problem:
+        return (
+            None,
+            render_template("requests/link_problem.html", expired=problem.expired),
+            (410 if problem.expired else 404),
+        )
+    if subscription is None:
+        abort(404)
+    return subscription, None, 200
+
+
+@bp.route("/follow/confirm/<token>", methods=["GET", "POST"])
+def confirm_follow(token: str):
+    """The link in the confirmation email shows a button: a GET never changes anything (link scanners)."""
+    subscription, problem, status = _subscription_or_problem(token, followers.subscription_to_confirm)
+    if problem:
+        return problem, status
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        if subscription.confirmed_at is None:
+            subscription.confirmed_at = utcnow()
+        subscription.unsubscribed_at = None
+        db.session.commit()
+        flash(_("You will get an email each time this report changes."))
+        return redirect(
+            url_for(
+                "requests.public_report",
+                council=subscription.council_slug,
+                request_id=subscription.service_request_id,
+            )
+        )
+    return render_template("requests/confirm_follow.html", subscription=subscription, form=form, token=token)
+
+
+@bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
+@csrf.exempt
+def unsubscribe(token: str):
+    """One click: the signed token is the permission, so a POST needs no CSRF token, as mail programs send
+    it (RFC 8058, List-Unsubscribe-Post). The GET only shows the button."""
+    subscription, problem, status = _subscription_or_problem(token, followers.subscription_to_end)
+    if problem:
+        return problem, status
+    form = ConfirmForm()
+    if request.method == "POST":
+        if subscription.unsubscribed_at is None:
+            subscription.unsubscribed_at = utcnow()
+            db.session.commit()
+        return render_template("requests/unsubscribed.html", subscription=subscription)
+    return render_template("requests/unsubscribe.html", subscription=subscription, form=form, token=token)

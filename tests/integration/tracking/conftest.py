@@ -1,0 +1,152 @@
+"""Tracking against the sandbox's back offices over real HTTP, with residents signed in through the sandbox
+identity provider."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import pytest
+import requests
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models.identity import Resident
+from app.models.reports import MailboxMessage, Report, ReportStatus
+from app.tracking import sync
+from connectors.models import NewServiceRequest
+from sandbox.demo_residents import DEMO_RESIDENTS
+from tests.integration.auth.conftest import Visitor, sandbox_idp, with_sandbox_idp  # noqa: F401 - fixtures
+from tests.integration.reports.conftest import back_offices, deliver_all  # noqa: F401 - fixtures
+
+PRIYA, TOM = DEMO_RESIDENTS[0], DEMO_RESIDENTS[1]
+HOST = "south-norfolk.localhost"
+POLICY = sync.PollPolicy(interval=sync.timedelta(minutes=2), max_delay=sync.timedelta(hours=1))
+
+
+def sign_in(app, demo_resident, host: str = HOST) -> Visitor:
+    visitor = Visitor(app.test_client(), host=host)
+    assert visitor.sign_in_at_sandbox(demo_resident).status_code == 302
+    return visitor
+
+
+def resident_called(email: str) -> Resident:
+    return db.session.scalars(select(Resident).filter_by(email=email)).one()
+
+
+@dataclass(frozen=True)
+class SentReport:
+    id: int
+    reference: str
+    service_request_id: str
+
+
+class InApp:
+    """The portal's side of a test, each call in its own app context: requests made by the test clients must
+    get their own (a shared `g` would carry one visitor's signed-in resident into another's request)."""
+
+    def __init__(self, app, registry):
+        self.app = app
+        self.registry = registry
+
+    def __call__(self, function, *args, **kwargs):
+        with self.app.app_context():
+            result = function(*args, **kwargs)
+            db.session.expunge_all()
+            return result
+
+    def sent_pothole(self, email: str | None, *, resident_email: str | None = None) -> SentReport:
+        def make():
+            resident = resident_called(resident_email) if resident_email else None
+            report = sent_pothole(self.registry, resident=resident, email=email)
+            return SentReport(report.id, report.reference, report.service_request_id)
+
+        return self(make)
+
+    def poll(self):
+        return self(poll_everything)
+
+    def deliver(self):
+        return self(deliver_all)
+
+    def mailbox(self, email: str):
+        return self(mailbox_for, email)
+
+
+def sent_pothole(
+    registry, *, resident: Resident | None, email: str | None, made_on: str = "south-norfolk"
+) -> Report:
+    """A pothole report the portal already delivered to the county's Open311 back office."""
+    reference = f"NFK-{secrets.choice('ABCDEFGH')}{secrets.randbelow(999):03d}-TEST"
+    created = registry.street_reports("norfolk").create_request(
+        NewServiceRequest(
+            service_code="pothole",
+            description=f"A deep pothole by the bus stop.\n\nMy Norfolk reference: {reference}",
+            latitude=52.6271,
+            longitude=1.2805,
+            attributes={"defect_type": "pothole", "location_on_road": "road"},
+            email=email,
+        )
+    )
+    report = Report(
+        reference=reference,
+        report_type="pothole",
+        council_slug="norfolk",
+        service_code="pothole",
+        made_on=made_on,
+        status=ReportStatus.SENT,
+        description="A deep pothole by the bus stop.",
+        answers=[{"code": "defect_type", "question": "What is the problem?", "display": "A pothole"}],
+        address="Unthank Road, Norwich",
+        email=email,
+        resident_id=resident.id if resident else None,
+        idempotency_key=secrets.token_hex(16),
+        service_request_id=created.service_request_id,
+        sent_at=datetime.now(UTC),
+    )
+    db.session.add(report)
+    db.session.commit()
+    return report
+
+
+def council_changes(sandbox, service_request_id: str, **change) -> None:
+    """An officer changes the request in the council's back office (the sandbox's admin side)."""
+    answer = requests.post(
+        f"{sandbox.url}/open311/_admin/requests/{service_request_id}", json=change, timeout=5
+    )
+    assert answer.status_code == 200, answer.text
+
+
+def back_office_view(sandbox, service_request_id: str) -> dict:
+    answer = requests.get(f"{sandbox.url}/open311/_admin/requests/{service_request_id}", timeout=5)
+    assert answer.status_code == 200
+    return answer.json()
+
+
+def poll_everything() -> list[sync.PollOutcome]:
+    return sync.poll_due("test-worker", POLICY, force=True)
+
+
+def mailbox_for(email: str) -> list[MailboxMessage]:
+    db.session.expire_all()
+    return list(
+        db.session.scalars(select(MailboxMessage).filter_by(recipient=email).order_by(MailboxMessage.id))
+    )
+
+
+def link_in(body: str, path_part: str) -> str:
+    """The path of the first link in an email containing path_part."""
+    url = re.search(rf"https?://[^\s]*{re.escape(path_part)}[^\s]*", body).group(0)
+    return re.sub(r"^https?://[^/]+", "", url)
+
+
+@pytest.fixture
+def priya(app, with_sandbox_idp, back_offices):  # noqa: F811 - the imported fixtures
+    return sign_in(app, PRIYA)
+
+
+@pytest.fixture
+def portal(app, back_offices):  # noqa: F811 - the imported fixture
+    return InApp(app, back_offices)
