@@ -69,6 +69,8 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     PHOTO_MAX_BYTES = _env_int("PHOTO_MAX_BYTES", 10_000_000)
     TRACKING_LINK_DAYS = _env_int("TRACKING_LINK_DAYS", 365)
+    # Journeys left unfinished (and unsent photos) are forgotten after this long.
+    DRAFT_DAYS = _env_int("DRAFT_DAYS", 30)
     DELIVERY_MAX_ATTEMPTS = _env_int("DELIVERY_MAX_ATTEMPTS", 12)
     DELIVERY_BASE_DELAY_SECONDS = _env_int("DELIVERY_BASE_DELAY_SECONDS", 30)
     DELIVERY_MAX_DELAY_SECONDS = _env_int("DELIVERY_MAX_DELAY_SECONDS", 3600)

@@ -6,6 +6,7 @@ import os
 import signal
 import socket
 import time
+from datetime import timedelta
 
 import click
 from flask import Flask, current_app
@@ -14,6 +15,8 @@ from flask.cli import AppGroup
 from app.extensions import db
 from app.reports import outbox
 from app.reports.mail import mailbox
+
+PURGE_INTERVAL_SECONDS = 3600
 
 reports_cli = AppGroup("reports", help="Reports that could not be delivered to a council.")
 
@@ -65,7 +68,15 @@ def worker_command(once: bool, interval: float, batch: int) -> None:
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     click.echo(f"Delivery worker {name} started")
+    next_purge = 0.0
     while not stopping:
+        if time.monotonic() >= next_purge:
+            purged = outbox.purge_abandoned_drafts(timedelta(days=current_app.config["DRAFT_DAYS"]))
+            if purged:
+                click.echo(
+                    f"Forgot {purged} report journey(s) untouched for {current_app.config['DRAFT_DAYS']} days"
+                )
+            next_purge = time.monotonic() + PURGE_INTERVAL_SECONDS
         try:
             outcomes = outbox.run_once(name, policy, batch)
         except Exception:  # noqa: BLE001 - a database hiccup must not stop the worker; it logs and tries again

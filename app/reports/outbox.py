@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import or_, select, update
+from sqlalchemy import delete, or_, select, update
 
 from app.extensions import db
 from app.models.reports import (
@@ -27,7 +27,9 @@ from app.models.reports import (
     MessageKind,
     MessageStatus,
     OutboxMessage,
+    Photo,
     Report,
+    ReportDraft,
     ReportStatus,
 )
 from app.reports import backoffice
@@ -235,3 +237,21 @@ def retry(reference: str) -> int:
             report.status = ReportStatus.WAITING
     db.session.commit()
     return len(parked)
+
+
+def purge_abandoned_drafts(older_than: timedelta) -> int:
+    """Forget journeys nobody has touched for a while, with any photos that were never sent."""
+    cutoff = utcnow() - older_than
+    old_drafts = select(ReportDraft.id).where(ReportDraft.updated_at < cutoff)
+    db.session.execute(
+        delete(Photo)
+        .where(Photo.report_id.is_(None), Photo.draft_id.in_(old_drafts))
+        .execution_options(synchronize_session=False)
+    )
+    purged = db.session.execute(
+        delete(ReportDraft)
+        .where(ReportDraft.updated_at < cutoff)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    return purged

@@ -280,3 +280,37 @@ def test_the_worker_command_delivers_what_is_due(app, app_context, back_office):
     assert result.exit_code == 0, result.output
     db.session.expire_all()
     assert db.session.get(Report, report.id).status == ReportStatus.SENT
+
+
+def test_abandoned_journeys_and_their_unsent_photos_are_forgotten(app_context):
+    from app.models.reports import Photo, ReportDraft
+
+    old, recent = (
+        ReportDraft(token=name, report_type="pothole", made_on="norwich", answers={}, idempotency_key=name)
+        for name in ("old", "recent")
+    )
+    db.session.add_all([old, recent])
+    db.session.flush()
+    for draft in (old, recent):
+        db.session.add(
+            Photo(
+                token=f"photo-{draft.token}",
+                draft_id=draft.id,
+                content_type="image/png",
+                width=1,
+                height=1,
+                data=b"x",
+            )
+        )
+    db.session.commit()
+    db.session.execute(
+        ReportDraft.__table__.update()
+        .where(ReportDraft.id == old.id)
+        .values(updated_at=datetime.now(UTC) - timedelta(days=31))
+    )
+    db.session.commit()
+
+    assert outbox.purge_abandoned_drafts(timedelta(days=30)) == 1
+
+    assert db.session.scalars(select(ReportDraft.token)).all() == ["recent"]
+    assert db.session.scalars(select(Photo.token)).all() == ["photo-recent"]
