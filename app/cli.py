@@ -1,10 +1,14 @@
-"""Command-line tasks for developers and operators: `flask councils`."""
+"""Command-line tasks for developers and operators: `flask councils`, `flask connectors check`."""
 
 import click
 from flask import Flask, current_app
 
 
 def init_app(app: Flask) -> None:
+    from app import connectors_check
+
+    connectors_check.init_app(app)  # `flask connectors check --uprn ...`
+
     @app.cli.command("councils")
     @click.option("--port", default=5000, show_default=True, help="The port the portal listens on.")
     def list_councils(port: int) -> None:

@@ -1,0 +1,225 @@
+"""`flask connectors check --uprn <UPRN>`: ask every back office that serves a property for its data, through
+the connector registry, and say for each service which council answered, how fresh the answer is, and what it
+holds or why there is none. Run it against `make run`; stop the sandbox and run it again to see cached answers
+served as stale with their age.
+
+The same ``check_property`` backs the integration test of issue 4's "done when".
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import click
+from flask import Flask, current_app
+
+from app import backoffice
+from app.addresses import AddressProblem, CouncilService, address_for_uprn, council_for
+from app.theming import themes
+from connectors.errors import ConfigurationError, ConnectorError
+from connectors.models import Result, ServiceKind, utcnow
+from connectors.registry import ConnectorRegistry
+
+PLANNING_RADIUS_M = 500
+STREET_REPORTS_RADIUS_M = 250
+
+
+@dataclass(frozen=True)
+class ServiceCheck:
+    """One service's answer for a property: a Result, or the safe message of the error that stopped it."""
+
+    kind: ServiceKind
+    council: str
+    council_name: str
+    result: Result | None = None
+    error: str | None = None
+    skipped: str | None = None
+
+    def freshness(self, now: datetime) -> str:
+        if self.result is None:
+            return "-"
+        age = _age(self.result.age(now))
+        if self.result.stale:
+            return f"STALE, fetched {age} ago ({self.result.problem})"
+        return f"fresh, fetched {age} ago"
+
+
+def _age(age: timedelta) -> str:
+    seconds = int(age.total_seconds())
+    if seconds < 120:
+        return f"{seconds} seconds"
+    if seconds < 7200:
+        return f"{seconds // 60} minutes"
+    return f"{seconds // 3600} hours"
+
+
+def check_property(
+    registry: ConnectorRegistry, uprn: str, *, reference: str | None = None, email: str | None = None
+) -> list[ServiceCheck]:
+    """Every service's data for the property with this UPRN, from the council responsible for each. Raises an
+    AddressProblem when the UPRN is not a Norfolk address in the gazetteer."""
+    address = address_for_uprn(uprn)
+    district = council_for(CouncilService.BINS, uprn=uprn)
+    county = themes().county()
+    latitude, longitude = address.latitude, address.longitude
+
+    def ask(kind: ServiceKind, council: str, name: str, call: Callable[[], Result] | None, why_not: str = ""):
+        if call is None:
+            return ServiceCheck(kind, council, name, skipped=why_not)
+        try:
+            return ServiceCheck(kind, council, name, result=call())
+        except ConfigurationError as error:
+            return ServiceCheck(kind, council, name, error=f"not configured: {error}")
+        except ConnectorError as error:
+            return ServiceCheck(kind, council, name, error=f"{type(error).__name__}: {error.message}")
+
+    district_slug, district_name = district.council, district.council_name
+    checks = [
+        ask(
+            ServiceKind.BINS,
+            district_slug,
+            district_name,
+            lambda: registry.bins(district_slug).collections(uprn),
+        ),
+        ask(
+            ServiceKind.COUNCIL_TAX,
+            district_slug,
+            district_name,
+            (lambda: registry.council_tax(district_slug).account(reference)) if reference else None,
+            "no account reference given (--reference)",
+        ),
+        ask(
+            ServiceKind.PLANNING,
+            district_slug,
+            district_name,
+            lambda: registry.planning(district_slug).applications_near(
+                latitude, longitude, PLANNING_RADIUS_M
+            ),
+        ),
+    ]
+    for council, name in ((county.slug, county.name), (district_slug, district_name)):
+        checks.append(
+            ask(
+                ServiceKind.STREET_REPORTS,
+                council,
+                name,
+                lambda council=council: registry.street_reports(council).requests_near(
+                    latitude, longitude, STREET_REPORTS_RADIUS_M
+                ),
+            )
+        )
+    for council, name in ((county.slug, county.name), (district_slug, district_name)):
+        checks.append(
+            ask(
+                ServiceKind.CASES,
+                council,
+                name,
+                (lambda council=council: registry.cases(council).cases_for_email(email)) if email else None,
+                "no verified email address given (--email)",
+            )
+        )
+    return checks
+
+
+def describe(check: ServiceCheck) -> str:
+    """What the answer holds, in one line."""
+    if check.skipped:
+        return f"skipped: {check.skipped}"
+    if check.error:
+        return check.error
+    value = check.result.value
+    if check.kind is ServiceKind.BINS:
+        return "; ".join(
+            f"{bin.name} {bin.next_date:%a %d %b}"
+            + (" (last collection missed)" if bin.last_collection_missed else "")
+            for bin in value
+        )
+    if check.kind is ServiceKind.COUNCIL_TAX:
+        next_instalment = value.next_instalment
+        return (
+            f"account {value.reference}, band {value.band}, balance £{value.balance:,.2f}, "
+            f"arrears £{value.arrears:,.2f}"
+            + (
+                f", next £{next_instalment.amount:,.2f} on {next_instalment.due_date:%d %b}"
+                if next_instalment
+                else ""
+            )
+        )
+    if check.kind is ServiceKind.PLANNING:
+        return f"{_count(len(value), 'application')} within {PLANNING_RADIUS_M} m" + "".join(
+            f"; {application.reference} ({application.status}, {application.distance_m:.0f} m)"
+            for application in value[:3]
+        )
+    if check.kind is ServiceKind.STREET_REPORTS:
+        return f"{_count(len(value), 'open report')} within {STREET_REPORTS_RADIUS_M} m"
+    return _count(len(value), "case") + "".join(
+        f"; {case.reference} {case.title} ({case.status_label})" for case in value
+    )
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
+def registry_asking_now(registry: ConnectorRegistry) -> ConnectorRegistry:
+    """The same deployment, cache and breakers, with no time-to-live: every read goes to the back office, and
+    the cached answer is served (stale) only when it fails."""
+    deployment = registry.deployment
+    return ConnectorRegistry(
+        dataclasses.replace(deployment, defaults={**deployment.defaults, "ttl": 0}),
+        cache=registry.cache,
+        breakers=registry.breakers,
+    )
+
+
+def _demo_details(uprn: str) -> tuple[str | None, str | None]:
+    """In development and tests, a demo resident's UPRN brings their account reference and email."""
+    if current_app.config["ENVIRONMENT"] not in ("development", "test"):
+        return None, None
+    from sandbox.demo_residents import DEMO_RESIDENTS
+
+    resident = next((resident for resident in DEMO_RESIDENTS if resident.uprn == uprn), None)
+    return (resident.council_tax_reference, resident.email) if resident else (None, None)
+
+
+def init_app(app: Flask) -> None:
+    @app.cli.group("connectors")
+    def connectors() -> None:
+        """The connectors to the councils' back offices."""
+
+    @connectors.command("check")
+    @click.option("--uprn", required=True, help="The property to ask about (it must be in the gazetteer).")
+    @click.option("--reference", help="A council tax account reference to read.")
+    @click.option("--email", help="A resident's verified email address, for their cases.")
+    @click.option(
+        "--fresh/--cached",
+        default=True,
+        show_default=True,
+        help="Ask every back office now (a failing one's last answer is shown as stale), or use fresh cache.",
+    )
+    def check(uprn: str, reference: str | None, email: str | None, fresh: bool) -> None:
+        """Ask every service's data for a property and print each council's answer and its freshness."""
+        demo_reference, demo_email = _demo_details(uprn.strip())
+        registry = backoffice.registry()
+        if fresh:
+            registry = registry_asking_now(registry)
+        # Address problems are translated sentences, and flask-babel picks the locale from a request.
+        with current_app.test_request_context():
+            try:
+                checks = check_property(
+                    registry, uprn, reference=reference or demo_reference, email=email or demo_email
+                )
+                address = address_for_uprn(uprn)
+            except AddressProblem as problem:
+                raise click.ClickException(problem.message) from None
+        now = utcnow()
+        click.echo(f"Property {uprn}: {address.single_line}\n")
+        for item in checks:
+            click.echo(f"{item.kind.value:<15} {item.council_name} ({item.council})")
+            click.echo(f"{'':<15} {item.freshness(now)}")
+            click.echo(f"{'':<15} {describe(item)}\n")
+        if any(item.error for item in checks):
+            raise SystemExit(1)
