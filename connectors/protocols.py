@@ -68,7 +68,7 @@ class AddressLookup(Protocol):
 class BinCollections(Protocol):
     """A district's bin collection days, by property.
 
-    Worked example: connectors/bins.py (the JSON REST contract in docs/api/bins.openapi.yaml; shared contract
+    Worked example: connectors/bins.py (the JSON REST contract in docs/api/bins.yaml; shared contract
     suite tests/contract/test_bins_contract.py). Cache TTL: hours (``[ttl] bins`` in the deployment file).
 
     Errors: ``NotFound`` for a UPRN the council does not collect from; ``Unavailable``; ``BadData``.
@@ -83,7 +83,7 @@ class BinCollections(Protocol):
 class CouncilTax(Protocol):
     """A district's council tax accounts.
 
-    Worked example: connectors/council_tax.py (docs/api/council-tax.openapi.yaml; contract suite
+    Worked example: connectors/council_tax.py (docs/api/council-tax.yaml; contract suite
     tests/contract/test_council_tax_contract.py). Cache TTL: minutes. Only call the account methods for a
     reference the signed-in resident has proved with ``verify``; the portal records that proof.
 
@@ -114,7 +114,7 @@ class CouncilTax(Protocol):
 class Planning(Protocol):
     """A district's (planning authority's) applications.
 
-    Worked example: connectors/planning.py (docs/api/planning.openapi.yaml; contract suite
+    Worked example: connectors/planning.py (docs/api/planning.yaml; contract suite
     tests/contract/test_planning_contract.py).
 
     Errors: ``NotFound`` for an unknown reference; ``Unavailable``; ``BadData``.
@@ -200,7 +200,7 @@ class StreetReports(Protocol):
 class Cases(Protocol):
     """A council's CRM: a resident's enquiries, complaints and requests.
 
-    Worked example: connectors/cases.py (docs/api/cases.openapi.yaml; contract suite
+    Worked example: connectors/cases.py (docs/api/cases.yaml; contract suite
     tests/contract/test_cases_contract.py). Only call with an email address the identity provider has
     verified.
 
