@@ -91,10 +91,9 @@ def last_collection_before(weekday: int, interval_weeks: int, phase: int, before
 
 
 def priya_round(on: date) -> Round:
-    """Tuesday collections, the garden bin's last one (in the week before this) missed."""
+    """Tuesday collections; the garden bin was due on Tuesday last week (so not this week) and was missed."""
     weekday = 1
-    days_since = (on.weekday() - weekday) % 7 or 7
-    missed_on = on - timedelta(days=days_since + 7 if days_since < 7 else days_since)
+    missed_on = on - timedelta(days=on.weekday() + 7 - weekday)
     return Round(weekday, week_index(missed_on) % 2, garden_subscriber=True, missed_garden_on=missed_on)
 
 

@@ -133,7 +133,8 @@ def this_year(account: Account, on: date) -> Year:
         return Year(start, None, charge, tuple(first_of_following_months(start, INSTALMENTS_PER_YEAR)))
     # A new account pays for the days left in the year, monthly from the first of next month to March.
     opened_on = on - timedelta(days=account.opened_days_ago)
-    charge = charge * ((end - opened_on).days + 1) // ((end - start).days + 1)
+    # Moving in shortly before April: this year's bill is the whole year's.
+    charge = charge * ((end - max(opened_on, start)).days + 1) // ((end - start).days + 1)
     first_due = date(on.year + (on.month == 12), on.month % 12 + 1, 1)
     months_left = max(1, (end.year - first_due.year) * 12 + end.month - first_due.month + 1)
     return Year(
