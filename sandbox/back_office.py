@@ -1,9 +1,10 @@
 """What the sandbox's REST back offices (bins, council tax, planning, cases) share: the council path segment,
 the API key, JSON errors exactly as docs/api/*.yaml describe them, and the sandbox's notion of today.
 
-Each back office is a blueprint mounted at /<service>/<council>/..., so one sandbox process stands in for every
-council's system; a council's base URL in connectors/sandbox.toml is e.g. http://127.0.0.1:5001/bins/norwich. Faults injected for the service (sandbox/faults.py) come first, as
-a failing back office fails before it looks at the request.
+Each back office is a blueprint mounted at /<service>/<council>/..., so one sandbox process stands in for
+every council's system; a council's base URL in connectors/sandbox.toml is e.g.
+http://127.0.0.1:5001/bins/norwich. Faults injected for the service (sandbox/faults.py) come first, as a
+failing back office fails before it looks at the request.
 """
 
 from __future__ import annotations
