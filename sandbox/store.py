@@ -29,6 +29,8 @@ class SandboxStore:
         self._lock = threading.Lock()
         with self.connect() as connection:
             connection.executescript(schema)
+            # One writer at a time decides whether to seed, so concurrent first requests seed once.
+            connection.execute("BEGIN IMMEDIATE")
             if connection.execute("PRAGMA user_version").fetchone()[0] == 0:
                 if seed is not None:
                     seed(connection)
@@ -47,11 +49,14 @@ class SandboxStore:
             connection.close()
 
 
+_stores_lock = threading.Lock()
+
+
 def for_app(app: Flask, name: str, schema: str, seed: Seed | None = None) -> SandboxStore:
     """The store called ``name`` for this sandbox app, created (and seeded) on first use."""
-    stores: dict[str, SandboxStore] = app.extensions.setdefault("sandbox_stores", {})
-    if name not in stores:
-        stores[name] = SandboxStore(
-            Path(app.config["SANDBOX_INSTANCE_DIR"]) / f"{name}.sqlite3", schema, seed
-        )
-    return stores[name]
+    with _stores_lock:
+        stores: dict[str, SandboxStore] = app.extensions.setdefault("sandbox_stores", {})
+        if name not in stores:
+            path = Path(app.config["SANDBOX_INSTANCE_DIR"]) / f"{name}.sqlite3"
+            stores[name] = SandboxStore(path, schema, seed)
+        return stores[name]
