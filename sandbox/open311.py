@@ -845,6 +845,10 @@ def post_update(fmt: str):
                 _now(),
                 external_update_id=f"{council}:{form['update_id']}",
             )
+            if form.get("media_url"):
+                connection.execute(
+                    "UPDATE updates SET media_url = ? WHERE update_id = ?", (form["media_url"], update_id)
+                )
             if status in REOPENING_STATUSES and row["status"] == "closed":
                 # FixMyStreet's "not fixed": an update saying OPEN on a closed request reopens it.
                 connection.execute(

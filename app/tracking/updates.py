@@ -89,7 +89,7 @@ def deliver(message: OutboxMessage) -> str:
         update_id = street_reports.post_update(
             report.service_request_id,
             description,
-            update_id=f"portal-{case_update.id}",
+            update_id=f"{report.reference}-{case_update.id}",
             status=REOPEN_STATUS,
             email=message.payload.get("email"),
             first_name=name[0] or None,
@@ -123,7 +123,7 @@ def _follow_up(street_reports, report: Report, case_update: CaseUpdate, descript
             "attributes": outbox_attributes(original.payload),
             "description": f"Follow-up to {report.service_request_id}. {description}",
             "media_url": message.payload.get("media_url"),
-            "device_id": f"portal-update-{case_update.id}",
+            "device_id": f"{report.reference}-{case_update.id}",
         }
     )
     created = street_reports.create_request(request)

@@ -1,0 +1,133 @@
+"""What a resident adds to a case reaches the council's back office through the outbox: a comment with a
+photo on an open case, and "this is not fixed" on a closed one, which reopens it."""
+
+import io
+from datetime import UTC, datetime, timedelta
+
+from PIL import Image
+
+from connectors.models import ServiceRequestUpdate
+from tests.conftest import ClientRequest
+from tests.integration.tracking.conftest import HOST, PRIYA, back_office_view, council_changes
+
+
+def _updates_at_the_council(back_offices, service_request_id: str) -> list[ServiceRequestUpdate]:
+    now = datetime.now(UTC)
+    found = back_offices.street_reports("norfolk").updates(
+        start_date=now - timedelta(hours=1), end_date=now + timedelta(minutes=5)
+    )
+    return [update for update in found.value if update.service_request_id == service_request_id]
+
+
+def _jpeg() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30), "grey").save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+def test_a_comment_with_a_photo_reaches_the_back_office(portal, priya, back_offices):
+    report = portal.sent_pothole(PRIYA.email, resident_email=PRIYA.email)
+    visitor = ClientRequest(priya.client)
+    case_path = f"/requests/{report.reference}"
+    assert visitor.get(case_path, host=HOST).select_one(f"a[href='{case_path}/comment']")
+
+    page = visitor.post_form(f"{case_path}/comment", {"text": ""}, host=HOST, expected_status=200)
+    assert page.select_one(".govuk-error-summary a")["href"] == "#text"
+    assert page.title.string.startswith("Error: ")
+
+    response = visitor.post_form(
+        f"{case_path}/comment",
+        {"text": "It is getting <b>deeper</b>.", "photo": (io.BytesIO(_jpeg()), "hole.jpg")},
+        host=HOST,
+        content_type="multipart/form-data",
+    )
+    assert response.location == case_path
+    page = visitor.get(case_path, host=HOST)
+    assert "is on its way" in page.select_one(".govuk-notification-banner").get_text()
+    [mine] = [
+        item for item in page.select("ol.app-timeline > li") if "You added a comment" in item.get_text()
+    ]
+    assert "It is getting <b>deeper</b>." in mine.get_text()  # shown as text
+    assert "Waiting to be sent" in mine.get_text()
+
+    portal.deliver()
+    [update] = [
+        update
+        for update in _updates_at_the_council(back_offices, report.service_request_id)
+        if "deeper" in update.description
+    ]
+    assert report.reference in update.description
+    assert update.media_url and "/report/photos/" in update.media_url
+    assert (
+        "Waiting to be sent"
+        not in visitor.get(case_path, host=HOST).select("ol.app-timeline > li")[-1].get_text()
+    )
+    # The resident's own update, seen again by the status sync, is not news to send anyone.
+    portal.poll()
+    portal.deliver()
+    assert portal.mailbox(PRIYA.email) == []
+
+
+def test_not_fixed_reopens_the_report_at_the_council(portal, priya, back_offices, sandbox):
+    report = portal.sent_pothole(PRIYA.email, resident_email=PRIYA.email)
+    visitor = ClientRequest(priya.client)
+    case_path = f"/requests/{report.reference}"
+    # Only a closed case can be "not fixed".
+    assert visitor.client.get(f"{case_path}/not-fixed", headers={"Host": HOST}).status_code == 302
+
+    council_changes(sandbox, report.service_request_id, status="closed", description="Repaired.")
+    portal.poll()
+    assert back_office_view(sandbox, report.service_request_id)["status"] == "closed"
+
+    page = visitor.post_form(f"{case_path}/not-fixed", {"text": ""}, host=HOST, expected_status=200)
+    assert page.select_one(".govuk-error-summary a")["href"] == "#text"
+    visitor.post_form(f"{case_path}/not-fixed", {"text": "The hole is back after the rain."}, host=HOST)
+    page = visitor.get(case_path, host=HOST)
+    assert "Reopened" in page.select_one(".govuk-summary-list").get_text()
+
+    # The "Fixed" email to Priya, and her update for the council.
+    assert [outcome.outcome for outcome in portal.deliver()] == ["delivered", "delivered"]
+    assert back_office_view(sandbox, report.service_request_id)["status"] == "open"
+    [update] = [
+        update
+        for update in _updates_at_the_council(back_offices, report.service_request_id)
+        if "after the rain" in update.description
+    ]
+    assert update.status == "OPEN"
+    assert update.description.startswith("Not fixed: ")
+
+
+def test_a_change_in_a_crm_case_reaches_its_resident_once(app, portal, priya, back_offices, monkeypatch):
+    """The CRM's history as the portal first sees it is not news; a new note afterwards is, once."""
+    from sandbox import cases as sandbox_cases
+
+    portal.poll()
+    portal.deliver()
+    assert [
+        message for message in portal.mailbox(PRIYA.email) if "SNC-MB-2026-08841" in message.subject
+    ] == []
+
+    original = sandbox_cases.priya_missed_bin
+
+    def with_a_new_note(on):
+        case = original(on)
+        return sandbox_cases.Case(
+            **{
+                **case.__dict__,
+                "steps": (
+                    *case.steps,
+                    sandbox_cases.Step(1, "closed", "Emptied this morning.", "Waste team"),
+                ),
+            }
+        )
+
+    monkeypatch.setattr(sandbox_cases, "priya_missed_bin", with_a_new_note)
+    # The CRM's answers are cached for minutes: the change shows once they are fresh again.
+    back_offices.cache.clear()
+    portal.poll()
+    portal.poll()
+    portal.deliver()
+    news = [message for message in portal.mailbox(PRIYA.email) if "SNC-MB-2026-08841" in message.subject]
+    assert len(news) == 2  # the status change and the note, each once
+    assert any("Emptied this morning." in message.body for message in news)
+    assert all("/requests/south-norfolk:SNC-MB-2026-08841" in message.body for message in news)
