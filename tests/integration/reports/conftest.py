@@ -14,6 +14,7 @@ from app.extensions import db
 from app.models.reports import Report
 from app.reports import outbox
 from app.views.reports import limiter
+from tests.support.sandbox import SandboxServer
 
 GAZETTEER = Path(__file__).resolve().parents[3] / "sandbox" / "data" / "gazetteer.csv"
 POLICY = outbox.DeliveryPolicy(
@@ -24,14 +25,24 @@ POLICY = outbox.DeliveryPolicy(
 )
 
 
+@pytest.fixture(scope="module")
+def reports_sandbox(tmp_path_factory):
+    """A sandbox of these tests' own: the reports they send never show up in other features' tests."""
+    server = SandboxServer.start(tmp_path_factory.mktemp("reports-sandbox"))
+    yield server
+    server.stop()
+
+
 @pytest.fixture
-def back_offices(app, connector_registry):
-    """The portal talks to the test sandbox, and its gazetteer holds the sandbox's addresses."""
+def back_offices(app, reports_sandbox, tmp_path):
+    """The portal talks to the reports sandbox, and its gazetteer holds the sandbox's addresses."""
+    connector_registry = reports_sandbox.registry(tmp_path / "connector-cache")
     use_registry(app, connector_registry)
     limiter.reset()
     with app.app_context():
         addresses.import_rows(addresses._csv_rows(GAZETTEER))
     yield connector_registry
+    reports_sandbox.clear_faults()
     use_registry(app, None)
 
 
