@@ -50,6 +50,11 @@ test-unit: install
 test-browser: install assets chromium
 	$(BIN)/pytest tests/browser
 
+# Dashboard benchmarks (bench/dashboard.py): prints each figure on a line of its own. Needs wrk (installed
+# with apt-get when missing) and gunicorn; uses Redis on 127.0.0.1:6379 (database 14) when it answers.
+bench: install assets
+	$(BIN)/python bench/dashboard.py
+
 chromium:
 	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 

@@ -1,0 +1,374 @@
+"""Dashboard benchmarks (`make bench`): ratios measured in one run, each printed on a line of its own.
+
+(a) fan-out: five back offices answering in 200 ms each; the full dashboard's time over the slowest back
+    office's latency (goal <= 1.2).
+(b) hung back office: the page still completes within its budget showing "still loading", then stale or
+    unavailable; once the circuit breaker is open, page time over healthy page time (goal <= 1.2).
+(c) load: a warm dashboard under gunicorn with wrk, requests per second as a ratio of a bare hello route
+    under the same gunicorn configuration (goal >= 0.3), and its p95 latency.
+(d) page weight: the dashboard's HTML, CSS and JavaScript, gzip-compressed (goal <= 60 KB).
+
+Everything runs on loopback; every loop is bounded in count and in time.
+"""
+
+from __future__ import annotations
+
+import gzip
+import logging
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+WORK = Path(tempfile.mkdtemp(prefix="portal-bench-"))
+DATABASE_URL = f"sqlite:///{WORK / 'portal.sqlite3'}"
+# The production path caches in Redis: use it when it answers, in a database of the bench's own so that
+# nothing else's cache keys or breakers are touched.
+REDIS_URL = os.environ.get("PORTAL_BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+
+
+def _redis_answers(url: str) -> bool:
+    try:
+        import redis
+
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=1).ping())
+    except Exception:  # noqa: BLE001 - no Redis: the bench uses SQLite
+        return False
+
+
+USE_REDIS = _redis_answers(REDIS_URL)
+# The portal reads PORTAL_* when its config module is imported: set them first.
+os.environ.update(
+    PORTAL_ENV="development",
+    PORTAL_DATABASE_URL=DATABASE_URL,
+    PORTAL_INSTANCE_DIR=str(WORK / "instance"),
+    **({"PORTAL_REDIS_URL": REDIS_URL} if USE_REDIS else {}),
+)
+
+import requests  # noqa: E402
+from flask_migrate import upgrade  # noqa: E402
+
+from app import addresses, create_app  # noqa: E402
+from app.backoffice import use_registry  # noqa: E402
+from app.extensions import db  # noqa: E402
+from app.models.identity import LinkedCouncilAccount, Resident  # noqa: E402
+from connectors.models import ServiceKind  # noqa: E402
+from sandbox.demo_residents import DEMO_RESIDENTS  # noqa: E402
+from tests.support.sandbox import API_KEY, SANDBOX_FILE_ORIGIN, SandboxServer  # noqa: E402
+
+HOST = "south-norfolk.localhost"
+PRIYA = DEMO_RESIDENTS[0]
+GAZETTEER = ROOT / "sandbox" / "data" / "gazetteer.csv"
+BACK_OFFICE_DELAY = 0.2
+HUNG_FOR = 20.0  # far beyond every connector timeout: a back office that does not answer
+SAMPLES = 7
+LOAD_SECONDS = 5
+GUNICORN = ["-w", "2", "-k", "gthread", "--threads", "4", "--log-level", "warning"]
+
+
+def say(name: str, value: str) -> None:
+    print(f"{name}: {value}", flush=True)
+
+
+def median_time(action, samples: int = SAMPLES) -> float:
+    times = []
+    for _ in range(samples):
+        started = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def fresh_registry(sandbox: SandboxServer, name: str, *, ttl: float | None = 0):
+    """A registry with its own cache and breakers; ``ttl`` 0 makes every page ask the back offices."""
+    connectors = sandbox.registry(WORK / f"cache-{name}", redis_url=REDIS_URL if USE_REDIS else None)
+    if ttl is not None:
+        connectors.deployment.defaults["ttl"] = ttl
+    return connectors
+
+
+class RemoteSandbox(SandboxServer):
+    """The sandbox in a process of its own, as a council's back office would be: it does not share this
+    process's interpreter lock."""
+
+    def __init__(self, port: int, process: subprocess.Popen):
+        self._port, self.process, self.api_key = port, process, API_KEY
+
+    @property
+    def port(self) -> int:
+        return self._port
+
+    @classmethod
+    def start(cls, instance_dir: Path) -> RemoteSandbox:
+        port = free_port()
+        process = subprocess.Popen(
+            [sys.executable, __file__, "--sandbox", str(port), str(instance_dir)],
+            cwd=ROOT,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )
+        wait_for(port)
+        return cls(port, process)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=30)
+
+
+def serve_sandbox(port: int, instance_dir: Path) -> None:
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    SandboxServer.start(instance_dir, port=port).thread.join()
+
+
+class Portal:
+    def __init__(self):
+        self.app = create_app("development")
+        with self.app.app_context():
+            upgrade()
+            addresses.import_rows(addresses._csv_rows(GAZETTEER))
+            resident = Resident(
+                issuer="https://bench.invalid",
+                subject=PRIYA.subject,
+                name=PRIYA.name,
+                email=PRIYA.email,
+                home_uprn=PRIYA.uprn,
+            )
+            resident.linked_accounts.append(
+                LinkedCouncilAccount(
+                    service="council-tax",
+                    council_gss=PRIYA.district_gss,
+                    account_reference=PRIYA.council_tax_reference,
+                )
+            )
+            db.session.add(resident)
+            db.session.commit()
+            resident_id = resident.id
+        self.client = self.app.test_client()
+        with self.client.session_transaction(base_url=f"http://{HOST}/") as session:
+            session["_user_id"] = str(resident_id)
+        self.cookie = self.client.get_cookie(self.app.config["SESSION_COOKIE_NAME"], domain=HOST).value
+
+    def get(self, path: str = "/dashboard", **headers):
+        response = self.client.get(path, headers={"Host": HOST, **headers})
+        if response.status_code != 200:
+            raise SystemExit(f"{path} answered {response.status_code}: {response.location}")
+        return response.get_data(as_text=True)
+
+
+def tile_state(html: str, name: str) -> str:
+    section = html.split(f'id="tile-{name}"', 1)[1]
+    return re.search(r'data-tile-state="([a-z_]+)"', section).group(1)
+
+
+def fan_out(portal: Portal, sandbox: SandboxServer) -> None:
+    connectors = fresh_registry(sandbox, "fan-out")
+    use_registry(portal.app, connectors)
+    portal.get()  # builds connectors and opens connections
+    for service in ("bins", "council_tax", "planning", "open311", "cases"):
+        sandbox.inject(service, "slow", BACK_OFFICE_DELAY)
+    try:
+        with portal.app.app_context():
+            home = addresses.address_for_uprn(PRIYA.uprn)
+        district = "south-norfolk"
+        calls = {
+            "bins": lambda: connectors.bins(district).collections(PRIYA.uprn),
+            "council tax": lambda: connectors.council_tax(district).account(PRIYA.council_tax_reference),
+            "planning": lambda: connectors.planning(district).applications_near(
+                home.latitude, home.longitude
+            ),
+            "street reports": lambda: connectors.street_reports("norfolk").requests_near(
+                home.latitude, home.longitude, 400
+            ),
+            "cases": lambda: connectors.cases("norfolk").cases_for_email(PRIYA.email),
+        }
+        slowest = max(median_time(call) for call in calls.values())
+        page = median_time(portal.get)
+        html = portal.get()
+    finally:
+        sandbox.clear_faults()
+    states = {
+        name: tile_state(html, name)
+        for name in ("bins", "council_tax", "planning", "street_reports", "cases")
+    }
+    if set(states.values()) != {"loaded"}:
+        raise SystemExit(f"fan-out: every tile should be loaded, got {states}")
+    say("slowest back-office latency (s)", f"{slowest:.3f}")
+    say("fan-out dashboard time (s)", f"{page:.3f}")
+    say("fan-out ratio", f"{page / slowest:.2f}")
+
+
+def hung_back_office(portal: Portal, sandbox: SandboxServer) -> None:
+    connectors = fresh_registry(sandbox, "hung")
+    use_registry(portal.app, connectors)
+    budget = portal.app.config["DASHBOARD_BUDGET_SECONDS"]
+    portal.get()
+    healthy = median_time(portal.get)
+    sandbox.inject("planning", "slow", HUNG_FOR)
+    try:
+        started = time.perf_counter()
+        html = portal.get()
+        first = time.perf_counter() - started
+        say("hung back office: page time (s)", f"{first:.3f}")
+        say("hung back office: page budget (s)", f"{budget:.3f}")
+        say("hung back office: planning tile on the page", tile_state(html, "planning"))
+        say("hung back office: other tiles", tile_state(html, "bins"))
+        fragment = portal.get("/dashboard/tiles/planning", **{"HX-Request": "true"})
+        say(
+            "hung back office: planning tile fragment",
+            tile_state(f'id="tile-planning"{fragment}', "planning"),
+        )
+        breaker = f"south-norfolk:{ServiceKind.PLANNING.value}"
+        deadline = time.monotonic() + 30
+        while connectors.breakers.opened_until(breaker) is None and time.monotonic() < deadline:
+            portal.get("/dashboard/tiles/planning", **{"HX-Request": "true"})
+        if connectors.breakers.opened_until(breaker) is None:
+            raise SystemExit("hung back office: the circuit breaker never opened")
+        with_breaker_open = median_time(portal.get)
+        html = portal.get()
+    finally:
+        sandbox.clear_faults()
+    say("breaker open: planning tile", tile_state(html, "planning"))
+    say("breaker open: dashboard time (s)", f"{with_breaker_open:.3f}")
+    say("healthy: dashboard time (s)", f"{healthy:.3f}")
+    say("breaker-open ratio", f"{with_breaker_open / healthy:.2f}")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(port: int, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise SystemExit(f"nothing listening on 127.0.0.1:{port}")
+
+
+def gunicorn(app: str, port: int, env: dict) -> subprocess.Popen:
+    process = subprocess.Popen(
+        [str(ROOT / ".venv" / "bin" / "gunicorn"), *GUNICORN, "-b", f"127.0.0.1:{port}", app],
+        cwd=ROOT,
+        env=env,
+    )
+    wait_for(port)
+    return process
+
+
+def wrk(url: str, headers: dict[str, str]) -> dict[str, float]:
+    arguments = [
+        "wrk",
+        "-t2",
+        "-c8",
+        f"-d{LOAD_SECONDS}s",
+        "--timeout",
+        "5s",
+        "-s",
+        str(ROOT / "bench" / "p95.lua"),
+    ]
+    for name, value in headers.items():
+        arguments += ["-H", f"{name}: {value}"]
+    output = subprocess.run(
+        [*arguments, url], capture_output=True, text=True, timeout=LOAD_SECONDS + 30
+    ).stdout
+    figures = dict(re.findall(r"^([a-z0-9-]+): (\d+)$", output, re.MULTILINE))
+    requests, seconds = int(figures["requests"]), int(figures["duration-us"]) / 1e6
+    return {
+        "rps": requests / seconds,
+        "p95_ms": int(figures["p95-us"]) / 1000,
+        "failures": int(figures["non-2xx"]) + int(figures["socket-errors"]),
+    }
+
+
+def ensure_wrk() -> None:
+    if shutil.which("wrk"):
+        return
+    subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=False, timeout=300, capture_output=True)
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is not installed and apt-get could not install it")
+
+
+def load(portal: Portal, sandbox: SandboxServer) -> None:
+    ensure_wrk()
+    deployment = (ROOT / "connectors" / "sandbox.toml").read_text().replace(SANDBOX_FILE_ORIGIN, sandbox.url)
+    (WORK / "connectors.toml").write_text(deployment)
+    env = {
+        **os.environ,
+        "PORTAL_CONNECTORS_FILE": str(WORK / "connectors.toml"),
+        "PORTAL_SANDBOX_API_KEY": sandbox.api_key,
+        "PYTHONPATH": str(ROOT),
+    }
+    portal_port, hello_port = free_port(), free_port()
+    processes = [gunicorn("wsgi:app", portal_port, env), gunicorn("bench.hello:app", hello_port, env)]
+    try:
+        headers = {"Host": HOST, "Cookie": f"{portal.app.config['SESSION_COOKIE_NAME']}={portal.cookie}"}
+        warm = f"http://127.0.0.1:{portal_port}/dashboard"
+        for _ in range(3):  # warm every worker's connectors and the shared cache
+            answer = requests.get(warm, headers=headers, timeout=60, allow_redirects=False)
+            if answer.status_code != 200:
+                raise SystemExit(f"the portal under gunicorn answered {answer.status_code} {answer.headers}")
+        dashboard = wrk(warm, headers)
+        hello = wrk(f"http://127.0.0.1:{hello_port}/", {})
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.wait(timeout=30)
+    say("dashboard requests per second", f"{dashboard['rps']:.1f}")
+    say("hello requests per second", f"{hello['rps']:.1f}")
+    say("dashboard failed requests", str(dashboard["failures"]))
+    say("load ratio (dashboard / hello)", f"{dashboard['rps'] / hello['rps']:.2f}")
+    say("dashboard p95 latency (ms)", f"{dashboard['p95_ms']:.1f}")
+
+
+def page_weight(portal: Portal, sandbox: SandboxServer) -> None:
+    use_registry(portal.app, fresh_registry(sandbox, "weight", ttl=None))
+    html = portal.get()
+    assets = re.findall(r'<(?:link rel="stylesheet" href|script[^>]*src)="(/static/[^"?]+)', html)
+    files = [ROOT / path.lstrip("/") for path in assets]
+    for module in [file for file in files if file.suffix == ".mjs"]:
+        files += [module.parent / name for name in re.findall(r"from '\./([^']+)'", module.read_text())]
+    sizes = {"html": len(gzip.compress(html.encode()))}
+    for file in files:
+        sizes[file.name] = len(gzip.compress(file.read_bytes()))
+    say("page weight files", ", ".join(f"{name} {size / 1024:.1f} KB" for name, size in sizes.items()))
+    say("page weight (gzip, KB)", f"{sum(sizes.values()) / 1024:.1f}")
+
+
+def main() -> None:
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # the sandbox's request log
+    sandbox = RemoteSandbox.start(WORK / "sandbox")
+    say("connector cache", "redis" if USE_REDIS else "sqlite")
+    try:
+        portal = Portal()
+        fan_out(portal, sandbox)
+        hung_back_office(portal, sandbox)
+        page_weight(portal, sandbox)
+        load(portal, sandbox)
+    finally:
+        sandbox.clear_faults()
+        sandbox.stop()
+        if USE_REDIS:
+            import redis
+
+            redis.Redis.from_url(REDIS_URL).flushdb()
+        shutil.rmtree(WORK, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["--sandbox"]:
+        serve_sandbox(int(sys.argv[2]), Path(sys.argv[3]))
+    else:
+        main()
