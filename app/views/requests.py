@@ -167,7 +167,7 @@ def follow(council: str, request_id: str):
         return redirect(url_for("requests.public_report", council=council, request_id=request_id))
     form = FollowForm()
     if not form.validate_on_submit():
-        return render_template("requests/public_report.html", report=found, form=form, following=None), 400
+        return render_template("requests/public_report.html", report=found, form=form, following=None)
     subscription = followers.subscribe(
         council, request_id, form.email.data, resident_id=None, confirmed=False
     )

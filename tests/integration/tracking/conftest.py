@@ -6,24 +6,29 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
 from sqlalchemy import select
 
+from app.backoffice import use_registry
 from app.extensions import db
 from app.models.identity import Resident
 from app.models.reports import MailboxMessage, Report, ReportStatus
+from app.reports import outbox
 from app.tracking import sync
 from connectors.models import NewServiceRequest
 from sandbox.demo_residents import DEMO_RESIDENTS
 from tests.integration.auth.conftest import Visitor, sandbox_idp, with_sandbox_idp  # noqa: F401 - fixtures
-from tests.integration.reports.conftest import back_offices, deliver_all  # noqa: F401 - fixtures
+from tests.support.sandbox import SandboxServer
 
 PRIYA, TOM = DEMO_RESIDENTS[0], DEMO_RESIDENTS[1]
 HOST = "south-norfolk.localhost"
-POLICY = sync.PollPolicy(interval=sync.timedelta(minutes=2), max_delay=sync.timedelta(hours=1))
+DELIVERY = outbox.DeliveryPolicy(
+    max_failures=5, base_delay=timedelta(0), max_delay=timedelta(0), lease=timedelta(minutes=2)
+)
+POLICY = sync.PollPolicy(interval=timedelta(minutes=2), max_delay=timedelta(hours=1))
 
 
 def sign_in(app, demo_resident, host: str = HOST) -> Visitor:
@@ -142,11 +147,38 @@ def link_in(body: str, path_part: str) -> str:
     return re.sub(r"^https?://[^/]+", "", url)
 
 
+@pytest.fixture(scope="module")
+def tracking_sandbox(tmp_path_factory):
+    """A sandbox of these tests' own: the requests they make and change never show up in others' tests."""
+    server = SandboxServer.start(tmp_path_factory.mktemp("tracking-sandbox"))
+    yield server
+    server.stop()
+
+
 @pytest.fixture
-def priya(app, with_sandbox_idp, back_offices):  # noqa: F811 - the imported fixtures
+def sandbox(tracking_sandbox):
+    yield tracking_sandbox
+    tracking_sandbox.clear_faults()
+
+
+@pytest.fixture
+def back_offices(app, sandbox, tmp_path):
+    """The portal talks to this module's sandbox, with a fresh connector cache."""
+    connector_registry = sandbox.registry(tmp_path / "connector-cache")
+    use_registry(app, connector_registry)
+    yield connector_registry
+    use_registry(app, None)
+
+
+def deliver_all() -> list[outbox.DeliveryOutcome]:
+    return outbox.run_once("test-worker", DELIVERY, batch=50)
+
+
+@pytest.fixture
+def priya(app, with_sandbox_idp, back_offices):  # noqa: F811 - the imported fixture
     return sign_in(app, PRIYA)
 
 
 @pytest.fixture
-def portal(app, back_offices):  # noqa: F811 - the imported fixture
+def portal(app, back_offices):
     return InApp(app, back_offices)
