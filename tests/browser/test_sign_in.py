@@ -179,3 +179,30 @@ def test_a_cancelled_sign_in_returns_to_the_start_page(browser, sandbox_portal):
     page.wait_for_url(sandbox_portal.url("breckland"))
     expect(page.locator(".govuk-notification-banner")).to_contain_text("You did not sign in")
     context.close()
+
+
+def test_the_account_and_sign_in_problem_pages_are_accessible(browser, sandbox_portal):
+    from axe_playwright_python.sync_playwright import Axe
+
+    context = browser.new_context(bypass_csp=True)  # axe-core is injected as a script
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT)
+    axe = Axe()
+
+    def check(path: str) -> None:
+        page.goto(sandbox_portal.url("west-norfolk", path))
+        results = axe.run(page)
+        assert results.violations_count == 0, (path, results.generate_report())
+
+    check("/auth/callback?code=stolen&state=forged")  # a sign-in this browser never started
+    page.goto(sandbox_portal.url("west-norfolk"))
+    page.get_by_role("button", name="Sign in").click()
+    sign_in_at_sandbox(page)
+    page.wait_for_url(re.compile(r"/dashboard"))
+    for path in ("/account", "/account/contact-preferences", "/account/council-tax/link", "/account/delete"):
+        check(path)
+    page.goto(sandbox_portal.url("west-norfolk", "/account/council-tax/link"))
+    page.get_by_role("button", name="Link account").click()
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
+    assert axe.run(page).violations_count == 0
+    context.close()
