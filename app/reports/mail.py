@@ -25,6 +25,8 @@ class Email:
     to: str
     subject: str
     body: str
+    # One-click unsubscribe (RFC 8058): GOV.UK Notify sends it as the List-Unsubscribe header.
+    unsubscribe_url: str | None = None
 
 
 class PermanentEmailFailure(Exception):
@@ -58,6 +60,7 @@ class NotifyMailer:
                 email_address=email.to,
                 template_id=self.template_id,
                 personalisation={"subject": email.subject, "body": email.body},
+                one_click_unsubscribe_url=email.unsubscribe_url,
             )
         except HTTPError as error:
             # Notify's 400s (a bad address, a missing template) will fail the same way every time.

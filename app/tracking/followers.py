@@ -249,6 +249,7 @@ def change_email(event: StatusEvent, subscription: Subscription, report: Report 
         lines.append(_("Who is responsible now: %(organisation)s", organisation=change.responsible))
     if change.text:
         lines.extend(["", _("What the council said:"), change.text])
+    stop = unsubscribe_url(subscription, report.made_on if report else None)
     lines.extend(
         [
             "",
@@ -256,7 +257,7 @@ def change_email(event: StatusEvent, subscription: Subscription, report: Report 
             "",
             _(
                 "You get these emails because you follow this report. Stop them with one click: %(url)s",
-                url=unsubscribe_url(subscription, report.made_on if report else None),
+                url=stop,
             ),
         ]
     )
@@ -264,6 +265,7 @@ def change_email(event: StatusEvent, subscription: Subscription, report: Report 
         to=subscription.email,
         subject=_("Update on %(reference)s: %(status)s", reference=reference, status=change.status),
         body="\n".join(lines),
+        unsubscribe_url=stop,
     )
 
 
@@ -271,6 +273,7 @@ def confirmation_email(subscription: Subscription, description: str) -> Email:
     council = themes().get(subscription.council_slug)
     with links_for(subscription.council_slug):
         confirm = url_for("requests.confirm_follow", token=confirm_token(subscription), _external=True)
+    stop = unsubscribe_url(subscription)
     days = current_app.config["TRACKING_CONFIRM_LINK_DAYS"]
     return Email(
         to=subscription.email,
@@ -289,7 +292,8 @@ def confirmation_email(subscription: Subscription, description: str) -> Email:
                 "",
                 _("If it was not you, ignore this email: you will not get any updates."),
                 "",
-                _("Stop emails about this report: %(url)s", url=unsubscribe_url(subscription)),
+                _("Stop emails about this report: %(url)s", url=stop),
             ]
         ),
+        unsubscribe_url=stop,
     )

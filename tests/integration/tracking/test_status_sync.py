@@ -4,6 +4,7 @@ once, however often the worker polls; a back office that fails is backed off."""
 from sqlalchemy import select
 
 from app.extensions import db
+from app.models.reports import OutboxMessage
 from app.models.tracking import PollCursor, StatusEvent
 from app.tracking import sync
 from tests.conftest import ClientRequest
@@ -53,6 +54,11 @@ def test_a_status_change_reaches_the_case_page_and_every_follower_exactly_once(a
         assert "Fixed" in news[0].subject
         assert "Filled and sealed." in news[0].body
         assert "/requests/unsubscribe/" in news[0].body
+    # Each queued email also carries its unsubscribe link for the List-Unsubscribe header.
+    queued = portal(lambda: [message.payload for message in db.session.scalars(select(OutboxMessage))])
+    assert all(
+        "/requests/unsubscribe/" in payload["unsubscribe_url"] for payload in queued if "to" in payload
+    )
 
     page = ClientRequest(priya.client).get(f"/requests/{report.reference}", host=HOST)
     assert "Fixed" in page.select_one(".govuk-summary-list").get_text()
