@@ -16,6 +16,7 @@ from authlib.common.security import generate_token
 from authlib.integrations.requests_client import OAuth2Session, OAuthError
 from authlib.oauth2.rfc7523 import PrivateKeyJWT
 from flask import current_app, session, url_for
+from joserfc.errors import JoseError
 from joserfc.jwk import ECKey, RSAKey
 
 from app.auth.provider import Provider, ProviderError, ProviderMetadata, http_get_json, provider_for
@@ -129,7 +130,7 @@ def load_private_key(path: str | None) -> RSAKey | ECKey:
     pem = Path(path).read_bytes()
     try:
         return RSAKey.import_key(pem)
-    except ValueError:
+    except (ValueError, JoseError):
         return ECKey.import_key(pem)
 
 

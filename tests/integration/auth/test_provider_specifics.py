@@ -103,3 +103,16 @@ def test_private_key_jwt_client_authentication(app, visitor, scripted, monkeypat
     assert assertion.header["alg"] == "RS256"
     assert assertion.claims["iss"] == assertion.claims["sub"] == "my-norfolk-development"
     assert assertion.claims["aud"] == f"{scripted.base}/token"
+
+
+def test_private_key_jwt_with_an_ec_key_signs_es256(app, visitor, scripted, monkeypatch, tmp_path):
+    from joserfc.jwk import ECKey
+
+    key = ECKey.generate_key("P-256")
+    key_file = tmp_path / "client-key.pem"
+    key_file.write_bytes(key.as_pem(private=True))
+    monkeypatch.setitem(app.config, "OIDC_CLIENT_AUTH_METHOD", "private_key_jwt")
+    monkeypatch.setitem(app.config, "OIDC_PRIVATE_KEY_FILE", str(key_file))
+    visitor.sign_in_at_scripted()
+    assertion = jwt.decode(scripted.token_requests[0]["form"]["client_assertion"], key)
+    assert assertion.header["alg"] == "ES256"
