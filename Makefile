@@ -7,7 +7,7 @@ PYBABEL := $(BIN)/pybabel
 export PORTAL_ENV ?= development
 PORT ?= 5000
 
-.PHONY: run test install assets migrate seed lint format test-unit test-browser translations chromium bench clean
+.PHONY: run test install assets migrate seed lint format test-unit test-browser translations chromium bench screenshots clean
 
 run: install assets migrate seed
 	PORT=$(PORT) $(BIN)/python bin/dev
@@ -54,6 +54,9 @@ test-browser: install assets chromium
 # with apt-get when missing) and gunicorn; uses Redis on 127.0.0.1:6379 (database 14) when it answers.
 bench: install assets
 	$(BIN)/python bench/dashboard.py
+
+screenshots: install assets chromium
+	$(BIN)/python bin/screenshots
 
 chromium:
 	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }

@@ -1,0 +1,293 @@
+"""Every foundation page in every council theme, in Chromium: axe-core finds nothing, with JavaScript on and
+off; and the checks axe cannot make: visible focus, reflow at 320px, 200% zoom, and a keyboard-only journey.
+
+Run against a live council domain with ``--base-url`` (see README.md, "Running the accessibility suite
+against a live council domain").
+"""
+
+import pytest
+
+from tests.browser.axe import assert_no_axe_violations
+from tests.browser.conftest import THEME_SLUGS, new_shared_context, reused_page
+
+COUNCIL_PAGES = {
+    "start": ("/", 200),
+    "accessibility-statement": ("/accessibility-statement", 200),
+    "cookies": ("/cookies", 200),
+    "privacy": ("/privacy", 200),
+    "not-found": ("/no-such-page-here", 404),
+}
+PORTAL_PAGES = {
+    "council-list": ("localhost", 200),
+    "address-not-set-up": ("unknown.localhost", 404),
+}
+# A 1280px wide window zoomed to 200% lays pages out in 640 CSS pixels, drawn with 2 device pixels each.
+ZOOMED_VIEWPORT = {"width": 640, "height": 400}
+FOCUSABLE = (
+    "a[href], area[href], button, input:not([type=hidden]), select, textarea, summary, iframe, "
+    "[contenteditable=''], [contenteditable=true], [tabindex]:not([tabindex='-1'])"
+)
+
+
+def _every_page():
+    """(page id, how to build its URL) for every council page in every theme, and the portal's own pages."""
+    for slug in THEME_SLUGS:
+        for name, (path, status) in COUNCIL_PAGES.items():
+            yield pytest.param(("council", slug, path, status), id=f"{slug}-{name}")
+    for name, (host, status) in PORTAL_PAGES.items():
+        yield pytest.param(("portal", host, "/", status), id=name)
+
+
+EVERY_PAGE = list(_every_page())
+
+
+@pytest.fixture
+def page_url(council_url, portal_url):
+    """Turns an EVERY_PAGE parameter into (URL, the status the page must answer with)."""
+
+    def url(which) -> tuple[str, int]:
+        kind, slug_or_host, path, status = which
+        if kind == "council":
+            return council_url(slug_or_host, path), status
+        return portal_url(path, host=slug_or_host), status
+
+    return url
+
+
+def _open(page, url: str, status: int) -> None:
+    response = page.goto(url)
+    assert response is not None and response.status == status, (
+        f"{url} answered {response and response.status}"
+    )
+
+
+@pytest.fixture(scope="session")
+def _axe_page(browser, browser_context_args):
+    context = new_shared_context(browser, browser_context_args, axe=True)
+    with reused_page(context) as page:
+        yield page
+    context.close()
+
+
+@pytest.fixture(scope="session")
+def _axe_page_without_js(browser, browser_context_args):
+    context = new_shared_context(browser, browser_context_args, axe=True, javascript=False)
+    with reused_page(context) as page:
+        yield page
+    context.close()
+
+
+@pytest.mark.parametrize("which", EVERY_PAGE)
+def test_axe_finds_no_violations_with_javascript(_axe_page, page_url, which):
+    url, status = page_url(which)
+    page = _axe_page()
+    _open(page, url, status)
+    assert page.evaluate("document.body.classList.contains('js-enabled')"), "the portal's JS ran"
+    assert_no_axe_violations(page)
+
+
+@pytest.mark.parametrize("which", EVERY_PAGE)
+def test_axe_finds_no_violations_without_javascript(_axe_page_without_js, page_url, which):
+    url, status = page_url(which)
+    page = _axe_page_without_js()
+    _open(page, url, status)
+    assert not page.evaluate("document.body.classList.contains('js-enabled')"), "no script of the portal ran"
+    assert not page.locator("noscript").count(), (
+        "<noscript> content is not rendered in this emulation of a browser without JavaScript: "
+        "teach shared_context_without_js about it, or use progressive enhancement instead"
+    )
+    assert_no_axe_violations(page)
+
+
+# Snapshots the styles that can show focus, for the focused element or for every focusable one.
+_FOCUS_STYLES_JS = """
+(focusableSelector) => {
+  const styles = (element) => {
+    const style = getComputedStyle(element);
+    return {
+      outline: style.outlineStyle === 'none' || parseFloat(style.outlineWidth) === 0
+        ? 'none' : `${style.outlineStyle} ${style.outlineWidth} ${style.outlineColor}`,
+      boxShadow: style.boxShadow,
+      background: style.backgroundColor,
+      color: style.color,
+    };
+  };
+  const describe = (element) =>
+    `<${element.tagName.toLowerCase()}${element.id ? ' id=' + element.id : ''}` +
+    `${element.className && typeof element.className === 'string' ? ' class=' + element.className : ''}>` +
+    ` "${(element.innerText || element.getAttribute('aria-label') || element.alt || '').trim()}"`;
+  if (!window.__unfocusedStyles) {
+    window.__unfocusedStyles = new Map();
+    window.__focusables = [];
+    for (const element of document.querySelectorAll(focusableSelector)) {
+      const style = getComputedStyle(element);
+      if (element.disabled || element.closest('[inert]') || !element.getClientRects().length
+          || style.visibility === 'hidden') continue;
+      window.__unfocusedStyles.set(element, styles(element));
+      window.__focusables.push(element);
+    }
+    return {focusables: window.__focusables.map(describe)};
+  }
+  const element = document.activeElement;
+  if (!element || element === document.body || element === document.documentElement) return null;
+  const box = element.getBoundingClientRect();
+  return {
+    index: window.__focusables.indexOf(element),
+    description: describe(element),
+    before: window.__unfocusedStyles.get(element) || null,
+    after: styles(element),
+    visibleSize: box.width > 1 && box.height > 1,
+  };
+}
+"""
+
+
+def _focus_indicator_changes(before: dict, after: dict) -> list[str]:
+    return [
+        name
+        for name in ("outline", "boxShadow", "background")
+        if after[name] != before[name] and after[name] not in ("none", "rgba(0, 0, 0, 0)")
+    ]
+
+
+def _tab_through(page) -> tuple[list[str], list[dict]]:
+    """Press Tab until focus leaves the page or comes round again; what was focusable and each stop."""
+    focusables = page.evaluate(_FOCUS_STYLES_JS, FOCUSABLE)["focusables"]
+    stops = []
+    for _ in range(len(focusables) + 2):
+        page.keyboard.press("Tab")
+        stop = page.evaluate(_FOCUS_STYLES_JS, FOCUSABLE)
+        if stop is None or (stops and stop["index"] == stops[0]["index"]):
+            break
+        stops.append(stop)
+    return focusables, stops
+
+
+@pytest.mark.parametrize("which", EVERY_PAGE)
+def test_every_focusable_element_shows_where_the_focus_is(shared_page, page_url, which):
+    url, status = page_url(which)
+    _open(shared_page, url, status)
+    focusables, stops = _tab_through(shared_page)
+
+    not_reached = set(range(len(focusables))) - {stop["index"] for stop in stops}
+    assert not not_reached, "the keyboard cannot reach " + ", ".join(
+        focusables[i] for i in sorted(not_reached)
+    )
+    invisible = [
+        stop["description"]
+        for stop in stops
+        if stop["before"] is None
+        or not stop["visibleSize"]
+        or not _focus_indicator_changes(stop["before"], stop["after"])
+    ]
+    assert not invisible, "no visible focus indicator on " + "; ".join(invisible)
+
+
+# Elements whose right edge passes the viewport's: text or images cut off, or a horizontal scrollbar.
+_OVERFLOW_JS = """
+() => {
+  const width = document.documentElement.clientWidth;
+  const overflowing = [];
+  for (const element of document.body.querySelectorAll('*')) {
+    const box = element.getBoundingClientRect();
+    const style = getComputedStyle(element);
+    const clipped = style.clip !== 'auto' || style.clipPath !== 'none';
+    if (box.width > 1 && !clipped && (box.right > width + 1 || box.left < -1)) {
+      overflowing.push(`${element.tagName.toLowerCase()}.${[...element.classList].join('.')}` +
+        ` (${Math.round(box.left)} to ${Math.round(box.right)}px)`);
+    }
+  }
+  return {scrollWidth: document.documentElement.scrollWidth, width, overflowing: overflowing.slice(0, 10)};
+}
+"""
+
+
+def _assert_fits_horizontally(page, url: str) -> None:
+    layout = page.evaluate(_OVERFLOW_JS)
+    assert layout["scrollWidth"] <= layout["width"] and not layout["overflowing"], (
+        f"{url} at {layout['width']} CSS pixels is {layout['scrollWidth']}px wide; "
+        f"these pass the edge: {layout['overflowing']}"
+    )
+
+
+@pytest.mark.parametrize("which", EVERY_PAGE)
+def test_no_horizontal_scrolling_at_320_css_pixels(shared_page, page_url, which):
+    url, status = page_url(which)
+    shared_page.set_viewport_size({"width": 320, "height": 640})
+    _open(shared_page, url, status)
+    _assert_fits_horizontally(shared_page, url)
+
+
+@pytest.fixture(scope="session")
+def _zoomed_page(browser, browser_context_args):
+    context = new_shared_context(
+        browser, browser_context_args, viewport=ZOOMED_VIEWPORT, device_scale_factor=2
+    )
+    with reused_page(context) as page:
+        yield page
+    context.close()
+
+
+@pytest.mark.parametrize("which", EVERY_PAGE)
+def test_pages_work_at_200_percent_zoom(_zoomed_page, page_url, which):
+    url, status = page_url(which)
+    page = _zoomed_page()
+    _open(page, url, status)
+    _assert_fits_horizontally(page, url)
+    heading = page.locator("h1")
+    heading.scroll_into_view_if_needed()
+    assert heading.is_visible()
+    box = heading.bounding_box()
+    assert box and box["x"] >= 0 and box["x"] + box["width"] <= ZOOMED_VIEWPORT["width"]
+    assert page.evaluate("parseFloat(getComputedStyle(document.querySelector('main p')).fontSize)") >= 16
+
+
+_LANDMARK_OF_ACTIVE_ELEMENT_JS = """
+() => {
+  const landmark = document.activeElement.closest('header, main, footer');
+  return landmark ? landmark.tagName.toLowerCase() : 'outside any landmark';
+}
+"""
+
+
+@pytest.mark.parametrize("slug", THEME_SLUGS)
+def test_a_keyboard_only_journey_through_the_start_page(shared_page, council_url, slug):
+    page = shared_page
+    _open(page, council_url(slug), 200)
+
+    page.keyboard.press("Tab")
+    skip_link = page.locator(".govuk-skip-link")
+    assert page.evaluate("document.activeElement.className").startswith("govuk-skip-link"), (
+        "the first Tab reaches the skip link"
+    )
+    box = skip_link.bounding_box()
+    assert box and box["width"] > 100 and box["height"] > 20 and box["y"] >= 0, "the focused skip link shows"
+
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main-content", "the skip link moves focus to main"
+    page.keyboard.press("Tab")
+    assert page.evaluate(_LANDMARK_OF_ACTIVE_ELEMENT_JS) == "main", "the next Tab stays in the main content"
+
+    # From the top again: header, then main, then footer, each in the order the page reads.
+    page.evaluate("document.activeElement.blur(); window.scrollTo(0, 0)")
+    _open(page, council_url(slug), 200)
+    landmarks = []
+    for _ in range(30):
+        page.keyboard.press("Tab")
+        landmark = page.evaluate(_LANDMARK_OF_ACTIVE_ELEMENT_JS)
+        text = page.evaluate("document.activeElement.innerText || document.activeElement.alt || ''").strip()
+        if page.evaluate("document.activeElement === document.body"):
+            break
+        landmarks.append(landmark)
+        if text == "Accessibility statement":
+            break
+    assert landmarks[0] == "outside any landmark", "the skip link comes first"
+    assert landmarks[1] == "header", "then the council's home link in the header"
+    assert landmarks == sorted(landmarks, key=["outside any landmark", "header", "main", "footer"].index), (
+        f"Tab goes header, main, footer, not {landmarks}"
+    )
+    assert "main" in landmarks and landmarks[-1] == "footer"
+
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/accessibility-statement")
+    assert page.locator("h1").inner_text().startswith("Accessibility statement")
