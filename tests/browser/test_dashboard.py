@@ -1,0 +1,239 @@
+"""The dashboard in a real browser, in every council's theme, with JavaScript on and off: every tile state
+(loaded, stale, unavailable, not applicable, still loading) scanned by axe; tiles that arrive later are
+announced politely, leave focus alone and do not move the page.
+
+Back-office states come from the sandbox's fault injection; every page asks the back offices again (the
+connectors' cache time-to-live is 0), so a fault shows at once and earlier answers are there to be stale.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from flask_migrate import upgrade
+from playwright.sync_api import Page, expect
+from sqlalchemy import delete, select
+
+from app import addresses, create_app
+from app.backoffice import use_registry
+from app.extensions import db
+from app.models.identity import LinkedCouncilAccount, Resident
+from sandbox.demo_residents import DEMO_RESIDENTS
+from tests.browser.axe import assert_no_axe_violations
+from tests.browser.conftest import THEME_SLUGS, new_shared_context
+from tests.support.sandbox import SandboxServer
+
+PRIYA = DEMO_RESIDENTS[0]
+GAZETTEER = Path(__file__).resolve().parents[2] / "sandbox" / "data" / "gazetteer.csv"
+TIMEOUT = 15_000
+BUDGET_SECONDS = 1.0
+TILES = ("bins", "council_tax", "planning", "street_reports", "cases")
+# Resolves with the page's layout shifts so far (an empty list when there were none).
+LAYOUT_SHIFTS = """() => new Promise(resolve => {
+  const seen = [];
+  const observer = new PerformanceObserver(list => {
+    seen.push(...list.getEntries().filter(e => !e.hadRecentInput).map(e => e.value));
+  });
+  observer.observe({type: "layout-shift", buffered: true});
+  setTimeout(() => resolve(seen), 300);
+})"""
+
+
+@dataclass
+class Dashboard:
+    app: object
+    sandbox: SandboxServer
+    port: int
+    cache_dir: Path
+    generation: int = 0
+
+    def url(self, slug: str, path: str = "/dashboard") -> str:
+        return f"http://{slug}.localhost:{self.port}{path}"
+
+    def fresh_back_offices(self) -> None:
+        """A new connector registry: an empty cache, closed breakers, and no cache time-to-live."""
+        self.generation += 1
+        connectors = self.sandbox.registry(self.cache_dir / str(self.generation))
+        connectors.deployment.defaults["ttl"] = 0
+        use_registry(self.app, connectors)
+
+    def council_tax_linked(self, linked: bool) -> None:
+        with self.app.app_context():
+            resident = db.session.scalar(select(Resident).where(Resident.subject == PRIYA.subject))
+            db.session.execute(
+                delete(LinkedCouncilAccount).where(LinkedCouncilAccount.resident_id == resident.id)
+            )
+            if linked:
+                db.session.add(
+                    LinkedCouncilAccount(
+                        resident_id=resident.id,
+                        service="council-tax",
+                        council_gss=PRIYA.district_gss,
+                        account_reference=PRIYA.council_tax_reference,
+                    )
+                )
+            db.session.commit()
+
+
+@pytest.fixture(scope="module")
+def dashboard(tmp_path_factory) -> Iterator[Dashboard]:
+    from tests.integration.auth.servers import LiveServer
+
+    sandbox = SandboxServer.start(tmp_path_factory.mktemp("sandbox"))
+    instance = tmp_path_factory.mktemp("dashboard-portal")
+    app = create_app(
+        "test",
+        INSTANCE_DIR=instance,
+        SQLALCHEMY_DATABASE_URI=f"sqlite:///{instance / 'portal.sqlite3'}",
+        OIDC_DISCOVERY_URL=f"{sandbox.url}/idp/.well-known/openid-configuration",
+        DASHBOARD_BUDGET_SECONDS=BUDGET_SECONDS,
+    )
+    with app.app_context():
+        upgrade()
+        addresses.import_rows(addresses._csv_rows(GAZETTEER))
+    server = LiveServer(app)
+    found = Dashboard(app, sandbox, server.port, instance / "connector-cache")
+    found.fresh_back_offices()
+    yield found
+    server.stop()
+    sandbox.stop()
+    with app.app_context():
+        db.engine.dispose()
+
+
+def tile_state(page: Page, name: str) -> str:
+    return page.locator(f"#tile-{name} [data-tile-state]").get_attribute("data-tile-state")
+
+
+def sign_in(page: Page, dashboard: Dashboard, slug: str) -> None:
+    page.goto(dashboard.url(slug, "/"))
+    page.get_by_role("button", name="Sign in").click()
+    if "/idp/" in page.url:  # the first council: the provider asks for a password; later ones do not
+        page.get_by_label("Email address").fill(PRIYA.email)
+        page.get_by_label("Password").fill(PRIYA.password)
+        page.get_by_role("button", name="Sign in", exact=True).click()
+    page.wait_for_url(re.compile(rf"^http://{slug}\.localhost:\d+/dashboard"))
+
+
+def choose_home_address(page: Page) -> None:
+    """The first visit: a postcode, then the address, and nothing else."""
+    expect(page.get_by_role("heading", name="What is your home postcode?")).to_be_visible()
+    assert_no_axe_violations(page)
+    page.get_by_role("button", name="Find address").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Enter a postcode")
+    assert_no_axe_violations(page)
+    page.get_by_label("What is your home postcode?").fill(PRIYA.postcode)
+    page.get_by_role("button", name="Find address").click()
+    expect(page.get_by_role("heading", name="Select your home address")).to_be_visible()
+    assert_no_axe_violations(page)
+    expect(page.get_by_label(re.compile(re.escape(PRIYA.address[0])))).to_have_value(PRIYA.uprn)
+    page.get_by_label(re.compile(re.escape(PRIYA.address[0]))).check()
+    page.get_by_role("button", name="Save home address").click()
+    page.wait_for_url(re.compile(r"/dashboard$"))
+
+
+@pytest.fixture(scope="module", params=[True, False], ids=["javascript", "no-javascript"])
+def resident_page(request, browser, browser_context_args, dashboard) -> Iterator[tuple[Page, bool]]:
+    javascript = request.param
+    context = new_shared_context(browser, browser_context_args, javascript=javascript)
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT)
+    page.goto(dashboard.url("south-norfolk", "/"))
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_label("Email address").fill(PRIYA.email)
+    page.get_by_label("Password").fill(PRIYA.password)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    page.wait_for_url(re.compile(r"/dashboard"))
+    if "/home-address" in page.url:
+        choose_home_address(page)
+    yield page, javascript
+    context.close()
+
+
+def wait_for_tiles(page: Page, javascript: bool) -> None:
+    if javascript:
+        for name in TILES:
+            expect(page.locator(f"#tile-{name} [data-tile-state]")).not_to_have_attribute(
+                "data-tile-state", "loading", timeout=TIMEOUT
+            )
+
+
+@pytest.mark.parametrize("slug", THEME_SLUGS)
+def test_every_tile_state_is_accessible(resident_page, dashboard, sandbox_faults, slug):
+    page, javascript = resident_page
+    if not page.url.startswith(dashboard.url(slug, "")):
+        sign_in(page, dashboard, slug)
+    dashboard.fresh_back_offices()
+
+    # Unavailable (planning down, nothing cached) and not applicable (council tax not linked yet).
+    dashboard.council_tax_linked(False)
+    sandbox_faults("planning", "down")
+    page.goto(dashboard.url(slug))
+    assert tile_state(page, "planning") == "unavailable"
+    expect(page.locator("#tile-planning")).to_contain_text("01632 960177")  # South Norfolk's number
+    assert tile_state(page, "council_tax") == "not_applicable"
+    expect(page.locator("#tile-council_tax a", has_text="Link your council tax account")).to_be_visible()
+    assert tile_state(page, "bins") == "loaded"
+    expect(page.locator("#tile-bins")).to_contain_text("From South Norfolk Council")
+    assert_no_axe_violations(page)
+
+    # Loaded everywhere, then stale: bins answers garbage after answering once.
+    dashboard.sandbox.clear_faults()
+    dashboard.council_tax_linked(True)
+    page.goto(dashboard.url(slug))
+    assert [tile_state(page, name) for name in TILES] == ["loaded"] * len(TILES)
+    expect(page.locator("#tile-council_tax")).to_contain_text("Balance")
+    assert_no_axe_violations(page)
+    sandbox_faults("bins", "malformed")
+    page.goto(dashboard.url(slug))
+    assert tile_state(page, "bins") == "stale"
+    expect(page.locator("#tile-bins .govuk-warning-text")).to_contain_text("may be out of date")
+    assert_no_axe_violations(page)
+
+    # Still loading: planning slower than the page's budget.
+    dashboard.sandbox.clear_faults()
+    sandbox_faults("planning", "slow", delay=BUDGET_SECONDS * 2.5)
+    page.goto(dashboard.url(slug), wait_until="domcontentloaded")
+    body = page.locator("#tile-planning-body")
+    expect(body).to_have_attribute("aria-live", "polite")
+    if not javascript:
+        assert tile_state(page, "planning") == "loading"
+        expect(body).to_contain_text("Still loading")
+        assert_no_axe_violations(page)
+        return
+    focused = page.evaluate("document.activeElement && document.activeElement.tagName")
+    wait_for_tiles(page, javascript)
+    assert tile_state(page, "planning") in ("loaded", "stale", "unavailable")
+    assert page.evaluate("document.activeElement && document.activeElement.tagName") == focused, (
+        "a tile arriving never moves focus"
+    )
+    shifts = page.evaluate(LAYOUT_SHIFTS)
+    assert sum(shifts) < 0.1, f"tiles arriving moved the page (layout shift {sum(shifts):.3f})"
+    assert_no_axe_violations(page)
+
+
+@pytest.fixture
+def sandbox_faults(dashboard):
+    def inject(service: str, mode: str, delay: float = 0.0) -> None:
+        dashboard.sandbox.inject(service, mode, delay)
+
+    yield inject
+    dashboard.sandbox.clear_faults()
+
+
+def test_the_bin_calendar_downloads_with_the_same_dates(
+    browser, browser_context_args, dashboard, resident_page
+):
+    page, _ = resident_page
+    dashboard.fresh_back_offices()
+    page.goto(dashboard.url("south-norfolk"))
+    shown = page.locator("#tile-bins .govuk-summary-list__value").all_inner_texts()
+    with page.expect_download() as download:
+        page.get_by_role("link", name=re.compile("Add these dates to your calendar")).click()
+    body = Path(download.value.path()).read_bytes().decode("utf-8")
+    assert body.startswith("BEGIN:VCALENDAR\r\n")
+    assert shown and body.count("BEGIN:VEVENT") >= len(shown)
