@@ -86,8 +86,16 @@ def back_offices() -> list[tuple[str, str]]:
 def poll_due(worker: str, policy: PollPolicy | None = None, *, force: bool = False) -> list[PollOutcome]:
     """Poll every back office whose turn has come (all of them with ``force``)."""
     policy = policy or PollPolicy.from_config()
+    cursors = {
+        (cursor.council_slug, cursor.source): cursor for cursor in db.session.scalars(select(PollCursor))
+    }
+    now = utcnow()
     outcomes = []
     for council_slug, source in back_offices():
+        cursor = cursors.get((council_slug, source))
+        # A cheap look first: the worker calls this every few seconds and most of the time nothing is due.
+        if cursor is not None and not force and _aware(cursor.next_poll_at) > now:
+            continue
         if _claim(council_slug, source, policy, force):
             outcomes.append(poll(council_slug, source, policy))
     return outcomes
