@@ -125,7 +125,10 @@ def test_open_reports_nearby_can_be_followed_instead_of_sending_a_duplicate(
     chosen = page.select(".govuk-radios__input")[0]["value"]
     walk.answer({"choice": chosen})
     assert f"/following/{chosen}" in walk.path
-    assert "already been reported" in walk.page().h1.get_text()
+    following = walk.page()
+    assert "already been reported" in following.h1.get_text()
+    progress = following.select_one(f"a[href$='/{chosen}']")
+    assert progress is not None and "/norfolk/" in progress["href"]
     assert reports() == []
     [followed] = db.session.scalars(select(FollowedRequest)).all()
     assert (followed.council_slug, followed.service_request_id) == ("norfolk", chosen)
