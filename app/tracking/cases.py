@@ -155,11 +155,7 @@ def report_summary(report: Report) -> CaseSummary:
 def report_view(report: Report) -> CaseView:
     events, updates = _events(report), _updates(report)
     council = themes().get(report.council_slug).name
-    timeline = [
-        TimelineEntry(
-            _aware(report.created_at), _("Reported through My Norfolk"), status=WAITING, waiting=False
-        )
-    ]
+    timeline = [TimelineEntry(_aware(report.created_at), _("Reported through My Norfolk"))]
     if report.sent_at:
         timeline.append(
             TimelineEntry(_aware(report.sent_at), _("Sent to %(council)s", council=council), status=RECEIVED)
