@@ -18,7 +18,9 @@ from flask import (
 )
 from flask_babel import _
 from flask_login import current_user, login_user
+from flask_wtf.csrf import validate_csrf
 from sqlalchemy import select
+from wtforms import ValidationError
 
 from app.auth import relying_party
 from app.auth.assurance import ACR_KEY
@@ -170,14 +172,24 @@ def _provider_said_no(error: str, description: str, pending):
 
 
 @bp.post("/sign-out")
+@csrf.exempt
 def sign_out():
+    """The CSRF token is checked here rather than before every view: a resident whose session has already
+    timed out (and its token with it) who presses "Sign out" is simply told they are signed out."""
+    start_page = url_for("main.start", _external=True)
+    if not current_user.is_authenticated:
+        session.clear()
+        flash(_("You have signed out."), NOTICE_CATEGORY)
+        return redirect(start_page)
+    try:
+        validate_csrf(request.form.get("csrf_token"))
+    except ValidationError:
+        abort(400)
     id_token_hint = session.get(ID_TOKEN_KEY)
-    if current_user.is_authenticated:
-        record_security_event("signed_out", actor=resident_actor(current_user.id))
+    record_security_event("signed_out", actor=resident_actor(current_user.id))
     # Ending the session deletes its record: the old cookie is worthless from here on.
     session.clear()
     session.rotate()
-    start_page = url_for("main.start", _external=True)
     end_session = relying_party.end_session_url(
         id_token_hint=id_token_hint, post_logout_redirect_uri=start_page
     )

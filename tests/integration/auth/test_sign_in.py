@@ -169,3 +169,19 @@ def test_a_wrong_password_at_the_sandbox_provider_is_explained(visitor, with_san
     assert answer.status_code == 400
     assert "do not match a demo resident" in answer.text
     assert "Development tool" in answer.text
+
+
+def test_signing_out_after_the_session_timed_out_just_says_so(visitor, with_sandbox_idp):
+    response = visitor.client.post(
+        "/sign-out", data={"csrf_token": "from-a-session-long-gone"}, headers={"Host": visitor.host}
+    )
+    assert response.status_code == 302
+    assert response.location == "http://south-norfolk.localhost/"
+    assert "You have signed out." in visitor.portal("/").get_data(as_text=True)
+
+
+def test_signing_out_needs_the_form_token(app, visitor, with_sandbox_idp):
+    visitor.sign_in_at_sandbox(PRIYA)
+    response = visitor.client.post("/sign-out", data={}, headers={"Host": visitor.host})
+    assert response.status_code == 400
+    assert visitor.portal("/account").status_code == 200, "still signed in"
