@@ -4,6 +4,7 @@ from pathlib import Path
 
 from flask import Flask
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import extensions
 from app.config import PROJECT_ROOT, config_for
@@ -48,6 +49,10 @@ def create_app(environment: str | None = None, **overrides) -> Flask:
             ),
         ]
     )
+
+    if app.config["PROXY_HOPS"]:
+        hops = app.config["PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
 
     for extension in EXTENSIONS:
         extension.init_app(app)

@@ -26,6 +26,9 @@ class Config:
     # `<slug>.localhost` serves each council in development and test only.
     SERVE_LOCALHOST_SUBDOMAINS = False
     REDIS_URL = _env("REDIS_URL")
+    # How many reverse proxies (load balancer, CDN) stand in front of the portal and set X-Forwarded-*:
+    # callback URLs, HTTPS detection and audit IP addresses depend on it.
+    PROXY_HOPS = _env_int("PROXY_HOPS", 0)
     # Which back office serves which council's services (docs/connectors.md); credentials come from the
     # environment variables that file names.
     CONNECTORS_FILE = Path(_env("CONNECTORS_FILE") or PROJECT_ROOT / "connectors" / "sandbox.toml")

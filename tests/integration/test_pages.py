@@ -143,3 +143,19 @@ def test_static_assets_are_cacheable_and_versioned(client):
     assert response.status_code == 200
     assert "max-age=31536000" in response.headers["Cache-Control"]
     assert "GDS Transport" not in response.get_data(as_text=True)
+
+
+def test_behind_a_proxy_the_forwarded_host_and_scheme_count(tmp_path):
+    client = create_app("test", INSTANCE_DIR=tmp_path, PROXY_HOPS=1).test_client()
+    response = client.get(
+        "/",
+        headers={"Host": "10.0.0.5", "X-Forwarded-Host": "my.norwich.gov.uk", "X-Forwarded-Proto": "https"},
+    )
+    assert response.status_code == 200
+    assert "Norwich City Council" in response.get_data(as_text=True)
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=")
+
+
+def test_without_proxy_hops_forwarded_headers_are_ignored(client):
+    response = client.get("/", headers={"Host": "unknown.example", "X-Forwarded-Host": "norwich.localhost"})
+    assert response.status_code == 404
