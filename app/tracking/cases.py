@@ -187,7 +187,8 @@ def report_view(report: Report) -> CaseView:
                 photo_token=update.photo.token if update.photo else None,
             )
         )
-    timeline.sort(key=lambda entry: entry.happened_at)
+    # Back offices give whole seconds: within one second, what the portal did first stays first.
+    timeline.sort(key=lambda entry: entry.happened_at.replace(microsecond=0))
     return CaseView(
         summary=report_summary(report),
         description=report.description,

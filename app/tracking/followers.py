@@ -110,6 +110,8 @@ def ensure_implicit_followers(council_slug: str, case_key: str) -> None:
     people: list[tuple[str, int | None]] = []
     for report in reports:
         resident = db.session.get(Resident, report.resident_id) if report.resident_id else None
+        if resident is not None and not resident.contact_by_email:
+            continue  # the resident's contact preference: no emails unless they follow it themselves
         email = resident.email if resident is not None and resident.email else report.email
         if email:
             people.append((email, report.resident_id))

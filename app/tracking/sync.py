@@ -310,7 +310,7 @@ def _record_crm_case(council_slug: str, resident: Resident, detail) -> list[Stat
         )
         is None
     )
-    if followers.find(council_slug, reference, resident.email) is None:
+    if resident.contact_by_email and followers.find(council_slug, reference, resident.email) is None:
         followers.subscribe(council_slug, reference, resident.email, resident_id=resident.id, confirmed=True)
     new = []
     for external_id, event in crm_event_keys(detail):

@@ -136,9 +136,15 @@ def _public(council: str, request_id: str) -> cases.PublicReport:
     return found
 
 
-def _following(council: str, request_id: str):
+def _resident_with_email():
+    """A signed-in resident the portal can email: they follow with one click; anyone else gives an email."""
     resident = _signed_in()
-    if resident is None or not resident.email:
+    return resident if resident is not None and resident.email else None
+
+
+def _following(council: str, request_id: str):
+    resident = _resident_with_email()
+    if resident is None:
         return None
     subscription = followers.find(council, request_id, resident.email)
     return subscription if subscription is not None and subscription.active else None
@@ -150,7 +156,7 @@ def public_report(council: str, request_id: str):
     return render_template(
         "requests/public_report.html",
         report=found,
-        form=FollowForm() if _signed_in() is None else ConfirmForm(),
+        form=ConfirmForm() if _resident_with_email() else FollowForm(),
         following=_following(council, request_id),
     )
 
@@ -158,8 +164,8 @@ def public_report(council: str, request_id: str):
 @bp.post("/report/<council>/<request_id>/follow")
 def follow(council: str, request_id: str):
     found = _public(council, request_id)
-    resident = _signed_in()
-    if resident is not None and resident.email:
+    resident = _resident_with_email()
+    if resident is not None:
         if ConfirmForm().validate_on_submit():
             followers.subscribe(council, request_id, resident.email, resident_id=resident.id, confirmed=True)
             db.session.commit()

@@ -143,3 +143,21 @@ def test_a_failing_back_office_is_backed_off_and_the_others_still_polled(app, po
 
 
 POLICY_DUE = sync.PollPolicy(interval=sync.timedelta(minutes=2), max_delay=sync.timedelta(hours=1))
+
+
+def test_a_resident_who_said_no_emails_is_not_emailed_about_their_report(app, portal, priya, sandbox):
+    from app.models.identity import Resident
+
+    def no_emails():
+        db.session.scalars(select(Resident)).one().contact_by_email = False
+        db.session.commit()
+
+    portal(no_emails)
+    report = portal.sent_pothole(PRIYA.email, resident_email=PRIYA.email)
+    council_changes(sandbox, report.service_request_id, status="closed", description="Repaired.")
+    portal.poll()
+    portal.deliver()
+    assert portal.mailbox(PRIYA.email) == []
+    # The change is still on the case page.
+    page = ClientRequest(priya.client).get(f"/requests/{report.reference}", host=HOST)
+    assert "Repaired." in page.select_one("ol.app-timeline").get_text()
