@@ -3,12 +3,13 @@ and `client_request`, which checks the invariants every page must keep."""
 
 import os
 import re
+import secrets
 from urllib.parse import urljoin, urlsplit
 
 import pytest
 from bs4 import BeautifulSoup
 from flask_migrate import upgrade
-from sqlalchemy import text
+from sqlalchemy import create_engine, make_url, text
 
 from app import create_app
 from app.extensions import db
@@ -21,19 +22,20 @@ TITLE_SEPARATOR = " – "
 @pytest.fixture(scope="session", params=DATABASES)
 def app(request, tmp_path_factory):
     instance = tmp_path_factory.mktemp("instance")
+    schema = None
     if request.param == "sqlite":
         database_url = f"sqlite:///{instance / 'test.sqlite3'}"
     else:
-        database_url = os.environ["PORTAL_TEST_DATABASE_URL"]
+        database_url, schema = _own_postgresql_schema(os.environ["PORTAL_TEST_DATABASE_URL"])
     app = create_app("test", SQLALCHEMY_DATABASE_URI=database_url, INSTANCE_DIR=instance)
     with app.app_context():
-        if request.param == "postgresql":
-            _empty_postgresql_schema()
         upgrade()
     # No app context stays pushed: each request must get its own, with a fresh `g`, as in production.
     yield app
     with app.app_context():
         db.engine.dispose()
+    if schema:
+        _drop_postgresql_schema(os.environ["PORTAL_TEST_DATABASE_URL"], schema)
 
 
 @pytest.fixture
@@ -43,10 +45,23 @@ def app_context(app):
         yield app
 
 
-def _empty_postgresql_schema():
-    with db.engine.begin() as connection:
-        connection.execute(text("DROP SCHEMA public CASCADE"))
-        connection.execute(text("CREATE SCHEMA public"))
+def _own_postgresql_schema(database_url: str) -> tuple[str, str]:
+    """A fresh schema for this test run, first on every connection's search_path, so that runs sharing one
+    test database (two developers, or CI jobs side by side) never drop each other's tables."""
+    schema = f"test_{os.getpid()}_{secrets.token_hex(4)}"
+    engine = create_engine(database_url)
+    with engine.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    engine.dispose()
+    url = make_url(database_url).update_query_dict({"options": f"-csearch_path={schema}"})
+    return url.render_as_string(hide_password=False), schema
+
+
+def _drop_postgresql_schema(database_url: str, schema: str) -> None:
+    engine = create_engine(database_url)
+    with engine.begin() as connection:
+        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    engine.dispose()
 
 
 @pytest.fixture(autouse=True)
