@@ -66,11 +66,7 @@ def _council_pages_only():
 
 
 def signed_in_resident():
-    """The signed-in resident, or None (also when sign-in is not part of this portal)."""
-    if not hasattr(current_app, "login_manager"):
-        return None
-    from flask_login import current_user
-
+    """The signed-in resident, or None for a guest."""
     return current_user if current_user.is_authenticated else None
 
 
