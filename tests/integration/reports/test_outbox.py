@@ -314,3 +314,18 @@ def test_abandoned_journeys_and_their_unsent_photos_are_forgotten(app_context):
 
     assert db.session.scalars(select(ReportDraft.token)).all() == ["recent"]
     assert db.session.scalars(select(Photo.token)).all() == ["photo-recent"]
+
+
+def test_the_development_mailbox_page_shows_emails_as_text(app_context, client_request):
+    queue_email(Email(to="guest@example.com", subject="Your report", body="<b>Reference</b> NFK-TEST-0001"))
+    db.session.commit()
+    outbox.run_once("worker-a", POLICY)
+
+    page = client_request.get("/_dev/mailbox", host="localhost")
+
+    assert page.select_one("h2").get_text(strip=True) == "Your report"
+    assert "<b>Reference</b> NFK-TEST-0001" in page.select_one("pre").get_text()
+    assert (
+        client_request.get("/_dev/mailbox?to=someone.else@example.com", host="localhost").select_one("pre")
+        is None
+    )
