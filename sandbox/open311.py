@@ -51,6 +51,7 @@ DISTRICT_PREFIXES = {
 }
 COUNTY = "norfolk"
 REOPENING_STATUSES = ("OPEN", "REOPENED")
+FINAL_STATUSES = ("NOT_COUNCILS_RESPONSIBILITY", "DUPLICATE")
 AGENCIES = {
     "norfolk": "Norfolk County Council",
     "breckland": "Breckland Council",
@@ -836,6 +837,8 @@ def post_update(fmt: str):
         if earlier:
             update_id = earlier["update_id"]
         else:
+            if status in REOPENING_STATUSES and row["status"] == "closed":
+                _check_reopenable(connection, form["service_request_id"])
             update_id = _insert_update(
                 connection,
                 council,
@@ -856,6 +859,18 @@ def post_update(fmt: str):
                     (_w3c(_now()), form["service_request_id"]),
                 )
     return _render(fmt, "service_request_updates", "request_update", [{"update_id": update_id}])
+
+
+def _check_reopenable(connection, service_request_id: str) -> None:
+    """A request closed as someone else's, or as a duplicate, is not reopened: it must be reported again."""
+    last = connection.execute(
+        "SELECT status FROM updates WHERE service_request_id = ? ORDER BY id DESC LIMIT 1",
+        (service_request_id,),
+    ).fetchone()
+    if last is not None and last["status"] in FINAL_STATUSES:
+        raise Open311Error(
+            400, f"A request closed as {last['status']} cannot be reopened: make a new request"
+        )
 
 
 @bp.post("/_admin/requests/<service_request_id>")

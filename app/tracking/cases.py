@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.backoffice import registry
@@ -31,10 +32,12 @@ from app.tracking.status import (
     open311_meaning,
     open311_request_meaning,
 )
+from app.tracking.updates import FOLLOW_UP_PREFIX
 from connectors.errors import ConnectorError, NotFound
 from connectors.models import ServiceRequest
 
 REOPENED = open311_meaning("REOPENED")
+REPORTED_AGAIN = StatusMeaning(_l("Reported again as a new request"), closed=False, colour="light-blue")
 CRM_SEPARATOR = ":"
 
 
@@ -128,11 +131,22 @@ def _report_status(report: Report, events: list[StatusEvent], updates: list[Case
         return PARKED
     status = open311_meaning(events[-1].status) if events else RECEIVED
     last_closed = _aware(events[-1].happened_at) if events and status.closed else None
-    reopened = any(
-        update.kind == CaseUpdateKind.NOT_FIXED and last_closed and _aware(update.created_at) >= last_closed
+    not_fixed = [
+        update
         for update in updates
-    )
-    return REOPENED if reopened else status
+        if update.kind == CaseUpdateKind.NOT_FIXED
+        and last_closed
+        and _aware(update.created_at) >= last_closed
+    ]
+    if not not_fixed:
+        return status
+    return REPORTED_AGAIN if follow_up_of(not_fixed[-1]) else REOPENED
+
+
+def follow_up_of(update: CaseUpdate) -> str | None:
+    """The new request a "not fixed" became, when the council could not reopen the first one."""
+    found = update.back_office_update_id or ""
+    return found.removeprefix(FOLLOW_UP_PREFIX) if found.startswith(FOLLOW_UP_PREFIX) else None
 
 
 def report_summary(report: Report) -> CaseSummary:
@@ -177,6 +191,13 @@ def report_view(report: Report) -> CaseView:
             if update.kind == CaseUpdateKind.NOT_FIXED
             else _("You added a comment")
         )
+        follow_up = follow_up_of(update)
+        if follow_up:
+            heading = _(
+                "%(council)s could not reopen it, so we sent it again as a new request, %(reference)s",
+                council=council,
+                reference=follow_up,
+            )
         timeline.append(
             TimelineEntry(
                 _aware(update.created_at),

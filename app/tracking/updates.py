@@ -26,6 +26,8 @@ from connectors.errors import BadData, NotAuthorised, NotFound
 from connectors.models import NewServiceRequest
 
 OPEN311_UPDATE = "open311_update"
+# How a "not fixed" that became a new request records it (the new request's id follows).
+FOLLOW_UP_PREFIX = "follow-up:"
 REOPEN_STATUS = "OPEN"
 
 
@@ -127,7 +129,7 @@ def _follow_up(street_reports, report: Report, case_update: CaseUpdate, descript
         }
     )
     created = street_reports.create_request(request)
-    return f"follow-up:{created.service_request_id or created.token}"
+    return f"{FOLLOW_UP_PREFIX}{created.service_request_id or created.token}"
 
 
 def register() -> None:

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from app.backoffice import use_registry
 from app.extensions import db
 from app.models.identity import Resident
-from app.models.reports import MailboxMessage, Report, ReportStatus
+from app.models.reports import MailboxMessage, MessageKind, MessageStatus, OutboxMessage, Report, ReportStatus
 from app.reports import outbox
 from app.tracking import sync
 from connectors.models import NewServiceRequest
@@ -112,6 +112,34 @@ def sent_pothole(
         sent_at=datetime.now(UTC),
     )
     db.session.add(report)
+    db.session.flush()
+    request = {
+        "service_code": "pothole",
+        "description": f"A deep pothole by the bus stop.\n\nMy Norfolk reference: {reference}",
+        "latitude": 52.6271,
+        "longitude": 1.2805,
+        "address_string": "Unthank Road, Norwich",
+        "address_id": None,
+        "email": email,
+        "first_name": None,
+        "last_name": None,
+        "phone": None,
+        "media_url": None,
+        "device_id": reference,
+        "account_id": None,
+    }
+    db.session.add(
+        OutboxMessage(
+            kind=MessageKind.OPEN311_CREATE,
+            report_id=report.id,
+            payload={
+                "request": request,
+                "attributes": {"defect_type": "pothole", "location_on_road": "road"},
+            },
+            status=MessageStatus.DELIVERED,
+            delivered_at=datetime.now(UTC),
+        )
+    )
     db.session.commit()
     return report
 

@@ -131,3 +131,30 @@ def test_a_change_in_a_crm_case_reaches_its_resident_once(app, portal, priya, ba
     assert len(news) == 2  # the status change and the note, each once
     assert any("Emptied this morning." in message.body for message in news)
     assert all("/requests/south-norfolk:SNC-MB-2026-08841" in message.body for message in news)
+
+
+def test_not_fixed_becomes_a_linked_new_request_when_the_council_cannot_reopen(portal, priya, sandbox):
+    report = portal.sent_pothole(PRIYA.email, resident_email=PRIYA.email)
+    council_changes(
+        sandbox,
+        report.service_request_id,
+        status="closed",
+        update_status="DUPLICATE",
+        description="Already reported by someone else.",
+    )
+    portal.poll()
+    visitor = ClientRequest(priya.client)
+    case_path = f"/requests/{report.reference}"
+    visitor.post_form(f"{case_path}/not-fixed", {"text": "Still a hole, and nobody came."}, host=HOST)
+    portal.deliver()
+
+    assert back_office_view(sandbox, report.service_request_id)["status"] == "closed"
+    page = visitor.get(case_path, host=HOST)
+    assert "Reported again as a new request" in page.select_one(".govuk-summary-list").get_text()
+    heading = page.select("ol.app-timeline > li h3")[-1].get_text(strip=True)
+    new_id = heading.rsplit(", ", 1)[1]
+    created = back_office_view(sandbox, new_id)
+    assert created["status"] == "open"
+    assert created["description"].startswith(f"Follow-up to {report.service_request_id}.")
+    assert "Still a hole, and nobody came." in created["description"]
+    assert created["attributes"] == {"defect_type": "pothole", "location_on_road": "road"}
