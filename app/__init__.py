@@ -86,6 +86,7 @@ def create_app(environment: str | None = None, **overrides) -> Flask:
     app.register_blueprint(account.bp)
 
     from app.reports import cli as reports_cli
+    from app.reports import personal_data as _reports_personal_data  # noqa: F401 - registers on import
     from app.views import dev_mailbox, reports
 
     reports.init_app(app)
