@@ -67,6 +67,11 @@ class TimelineEntry:
     author: str | None = None
     waiting: bool = False
     photo_token: str | None = None
+    # When the portal learnt of it, to order entries a back office dates to the same whole second.
+    known_at: datetime | None = None
+
+    def sort_key(self) -> tuple[datetime, datetime]:
+        return self.happened_at.replace(microsecond=0), self.known_at or self.happened_at
 
 
 @dataclass(frozen=True)
@@ -103,15 +108,17 @@ def crm_case_id(council_slug: str, reference: str) -> str:
 
 
 def _events(report: Report) -> list[StatusEvent]:
+    """The report's changes at the council, and those of any new request a "not fixed" became."""
     if not report.service_request_id:
         return []
+    follow_ups = [found for update in _updates(report) if (found := follow_up_of(update))]
     return list(
         db.session.scalars(
             select(StatusEvent)
-            .filter_by(
-                council_slug=report.council_slug,
-                source=EventSource.OPEN311,
-                case_key=report.service_request_id,
+            .where(
+                StatusEvent.council_slug == report.council_slug,
+                StatusEvent.source == EventSource.OPEN311,
+                StatusEvent.case_key.in_([report.service_request_id, *follow_ups]),
             )
             .order_by(StatusEvent.happened_at, StatusEvent.id)
         )
@@ -130,7 +137,9 @@ def _report_status(report: Report, events: list[StatusEvent], updates: list[Case
     if report.status == ReportStatus.PARKED:
         return PARKED
     status = open311_meaning(events[-1].status) if events else RECEIVED
-    last_closed = _aware(events[-1].happened_at) if events and status.closed else None
+    # When the portal learnt of the closure (its own clock, finer than a back office's whole seconds): a
+    # "not fixed" said after that answers this closure.
+    last_closed = _aware(events[-1].recorded_at) if events and status.closed else None
     not_fixed = [
         update
         for update in updates
@@ -183,6 +192,7 @@ def report_view(report: Report) -> CaseView:
                 text=event.description,
                 status=meaning,
                 responsible=event.responsible,
+                known_at=_aware(event.recorded_at),
             )
         )
     for update in updates:
@@ -208,8 +218,7 @@ def report_view(report: Report) -> CaseView:
                 photo_token=update.photo.token if update.photo else None,
             )
         )
-    # Back offices give whole seconds: within one second, what the portal did first stays first.
-    timeline.sort(key=lambda entry: entry.happened_at.replace(microsecond=0))
+    timeline.sort(key=TimelineEntry.sort_key)
     return CaseView(
         summary=report_summary(report),
         description=report.description,

@@ -22,6 +22,7 @@ from app.models.tracking import CaseUpdate, CaseUpdateKind, utcnow
 from app.reports.outbox import HANDLERS, PermanentFailure
 from app.reports.outbox import _attributes as outbox_attributes
 from app.reports.photos import CleanPhoto
+from app.tracking import followers
 from connectors.errors import BadData, NotAuthorised, NotFound
 from connectors.models import NewServiceRequest
 
@@ -105,6 +106,15 @@ def deliver(message: OutboxMessage) -> str:
         if case_update.kind != CaseUpdateKind.NOT_FIXED:
             raise PermanentFailure("the council's back office refused the update") from None
         update_id = _follow_up(street_reports, report, case_update, description, message)
+        if message.payload.get("email"):
+            # Whoever said it is not fixed hears about the new request as they did about the first.
+            followers.subscribe(
+                report.council_slug,
+                update_id.removeprefix(FOLLOW_UP_PREFIX),
+                message.payload["email"],
+                resident_id=case_update.resident_id,
+                confirmed=True,
+            )
     case_update.back_office_update_id = update_id
     case_update.delivered_at = utcnow()
     return "delivered"

@@ -158,3 +158,12 @@ def test_not_fixed_becomes_a_linked_new_request_when_the_council_cannot_reopen(p
     assert created["description"].startswith(f"Follow-up to {report.service_request_id}.")
     assert "Still a hole, and nobody came." in created["description"]
     assert created["attributes"] == {"defect_type": "pothole", "location_on_road": "road"}
+
+    # The new request is followed like the first: its changes reach the case page and Priya.
+    council_changes(sandbox, new_id, status="closed", description="Filled at last.")
+    portal.poll()
+    portal.deliver()
+    page = visitor.get(case_path, host=HOST)
+    assert "Fixed" in page.select_one(".govuk-summary-list").get_text()
+    assert "Filled at last." in page.select("ol.app-timeline > li")[-1].get_text()
+    assert any("Filled at last." in message.body for message in portal.mailbox(PRIYA.email))
