@@ -7,7 +7,18 @@ guessed or borrowed id reveals nothing about whether the case exists.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -15,6 +26,7 @@ from app.extensions import csrf, db
 from app.models.tracking import CaseUpdateKind, utcnow
 from app.reports.mail import queue_email
 from app.reports.photos import PhotoRejected, clean_photo
+from app.theming import themes
 from app.tracking import cases, followers, updates
 from app.tracking.forms import CommentForm, ConfirmForm, FilterForm, FollowForm, NotFixedForm
 from connectors.errors import ConnectorError
@@ -58,6 +70,12 @@ def index():
 # --- A case -------------------------------------------------------------------------------------------------
 
 
+def _unavailable(council_slug: str):
+    """The page for a council whose system is not answering: say which, and that nothing is lost."""
+    council = themes().get(council_slug).name
+    return make_response(render_template("requests/unavailable.html", council=council), 503)
+
+
 def _own_case(case_id: str) -> cases.CaseView:
     report = cases.own_report(current_user, case_id)
     if report is not None:
@@ -65,7 +83,7 @@ def _own_case(case_id: str) -> cases.CaseView:
     try:
         view = cases.own_crm_case(current_user, case_id)
     except ConnectorError:
-        abort(503)
+        abort(_unavailable(case_id.partition(cases.CRM_SEPARATOR)[0]))
     if view is None:
         abort(404)
     return view
@@ -130,7 +148,7 @@ def _public(council: str, request_id: str) -> cases.PublicReport:
     try:
         found = cases.public_report(council, request_id)
     except ConnectorError:
-        abort(503)
+        abort(_unavailable(council))
     if found is None:
         abort(404)
     return found

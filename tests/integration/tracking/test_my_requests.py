@@ -105,3 +105,17 @@ def test_anyone_sees_only_the_public_parts_of_a_report(app, portal):
         "/requests/report/norfolk/NCC-999999", host=HOST, expected_status=404
     )
     ClientRequest(app.test_client()).get("/requests/report/nowhere/NCC-1", host=HOST, expected_status=404)
+
+
+def test_a_council_whose_crm_is_down_is_named_and_the_rest_still_listed(portal, priya, sandbox):
+    report = portal.sent_pothole(PRIYA.email, resident_email=PRIYA.email)
+    sandbox.inject("cases", "down", council="south-norfolk")
+    visitor = ClientRequest(priya.client)
+    page = visitor.get("/requests", host=HOST)
+    assert (
+        "We could not get your cases from South Norfolk Council"
+        in page.select_one(".govuk-warning-text").get_text()
+    )
+    assert report.reference in page.select_one("table").get_text()
+    page = visitor.get(f"/requests/{PRIYA_CRM_CASE}", host=HOST, expected_status=503)
+    assert "South Norfolk Council" in page.get_text()
