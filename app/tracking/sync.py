@@ -29,7 +29,7 @@ from app.models.tracking import CaseUpdate, EventSource, PollCursor, StatusEvent
 from app.theming import themes
 from app.tracking import followers
 from app.tracking.status import HANDED_ON
-from connectors.errors import ConnectorError
+from connectors.errors import ConfigurationError, ConnectorError
 from connectors.models import ServiceRequestUpdate
 
 log = logging.getLogger(__name__)
@@ -141,8 +141,12 @@ def poll(council_slug: str, source: str, policy: PollPolicy) -> PollOutcome:
         events, problem = pollers[source](council_slug, cursor)
         notified = sum(followers.notify_followers(event) for event in events)
         db.session.commit()
-    except ConnectorError as error:
+    except (ConnectorError, ConfigurationError) as error:
         db.session.rollback()
+        events, notified, problem = [], 0, f"{type(error).__name__}: {error}"
+    except Exception as error:  # noqa: BLE001 - one back office's surprise must not stop the others' sync
+        db.session.rollback()
+        log.exception("Status sync with %s %s failed unexpectedly", council_slug, source)
         events, notified, problem = [], 0, f"{type(error).__name__}: {error}"
     cursor = _cursor(council_slug, source)
     now = utcnow()
