@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from app.tracking import cli, updates
+from app.tracking import cli, personal_data, updates  # noqa: F401 - personal_data registers on import
 
 
 def init_app(app: Flask) -> None:
