@@ -4,15 +4,13 @@ properties, as a council's LLPG would list them, with their coordinates.
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 
 from connectors.models import distance_m
 from sandbox.back_office import DISTRICT_GSS
+from sandbox.gazetteer import addresses
 
-GAZETTEER = Path(__file__).resolve().parent / "data" / "gazetteer.csv"
 COUNCIL_BY_GSS = {gss: council for council, gss in DISTRICT_GSS.items()}
 
 __all__ = ["Place", "all_addresses", "distance_m", "district_of", "location_of"]
@@ -35,19 +33,18 @@ class Place:
 
 @cache
 def _places() -> dict[str, Place]:
-    with GAZETTEER.open(encoding="utf-8", newline="") as file:
-        return {
-            row["uprn"]: Place(
-                uprn=row["uprn"],
-                lines=tuple(line for line in (row["address_line_1"], row["address_line_2"]) if line),
-                town=row["town"],
-                postcode=row["postcode"],
-                latitude=float(row["latitude"]),
-                longitude=float(row["longitude"]),
-                council=COUNCIL_BY_GSS.get(row["lad_gss"]),
-            )
-            for row in csv.DictReader(file)
-        }
+    return {
+        uprn: Place(
+            uprn=address.uprn,
+            lines=address.lines,
+            town=address.town,
+            postcode=address.postcode,
+            latitude=address.latitude,
+            longitude=address.longitude,
+            council=COUNCIL_BY_GSS.get(address.lad_gss),
+        )
+        for uprn, address in addresses().items()
+    }
 
 
 def all_addresses() -> list[Place]:

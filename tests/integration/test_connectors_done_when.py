@@ -4,7 +4,6 @@ for street reports and cases); with the sandbox stopped, the cached answers are 
 age. The same through `flask connectors check`."""
 
 import dataclasses
-from pathlib import Path
 
 import pytest
 
@@ -17,7 +16,7 @@ from connectors.models import BinCollection, Case, CouncilTaxAccount, PlanningAp
 from connectors.registry import ConnectorRegistry, Deployment
 from sandbox.back_office import DISTRICT_GSS
 from sandbox.demo_residents import DEMO_RESIDENTS
-from sandbox.places import GAZETTEER
+from sandbox.gazetteer import GAZETTEER_CSV
 from tests.support.sandbox import API_KEY, SANDBOX_FILE_ORIGIN, SandboxServer
 
 DISTRICT_OF = {gss: council for council, gss in DISTRICT_GSS.items()}
@@ -49,7 +48,7 @@ def asking_registry(app, stoppable_sandbox, tmp_path):
         environ={"PORTAL_SANDBOX_API_KEY": API_KEY},
     )
     with app.app_context():
-        import_rows(_csv_rows(Path(GAZETTEER)))
+        import_rows(_csv_rows(GAZETTEER_CSV))
     use_registry(app, registry)
     yield registry
     use_registry(app, None)
