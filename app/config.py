@@ -54,6 +54,7 @@ class Config:
 
     LANGUAGES = ("en",)
     BABEL_DEFAULT_LOCALE = "en"
+    BABEL_DEFAULT_TIMEZONE = "Europe/London"
     BABEL_TRANSLATION_DIRECTORIES = str(PROJECT_ROOT / "translations")
     LOCALE_COOKIE = "portal_locale"
 

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from flask import Flask
 
-from app.tracking import cli, personal_data, updates  # noqa: F401 - personal_data registers on import
+from app.tracking import cases, cli, personal_data, updates  # noqa: F401 - personal_data registers on import
 
 
 def init_app(app: Flask) -> None:
     updates.register()
     app.extensions.setdefault("worker_steps", []).append(cli.worker_step)
     app.cli.add_command(cli.tracking_cli)
+    app.add_template_global(cases.crm_case_id, "crm_case_id")

@@ -115,6 +115,11 @@ def test_cases_come_from_every_council_by_verified_email(app, client, sign_in, c
     cases = tile(page, "cases")
     assert state(page, "cases") == "loaded"
     assert "Great Yarmouth Borough Council" in cases.get_text(), cases.get_text(" ", strip=True)
+    case_links = [link["href"] for link in cases.select("a[href^='/requests/']")]
+    assert case_links, "each case links to its case page"
+    case_page = client_request.get(case_links[0], host="norfolk.localhost")
+    assert case_page.h1
+    assert cases.select_one("a[href='/requests']")
 
 
 def test_the_calendar_has_the_same_dates_as_the_tile(app, client, sign_in, client_request, back_offices):
