@@ -12,15 +12,26 @@
   ``BadData``, never an exception page.
 
 Only answers the adapter parsed successfully are cached, so a malformed answer never replaces good data.
+
+In front of the shared cache, each client keeps a small in-process memo of the fresh ``Result``s it parsed
+(``ParsedMemo``), keyed by everything the request carries (path, query parameters, headers) and by the parse
+function, and expiring when the cached answer does (or after ``MEMO_SECONDS``, whichever is first): a warm
+read then costs neither a cache round trip nor parsing. Stale results are never memoised. Within
+``memo_only()`` a read the memo cannot answer raises ``NotMemoised`` before any I/O, so a caller can answer
+warm reads on its own thread and send only the others to a pool.
 ``HttpClient.post`` is for non-idempotent calls: no cache and no retries on a status code.
 """
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import threading
+import types
 import xml.etree.ElementTree as ElementTree
-from collections.abc import Callable, Mapping
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import InvalidOperation
@@ -52,6 +63,28 @@ PARSE_ERRORS = (
     ElementTree.ParseError,
     InvalidOperation,
 )
+
+
+# How long a parsed answer is kept in a process at most, even when its TTL is longer: an operator who clears
+# the shared cache sees every worker ask the back offices again within this time.
+MEMO_SECONDS = 60.0
+MEMO_ENTRIES = 512
+
+
+_memo_only = contextvars.ContextVar("memo_only", default=False)
+
+
+class NotMemoised(Exception):
+    """Raised within ``memo_only()`` by a read that would need the shared cache or the back office."""
+
+
+@contextmanager
+def memo_only() -> Iterator[None]:
+    token = _memo_only.set(True)
+    try:
+        yield
+    finally:
+        _memo_only.reset(token)
 
 
 class MalformedResponse(ValueError):
@@ -107,6 +140,68 @@ def make_cache(
     return SQLiteCache(db_path=str(Path(instance_dir) / "connectors-cache.sqlite3"), wal=True)
 
 
+def memo_key(
+    path: str, params: Mapping[str, Any], headers: Mapping[str, str], parse: Callable[[Any], Any]
+) -> Hashable | None:
+    """What identifies one read's parsed answer within one client, or None when it cannot be memoised.
+
+    Query parameters and headers keep their order and their values' reprs, so two reads share an entry only
+    when they would send the same request. ``parse`` is part of the key (one document may be parsed into
+    different models); a closure is rebuilt per call and may depend on what it captured, so it is never
+    memoised, while module functions and bound methods are.
+    """
+    if isinstance(parse, types.FunctionType) and parse.__closure__:
+        return None
+    key = (
+        path,
+        tuple((str(name), repr(value)) for name, value in params.items()),
+        tuple((str(name), str(value)) for name, value in headers.items()),
+        parse,
+    )
+    try:
+        hash(key)
+    except TypeError:  # a callable object that cannot be hashed
+        return None
+    return key
+
+
+class ParsedMemo:
+    """Fresh parsed Results by memo key, each until its expiry (a bounded LRU). Thread-safe."""
+
+    def __init__(self, max_entries: int = MEMO_ENTRIES, max_seconds: float = MEMO_SECONDS):
+        self.max_entries = max_entries
+        self.max_seconds = max_seconds
+        self._entries: OrderedDict[Hashable, tuple[datetime, Result]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, now: datetime) -> Result | None:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None:
+                return None
+            expires, result = entry
+            if now >= expires:
+                del self._entries[key]
+                return None
+            self._entries.move_to_end(key)
+            return result
+
+    def put(self, key: Hashable, result: Result, expires: datetime, now: datetime) -> None:
+        if result.stale:
+            return
+        expires = min(expires, now + timedelta(seconds=self.max_seconds))
+        if now >= expires:
+            return
+        with self._lock:
+            self._entries[key] = (expires, result)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
 def _session(policy: HttpPolicy) -> requests.Session:
     session = requests.Session()
     retry = Retry(
@@ -153,6 +248,7 @@ class HttpClient:
         self._params = dict(params or {})
         self._session = _session(policy)
         self._lock = threading.Lock()
+        self.memo = ParsedMemo()
 
     def url(self, path: str) -> str:
         return self.base_url + path.lstrip("/")
@@ -185,21 +281,27 @@ class HttpClient:
         raises MalformedResponse (or any ValueError, KeyError, TypeError) when the body breaks the contract.
         404 raises NotFound and 401/403 NotAuthorised (never cached, never stale).
         """
-        request = requests.Request(
-            "GET",
-            self.url(path),
-            params={**self._params, **(params or {})},
-            headers={**self._headers, **(headers or {})},
-        )
+        all_params = {**self._params, **(params or {})}
+        all_headers = {**self._headers, **(headers or {})}
+        memo_as = memo_key(path, all_params, all_headers, parse)
+        if memo_as is not None and (memoised := self.memo.get(memo_as, utcnow())) is not None:
+            return memoised
+        if _memo_only.get():
+            raise NotMemoised(path)
+        request = requests.Request("GET", self.url(path), params=all_params, headers=all_headers)
         prepared = self._session.prepare_request(request)
         key = self.cache.create_key(prepared)
         cached = self._cached(key)
         if cached is not None and not cached.is_expired:
             try:
-                return self._result(parse(cached), _aware(cached.created_at))
+                result = self._result(parse(cached), _aware(cached.created_at))
             except PARSE_ERRORS:
                 log.warning("discarding an unreadable cached answer for %s", self._describe(prepared.url))
                 cached = None
+            else:
+                if memo_as is not None and cached.expires is not None:
+                    self.memo.put(memo_as, result, _aware(cached.expires), utcnow())
+                return result
 
         if not self.breaker.allow():
             return self._stale_or_raise(
@@ -238,7 +340,10 @@ class HttpClient:
             )
         self.breaker.record_success()
         self._save(response, key, fetched_at)
-        return self._result(value, fetched_at)
+        result = self._result(value, fetched_at)
+        if memo_as is not None:
+            self.memo.put(memo_as, result, fetched_at + self.policy.ttl, utcnow())
+        return result
 
     def post(
         self,

@@ -22,6 +22,7 @@ from enum import StrEnum
 from typing import Any
 
 from connectors.errors import ConfigurationError, ConnectorError, NotFound
+from connectors.http import HttpClient, NotMemoised, memo_only
 from connectors.models import (
     BinCollection,
     Case,
@@ -91,6 +92,7 @@ class Call:
     tile: str
     key: str
     council: str
+    kind: ServiceKind
     run: Callable[[ConnectorRegistry], Result]
 
 
@@ -169,14 +171,24 @@ def plan(name: str, household: Household, registry: ConnectorRegistry) -> list[C
     if name == "bins":
         if not _serves(registry, h.district, ServiceKind.BINS):
             return []
-        return [Call(name, "bins", h.district, lambda r: r.bins(h.district).collections(h.uprn))]
+        return [
+            Call(name, "bins", h.district, ServiceKind.BINS, lambda r: r.bins(h.district).collections(h.uprn))
+        ]
     if name == "council_tax":
         if not (h.verified and h.council_tax_reference) or not _serves(
             registry, h.district, ServiceKind.COUNCIL_TAX
         ):
             return []
         reference = h.council_tax_reference
-        return [Call(name, "account", h.district, lambda r: r.council_tax(h.district).account(reference))]
+        return [
+            Call(
+                name,
+                "account",
+                h.district,
+                ServiceKind.COUNCIL_TAX,
+                lambda r: r.council_tax(h.district).account(reference),
+            )
+        ]
     if name == "planning":
         if h.latitude is None or not _serves(registry, h.district, ServiceKind.PLANNING):
             return []
@@ -185,6 +197,7 @@ def plan(name: str, household: Household, registry: ConnectorRegistry) -> list[C
                 name,
                 "near",
                 h.district,
+                ServiceKind.PLANNING,
                 lambda r: r.planning(h.district).applications_near(
                     h.latitude, h.longitude, PLANNING_RADIUS_M
                 ),
@@ -200,6 +213,7 @@ def plan(name: str, household: Household, registry: ConnectorRegistry) -> list[C
                         name,
                         f"near:{council}",
                         council,
+                        ServiceKind.STREET_REPORTS,
                         lambda r, c=council: r.street_reports(c).requests_near(
                             h.latitude, h.longitude, STREET_REPORTS_RADIUS_M, status="open"
                         ),
@@ -215,6 +229,7 @@ def plan(name: str, household: Household, registry: ConnectorRegistry) -> list[C
                         name,
                         f"own:{council}",
                         council,
+                        ServiceKind.STREET_REPORTS,
                         lambda r, c=council, i=tuple(ids): r.street_reports(c).requests(
                             service_request_ids=i
                         ),
@@ -230,7 +245,13 @@ def plan(name: str, household: Household, registry: ConnectorRegistry) -> list[C
             *sorted(c for c in registry.councils_serving(ServiceKind.CASES) if c != h.county),
         ]
         return [
-            Call(name, council, council, lambda r, c=council: r.cases(c).cases_for_email(h.email))
+            Call(
+                name,
+                council,
+                council,
+                ServiceKind.CASES,
+                lambda r, c=council: r.cases(c).cases_for_email(h.email),
+            )
             for council in councils
             if _serves(registry, council, ServiceKind.CASES)
         ]
@@ -265,6 +286,8 @@ def _run(call: Call, registry: ConnectorRegistry) -> Outcome:
         return Outcome(result=call.run(registry))
     except ConnectorError as error:
         return Outcome(error=error)
+    except NotMemoised:
+        raise
     except ConfigurationError as error:
         log.error("dashboard %s for %s: %s", call.tile, call.council, error)
         return Outcome(error=ConnectorError(call.council, call.tile, detail="configuration"))
@@ -277,23 +300,45 @@ def fetch(
     names: Sequence[str], household: Household, registry: ConnectorRegistry, budget_seconds: float
 ) -> dict[str, Tile]:
     """Every named tile, their calls run concurrently; whatever has not answered within the budget is
-    LOADING."""
+    LOADING.
+
+    Calls to HTTP connectors whose in-process memo holds the answer are run on this thread (they cost
+    microseconds, less than handing them to a worker); the others go to the pool together and share the
+    budget."""
     deadline = time.monotonic() + budget_seconds
     plans = {name: plan(name, household, registry) for name in names}
-    futures: dict[tuple[str, str], Future] = {
-        (call.tile, call.key): _pool.submit(_run, call, registry)
-        for calls in plans.values()
-        for call in calls
-    }
+    answered: dict[tuple[str, str], Outcome] = {}
+    futures: dict[tuple[str, str], Future] = {}
+    for calls in plans.values():
+        for call in calls:
+            outcome = _run_from_memo(call, registry)
+            if outcome is None:
+                futures[(call.tile, call.key)] = _pool.submit(_run, call, registry)
+            else:
+                answered[(call.tile, call.key)] = outcome
     wait(list(futures.values()), timeout=max(deadline - time.monotonic(), 0))
-    tiles = {}
-    for name, calls in plans.items():
-        outcomes = {
-            call.key: futures[(name, call.key)].result() if futures[(name, call.key)].done() else PENDING
-            for call in calls
-        }
-        tiles[name] = assemble(name, household, calls, outcomes)
-    return tiles
+    for key, future in futures.items():
+        answered[key] = future.result() if future.done() else PENDING
+    return {
+        name: assemble(name, household, calls, {call.key: answered[(name, call.key)] for call in calls})
+        for name, calls in plans.items()
+    }
+
+
+def _run_from_memo(call: Call, registry: ConnectorRegistry) -> Outcome | None:
+    """The call's outcome when its connector's memo answers it, else None. Only a connector whose I/O all goes
+    through an HttpClient can promise not to block this thread; any other always goes to the pool."""
+    try:
+        connector = registry.connector(call.council, call.kind)
+    except Exception:  # noqa: BLE001 - the pool's run reports it as the tile's error
+        return None
+    if not isinstance(getattr(connector, "http", None), HttpClient):
+        return None
+    with memo_only():
+        try:
+            return _run(call, registry)
+        except NotMemoised:
+            return None
 
 
 # --- assembling a tile from its outcomes -------------------------------------------------------------------

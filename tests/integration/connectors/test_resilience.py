@@ -15,7 +15,7 @@ from werkzeug.serving import make_server
 
 from connectors.breaker import CircuitBreaker, InProcessBreakerStore, RedisBreakerStore
 from connectors.errors import BadData, NotAuthorised, NotFound, Unavailable
-from connectors.http import HttpClient, HttpPolicy, json_body, make_cache
+from connectors.http import HttpClient, HttpPolicy, NotMemoised, json_body, make_cache, memo_only
 from connectors.models import ServiceKind
 
 
@@ -255,3 +255,87 @@ def test_the_cache_is_shared_through_redis_when_configured(back_office, make_cli
     assert make_client(cache=make_cache(None, url)).get("thing", parse=parse_thing).value == ("bins", 1)
     assert back_office.calls["GET"] == 1
     cache.clear()
+
+
+class UnreadableCache:
+    """Stands for a shared cache that is slow or gone: any read of it fails the test."""
+
+    def __init__(self, cache):
+        self.cache = cache
+
+    def create_key(self, request):
+        raise AssertionError("the shared cache was consulted")
+
+    def get_response(self, key):
+        raise AssertionError("the shared cache was consulted")
+
+
+def test_a_warm_read_is_answered_by_the_memo_without_the_shared_cache(back_office, make_client):
+    client = make_client()
+    first = client.get("thing", parse=parse_thing)
+    client.cache = UnreadableCache(client.cache)
+
+    again = client.get("thing", parse=parse_thing)
+
+    assert again == first and not again.stale
+    assert back_office.calls["GET"] == 1
+
+
+def test_a_read_from_the_shared_cache_fills_the_memo_until_the_cached_answer_expires(
+    back_office, make_client
+):
+    writer = make_client()
+    writer.get("thing", parse=parse_thing)
+    reader = make_client(cache=writer.cache)  # another worker sharing the cache
+    reader.get("thing", parse=parse_thing)
+    reader.cache = UnreadableCache(reader.cache)
+
+    assert reader.get("thing", parse=parse_thing).value == ("bins", 1)
+    assert back_office.calls["GET"] == 1
+
+
+def test_the_memo_expires_with_the_services_ttl(back_office, make_client):
+    client = make_client(ttl=timedelta(seconds=0.3))
+    client.get("thing", parse=parse_thing)
+    back_office.version = 2
+    assert client.get("thing", parse=parse_thing).value == ("bins", 1)
+
+    time.sleep(0.35)
+
+    assert client.get("thing", parse=parse_thing).value == ("bins", 2)
+    assert back_office.calls["GET"] == 2
+
+
+def test_the_memo_keeps_each_requests_answer_to_itself(back_office, make_client):
+    client = make_client()
+    first = client.get("thing", parse=parse_thing, params={"email": "priya@example.com"})
+    back_office.version = 2
+    other = client.get("thing", parse=parse_thing, params={"email": "tom@example.com"})
+
+    assert (first.value, other.value) == (("bins", 1), ("bins", 2))
+    assert back_office.calls["GET"] == 2
+
+
+def test_stale_data_is_never_memoised_so_a_recovered_back_office_is_asked_again(back_office, make_client):
+    client = make_client(ttl=timedelta(seconds=0.2), retries=0)
+    client.get("thing", parse=parse_thing)
+    time.sleep(0.25)
+    back_office.mode = "503"
+    assert client.get("thing", parse=parse_thing).stale
+
+    back_office.mode, back_office.version = "ok", 2
+    fresh = client.get("thing", parse=parse_thing)
+
+    assert (fresh.value, fresh.stale) == (("bins", 2), False)
+
+
+def test_within_memo_only_a_cold_read_raises_before_any_io_and_a_warm_one_answers(back_office, make_client):
+    client = make_client()
+    with memo_only(), pytest.raises(NotMemoised):
+        client.get("thing", parse=parse_thing)
+    assert back_office.calls["GET"] == 0
+
+    client.get("thing", parse=parse_thing)
+    with memo_only():
+        assert client.get("thing", parse=parse_thing).value == ("bins", 1)
+    assert back_office.calls["GET"] == 1
