@@ -1,7 +1,10 @@
 """Each council looks like itself in Chromium: its colour in the header, its wordmark drawn whole and
 undistorted, from a 320px phone up."""
 
+from io import BytesIO
+
 import pytest
+from PIL import Image
 
 from tests.browser.conftest import THEME_SLUGS, THEMES
 
@@ -70,3 +73,16 @@ def test_the_header_is_in_the_councils_colour(shared_page, council_url, slug):
 def test_no_two_councils_share_a_header_colour_or_wordmark():
     assert len({theme.brand.primary.lower() for theme in THEMES}) == len(THEMES)
     assert len({theme.wordmark_path.read_bytes() for theme in THEMES}) == len(THEMES)
+
+
+@pytest.mark.parametrize("slug", THEME_SLUGS)
+def test_the_wordmark_stays_legible_when_its_link_has_focus(shared_page, council_url, slug):
+    """Focus turns the link yellow; a white wordmark would vanish on it, so it must turn dark."""
+    shared_page.goto(council_url(slug))
+    home = shared_page.locator(".portal-header__home")
+    home.focus()
+    image = Image.open(BytesIO(home.screenshot())).convert("L")
+    dark = sum(image.histogram()[:80])
+    assert dark / (image.width * image.height) > 0.05, (
+        "the focused wordmark does not show on the focus colour"
+    )
