@@ -1,11 +1,14 @@
 """How a tile's state follows from its back offices' answers, and how the budget bounds the wait."""
 
 import threading
+from concurrent.futures import Future
 from datetime import UTC, date, datetime, timedelta
 
 from app.dashboard import tiles
 from app.dashboard.tiles import Household, NotApplicableReason, Outcome, TileState
+from connectors.breaker import CircuitBreaker, InProcessBreakerStore
 from connectors.errors import NotFound, Unavailable
+from connectors.http import HttpClient, HttpPolicy, memo_key
 from connectors.models import BinCollection, Case, Result, ServiceKind
 
 NOW = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
@@ -123,3 +126,74 @@ def test_a_bug_in_one_call_makes_its_tile_unavailable_not_an_error_page():
         raise RuntimeError("boom")
 
     assert tiles.fetch(("bins",), HOME, FakeRegistry(answer), 1)["bins"].state is TileState.UNAVAILABLE
+
+
+class HttpRegistry:
+    """Serves bins from connectors backed by a real HttpClient whose back office is never reachable: only its
+    memo can answer."""
+
+    def __init__(self):
+        self.http = HttpClient(
+            council="south-norfolk",
+            kind=ServiceKind.BINS,
+            base_url="http://127.0.0.1:9",
+            policy=HttpPolicy(ttl=timedelta(hours=6)),
+            cache=None,
+            breaker=CircuitBreaker("south-norfolk:bins", InProcessBreakerStore(), 3, reset_after=30),
+        )
+        registry = self
+
+        class Bins:
+            http = registry.http
+
+            def collections(self, uprn):
+                return self.http.get(f"properties/{uprn}/collections", parse=parse_collections)
+
+        self.bins_connector = Bins()
+
+    def serves(self, council, kind):
+        return kind == ServiceKind.BINS
+
+    def connector(self, council, kind):
+        return self.bins_connector
+
+    def bins(self, council):
+        return self.bins_connector
+
+
+def parse_collections(response):
+    return BINS
+
+
+class RecordingPool:
+    def __init__(self):
+        self.submitted = []
+
+    def submit(self, run, call, registry):
+        self.submitted.append(call.key)
+        future = Future()
+        future.set_result(Outcome(error=Unavailable(call.council, call.tile)))
+        return future
+
+
+def test_a_call_its_connectors_memo_answers_runs_on_the_request_thread(monkeypatch):
+    registry, pool = HttpRegistry(), RecordingPool()
+    monkeypatch.setattr(tiles, "_pool", pool)
+    now = datetime.now(UTC)
+    key = memo_key(f"properties/{HOME.uprn}/collections", {}, {}, parse_collections)
+    registry.http.memo.put(key, result(BINS), now + timedelta(minutes=1), now)
+
+    tile = tiles.fetch(("bins",), HOME, registry, 1)["bins"]
+
+    assert tile.state is TileState.LOADED and tile.data.collections == BINS
+    assert pool.submitted == []
+
+
+def test_a_call_the_memo_cannot_answer_goes_to_the_pool_without_blocking_the_request_thread(monkeypatch):
+    registry, pool = HttpRegistry(), RecordingPool()
+    monkeypatch.setattr(tiles, "_pool", pool)
+
+    tile = tiles.fetch(("bins",), HOME, registry, 1)["bins"]
+
+    assert pool.submitted == ["bins"]
+    assert tile.state is TileState.UNAVAILABLE
