@@ -46,7 +46,8 @@ def test_account_page_shows_profile_address_and_links(signed_in, client_request)
     assert "Priya Shah" in text
     assert PRIYA.email in text
     assert "Not chosen yet" in text
-    assert page.select_one("a[href='/dashboard/home-address']").get_text(" ", strip=True) == "Add home address"
+    home_address_link = page.select_one("a[href='/dashboard/home-address']")
+    assert home_address_link.get_text(" ", strip=True) == "Add home address"
     assert "You have not linked any council accounts." in text
     assert "Signed in, not verified" in text
     assert page.select_one("a[href='/account/your-data.json']")
