@@ -73,7 +73,7 @@ BACK_OFFICE_DELAY = 0.2
 HUNG_FOR = 20.0  # far beyond every connector timeout: a back office that does not answer
 SAMPLES = 7
 LOAD_SECONDS = 5
-WARM_SECONDS = 3
+WARM_SECONDS = 5
 GUNICORN = ["-w", "2", "-k", "gthread", "--threads", "4", "--log-level", "warning"]
 
 

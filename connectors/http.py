@@ -16,9 +16,10 @@ Only answers the adapter parsed successfully are cached, so a malformed answer n
 In front of the shared cache, each client keeps a small in-process memo of the fresh ``Result``s it parsed
 (``ParsedMemo``), keyed by everything the request carries (path, query parameters, headers) and by the parse
 function, and expiring when the cached answer does (or after ``MEMO_SECONDS``, whichever is first): a warm
-read then costs neither a cache round trip nor parsing. Stale results are never memoised. Within
-``memo_only()`` a read the memo cannot answer raises ``NotMemoised`` before any I/O, so a caller can answer
-warm reads on its own thread and send only the others to a pool.
+read then costs neither a cache round trip nor parsing. Stale results are never memoised. Callers opt in with
+``memoised()`` (the dashboard does); every other read sees the shared cache as it is, so clearing it is seen
+at once. Within ``memo_only()`` a read the memo cannot answer raises ``NotMemoised`` before any I/O, so a
+caller can answer warm reads on its own thread and send only the others to a pool.
 ``HttpClient.post`` is for non-idempotent calls: no cache and no retries on a status code.
 """
 
@@ -71,6 +72,7 @@ MEMO_SECONDS = 60.0
 MEMO_ENTRIES = 512
 
 
+_memoised = contextvars.ContextVar("memoised", default=False)
 _memo_only = contextvars.ContextVar("memo_only", default=False)
 
 
@@ -79,12 +81,24 @@ class NotMemoised(Exception):
 
 
 @contextmanager
-def memo_only() -> Iterator[None]:
-    token = _memo_only.set(True)
+def memoised() -> Iterator[None]:
+    """Reads within use the clients' memos (a pool's workers need a copy of this context to)."""
+    token = _memoised.set(True)
     try:
         yield
     finally:
-        _memo_only.reset(token)
+        _memoised.reset(token)
+
+
+@contextmanager
+def memo_only() -> Iterator[None]:
+    """Reads within are answered by the memos or raise NotMemoised."""
+    tokens = (_memoised.set(True), _memo_only.set(True))
+    try:
+        yield
+    finally:
+        _memo_only.reset(tokens[1])
+        _memoised.reset(tokens[0])
 
 
 class MalformedResponse(ValueError):
@@ -283,7 +297,7 @@ class HttpClient:
         """
         all_params = {**self._params, **(params or {})}
         all_headers = {**self._headers, **(headers or {})}
-        memo_as = memo_key(path, all_params, all_headers, parse)
+        memo_as = memo_key(path, all_params, all_headers, parse) if _memoised.get() else None
         if memo_as is not None and (memoised := self.memo.get(memo_as, utcnow())) is not None:
             return memoised
         if _memo_only.get():

@@ -12,6 +12,7 @@ the background, so its answer is in the connectors' cache when the fragment asks
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -22,7 +23,7 @@ from enum import StrEnum
 from typing import Any
 
 from connectors.errors import ConfigurationError, ConnectorError, NotFound
-from connectors.http import HttpClient, NotMemoised, memo_only
+from connectors.http import HttpClient, NotMemoised, memo_only, memoised
 from connectors.models import (
     BinCollection,
     Case,
@@ -309,13 +310,16 @@ def fetch(
     plans = {name: plan(name, household, registry) for name in names}
     answered: dict[tuple[str, str], Outcome] = {}
     futures: dict[tuple[str, str], Future] = {}
-    for calls in plans.values():
-        for call in calls:
-            outcome = _run_from_memo(call, registry)
-            if outcome is None:
-                futures[(call.tile, call.key)] = _pool.submit(_run, call, registry)
-            else:
-                answered[(call.tile, call.key)] = outcome
+    with memoised():
+        for calls in plans.values():
+            for call in calls:
+                outcome = _run_from_memo(call, registry)
+                if outcome is None:
+                    # Each worker runs in its own copy of this context, so what it fetches fills the memo.
+                    context = contextvars.copy_context()
+                    futures[(call.tile, call.key)] = _pool.submit(context.run, _run, call, registry)
+                else:
+                    answered[(call.tile, call.key)] = outcome
     wait(list(futures.values()), timeout=max(deadline - time.monotonic(), 0))
     for key, future in futures.items():
         answered[key] = future.result() if future.done() else PENDING

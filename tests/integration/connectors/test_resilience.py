@@ -15,7 +15,7 @@ from werkzeug.serving import make_server
 
 from connectors.breaker import CircuitBreaker, InProcessBreakerStore, RedisBreakerStore
 from connectors.errors import BadData, NotAuthorised, NotFound, Unavailable
-from connectors.http import HttpClient, HttpPolicy, NotMemoised, json_body, make_cache, memo_only
+from connectors.http import HttpClient, HttpPolicy, NotMemoised, json_body, make_cache, memo_only, memoised
 from connectors.models import ServiceKind
 
 
@@ -270,7 +270,14 @@ class UnreadableCache:
         raise AssertionError("the shared cache was consulted")
 
 
-def test_a_warm_read_is_answered_by_the_memo_without_the_shared_cache(back_office, make_client):
+@pytest.fixture
+def memo():
+    """Reads in the test use the clients' memos, as the dashboard's do."""
+    with memoised():
+        yield
+
+
+def test_a_warm_read_is_answered_by_the_memo_without_the_shared_cache(back_office, make_client, memo):
     client = make_client()
     first = client.get("thing", parse=parse_thing)
     client.cache = UnreadableCache(client.cache)
@@ -281,8 +288,19 @@ def test_a_warm_read_is_answered_by_the_memo_without_the_shared_cache(back_offic
     assert back_office.calls["GET"] == 1
 
 
+def test_without_opting_in_every_read_sees_the_shared_cache_as_it_is(back_office, make_client):
+    client = make_client()
+    with memoised():
+        client.get("thing", parse=parse_thing)
+    client.cache.clear()
+    back_office.version = 2
+
+    assert client.get("thing", parse=parse_thing).value == ("bins", 2)
+    assert back_office.calls["GET"] == 2
+
+
 def test_a_read_from_the_shared_cache_fills_the_memo_until_the_cached_answer_expires(
-    back_office, make_client
+    back_office, make_client, memo
 ):
     writer = make_client()
     writer.get("thing", parse=parse_thing)
@@ -294,7 +312,7 @@ def test_a_read_from_the_shared_cache_fills_the_memo_until_the_cached_answer_exp
     assert back_office.calls["GET"] == 1
 
 
-def test_the_memo_expires_with_the_services_ttl(back_office, make_client):
+def test_the_memo_expires_with_the_services_ttl(back_office, make_client, memo):
     client = make_client(ttl=timedelta(seconds=0.3))
     client.get("thing", parse=parse_thing)
     back_office.version = 2
@@ -306,7 +324,7 @@ def test_the_memo_expires_with_the_services_ttl(back_office, make_client):
     assert back_office.calls["GET"] == 2
 
 
-def test_the_memo_keeps_each_requests_answer_to_itself(back_office, make_client):
+def test_the_memo_keeps_each_requests_answer_to_itself(back_office, make_client, memo):
     client = make_client()
     first = client.get("thing", parse=parse_thing, params={"email": "priya@example.com"})
     back_office.version = 2
@@ -316,7 +334,9 @@ def test_the_memo_keeps_each_requests_answer_to_itself(back_office, make_client)
     assert back_office.calls["GET"] == 2
 
 
-def test_stale_data_is_never_memoised_so_a_recovered_back_office_is_asked_again(back_office, make_client):
+def test_stale_data_is_never_memoised_so_a_recovered_back_office_is_asked_again(
+    back_office, make_client, memo
+):
     client = make_client(ttl=timedelta(seconds=0.2), retries=0)
     client.get("thing", parse=parse_thing)
     time.sleep(0.25)
@@ -335,7 +355,8 @@ def test_within_memo_only_a_cold_read_raises_before_any_io_and_a_warm_one_answer
         client.get("thing", parse=parse_thing)
     assert back_office.calls["GET"] == 0
 
-    client.get("thing", parse=parse_thing)
+    with memoised():
+        client.get("thing", parse=parse_thing)
     with memo_only():
         assert client.get("thing", parse=parse_thing).value == ("bins", 1)
     assert back_office.calls["GET"] == 1

@@ -169,7 +169,8 @@ class RecordingPool:
     def __init__(self):
         self.submitted = []
 
-    def submit(self, run, call, registry):
+    def submit(self, function, *arguments):
+        call = arguments[-2]
         self.submitted.append(call.key)
         future = Future()
         future.set_result(Outcome(error=Unavailable(call.council, call.tile)))
