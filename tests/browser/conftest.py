@@ -27,17 +27,14 @@ from __future__ import annotations
 
 import os
 import re
-import threading
 import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 from flask_migrate import upgrade
-from werkzeug.serving import WSGIRequestHandler, make_server
 
 from app import create_app
 from app.config import PROJECT_ROOT
@@ -45,6 +42,7 @@ from app.extensions import db
 from app.themes import ThemeRegistry
 from sandbox import create_sandbox_app
 from tests.browser.axe import inject_axe
+from tests.support.live_server import LiveServer
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -88,39 +86,14 @@ def browser_type_launch_args(browser_type_launch_args, pytestconfig):
     }
 
 
-@dataclass(frozen=True)
-class LiveServer:
-    host: str
-    port: int
-
-    @property
-    def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
-
-
-class _QuietRequestHandler(WSGIRequestHandler):
-    """Keeps one log line per request out of the test output; errors still reach the app's logger."""
-
-    def log_request(self, *args, **kwargs) -> None:
-        pass
-
-
 @contextmanager
 def live_wsgi_server(app, host: str = "127.0.0.1") -> Iterator[LiveServer]:
     """Serve a WSGI app on a free port in a daemon thread until the block ends.
 
     The port is chosen by the operating system (port 0) and read back, so parallel runs never collide.
     """
-    server = make_server(host, 0, app, threaded=True, request_handler=_QuietRequestHandler)
-    thread = threading.Thread(target=server.serve_forever, name=f"live-server-{server.server_port}")
-    thread.daemon = True
-    thread.start()
-    try:
-        yield LiveServer(host=host, port=server.server_port)
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
+    with LiveServer(app, host=host) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")

@@ -81,7 +81,7 @@ class Dashboard:
 
 @pytest.fixture(scope="module")
 def dashboard(tmp_path_factory) -> Iterator[Dashboard]:
-    from tests.integration.auth.servers import LiveServer
+    from tests.support.live_server import LiveServer
 
     sandbox = SandboxServer.start(tmp_path_factory.mktemp("sandbox"))
     instance = tmp_path_factory.mktemp("dashboard-portal")

@@ -8,11 +8,9 @@ The contract sandbox runs on a fixed day (CONTRACT_DAY) so that its answers equa
 from __future__ import annotations
 
 import dataclasses
-import threading
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
 from connectors.breaker import InProcessBreakerStore
 from connectors.http import make_cache
@@ -20,6 +18,7 @@ from connectors.registry import ConnectorRegistry, Deployment
 from sandbox.back_office import DISTRICT_GSS
 from sandbox.demo_residents import DEMO_RESIDENTS
 from tests.contract.recorder import CONTRACT_DAY, RECORDINGS, replay_app
+from tests.support.live_server import LiveServer
 from tests.support.sandbox import API_KEY, SANDBOX_FILE_ORIGIN, SandboxServer
 
 RESIDENTS = DEMO_RESIDENTS
@@ -42,21 +41,6 @@ def registry_for(origin: str, cache_dir: Path, *, api_key: str = API_KEY, **defa
     )
 
 
-class LoopbackServer:
-    def __init__(self, app):
-        self.server = make_server("127.0.0.1", 0, app, threaded=True)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_port}"
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 @pytest.fixture(scope="session")
 def contract_sandbox(tmp_path_factory):
     server = SandboxServer.start(tmp_path_factory.mktemp("contract-sandbox"), SANDBOX_TODAY=CONTRACT_DAY)
@@ -66,7 +50,7 @@ def contract_sandbox(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def replay_server():
-    server = LoopbackServer(replay_app(RECORDINGS, api_key=API_KEY))
+    server = LiveServer(replay_app(RECORDINGS, api_key=API_KEY))
     yield server
     server.stop()
 

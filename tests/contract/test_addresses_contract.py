@@ -14,8 +14,8 @@ from connectors.os_places import OsPlacesLookup
 from connectors.registry import ConnectorRegistry, Deployment
 from sandbox.demo_residents import DEMO_RESIDENTS
 from sandbox.gazetteer import addresses as gazetteer_addresses
-from tests.contract.conftest import LoopbackServer
 from tests.support import os_places
+from tests.support.live_server import LiveServer
 from tests.support.sandbox import API_KEY as SANDBOX_KEY
 
 TOM = next(resident for resident in DEMO_RESIDENTS if resident.given_name == "Tom")
@@ -23,7 +23,7 @@ TOM = next(resident for resident in DEMO_RESIDENTS if resident.given_name == "To
 
 @pytest.fixture(scope="module")
 def os_places_server():
-    server = LoopbackServer(os_places.create_app())
+    server = LiveServer(os_places.create_app())
     yield server
     server.stop()
 

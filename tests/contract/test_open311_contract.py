@@ -21,7 +21,8 @@ from connectors.models import (
     ServiceRequest,
     ServiceRequestUpdate,
 )
-from tests.contract.conftest import LoopbackServer, registry_for
+from tests.contract.conftest import registry_for
+from tests.support.live_server import LiveServer
 
 RECORDINGS = Path(__file__).resolve().parent / "recordings" / "open311"
 TOM_NEAR = (52.6268, 1.2787)
@@ -49,7 +50,7 @@ def replay_app() -> Flask:
 
 @pytest.fixture(scope="module")
 def open311_replay():
-    server = LoopbackServer(replay_app())
+    server = LiveServer(replay_app())
     yield server
     server.stop()
 

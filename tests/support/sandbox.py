@@ -3,50 +3,28 @@ office."""
 
 from __future__ import annotations
 
-import threading
-from dataclasses import dataclass, field
 from pathlib import Path
-
-from werkzeug.serving import BaseWSGIServer, make_server
 
 from connectors.breaker import InProcessBreakerStore
 from connectors.http import make_cache
 from connectors.registry import ConnectorRegistry, Deployment
 from sandbox import create_sandbox_app, faults
+from tests.support.live_server import LiveServer
 
 SANDBOX_FILE_ORIGIN = "http://127.0.0.1:5001"
 API_KEY = "test-sandbox-key"
 
 
-@dataclass
-class SandboxServer:
-    server: BaseWSGIServer
-    thread: threading.Thread
-    instance_dir: Path
-    api_key: str = API_KEY
-    app: object = field(default=None)
+class SandboxServer(LiveServer):
+    def __init__(self, instance_dir: Path, port: int = 0, **overrides):
+        super().__init__(create_sandbox_app(instance_dir, SANDBOX_API_KEY=API_KEY, **overrides), port)
+        self.instance_dir = instance_dir
+        self.api_key = API_KEY
 
     @classmethod
     def start(cls, instance_dir: Path, port: int = 0, **overrides) -> SandboxServer:
         """Start on ``port`` (0: any free port). Restarting with the same instance_dir keeps stored data."""
-        app = create_sandbox_app(instance_dir, SANDBOX_API_KEY=API_KEY, **overrides)
-        server = make_server("127.0.0.1", port, app, threaded=True)
-        thread = threading.Thread(target=server.serve_forever, name="sandbox", daemon=True)
-        thread.start()
-        return cls(server=server, thread=thread, instance_dir=instance_dir, app=app)
-
-    @property
-    def port(self) -> int:
-        return self.server.server_port
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(timeout=10)
+        return cls(instance_dir, port, **overrides)
 
     def inject(self, service: str, mode: str, delay: float = 0.0, council: str | None = None) -> None:
         faults.inject(self.url, service, mode, delay, council)

@@ -11,7 +11,6 @@ import secrets
 import select
 import shutil
 import subprocess
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,35 +19,12 @@ from urllib.parse import urlencode
 from flask import Flask, jsonify, redirect, request
 from joserfc import jwt
 from joserfc.jwk import ECKey, RSAKey
-from werkzeug.serving import BaseWSGIServer, make_server
 
 from sandbox import create_sandbox_app
+from tests.support.live_server import LiveServer
 
 CLIENT_ID = "my-norfolk-development"
 CLIENT_SECRET = "development-only-client-secret"
-
-
-class LiveServer:
-    """A WSGI app served by werkzeug in a thread on 127.0.0.1."""
-
-    def __init__(self, app, port: int = 0):
-        self.app = app
-        self.server: BaseWSGIServer = make_server("127.0.0.1", port, app, threaded=True)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    @property
-    def port(self) -> int:
-        return self.server.server_port
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(timeout=10)
 
 
 def start_sandbox_idp(instance_dir: Path, **overrides) -> LiveServer:

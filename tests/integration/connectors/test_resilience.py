@@ -5,18 +5,17 @@ Redis when PORTAL_TEST_REDIS_URL is set), and malformed answers as BadData."""
 from __future__ import annotations
 
 import os
-import threading
 import time
 from datetime import timedelta
 
 import pytest
 from flask import Flask, Response, jsonify
-from werkzeug.serving import make_server
 
 from connectors.breaker import CircuitBreaker, InProcessBreakerStore, RedisBreakerStore
 from connectors.errors import BadData, NotAuthorised, NotFound, Unavailable
 from connectors.http import HttpClient, HttpPolicy, NotMemoised, json_body, make_cache, memo_only, memoised
 from connectors.models import ServiceKind
+from tests.support.live_server import LiveServer
 
 
 class ScriptedBackOffice:
@@ -47,14 +46,11 @@ class ScriptedBackOffice:
             status = {"500": 500, "503": 503, "404": 404, "403": 403, "400": 400}[self.mode]
             return Response("<html>error</html>", status, mimetype="text/html")
 
-        self.server = make_server("127.0.0.1", 0, app, threaded=True)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.server = LiveServer(app)
+        self.url = self.server.url
 
     def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
+        self.server.stop()
 
 
 @pytest.fixture
