@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, request
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -19,6 +19,13 @@ EXTENSIONS = (
 
 class PortalFlask(Flask):
     jinja_environment = ThemedEnvironment
+
+    def get_send_file_max_age(self, filename: str | None) -> int | None:
+        """A year for URLs that carry a content hash (asset_url); files reached without one, such as the
+        GOV.UK Frontend module that portal.mjs imports, are revalidated so an upgrade reaches browsers."""
+        if request and request.args.get("v"):
+            return super().get_send_file_max_age(filename)
+        return 0
 
 
 def create_app(environment: str | None = None, **overrides) -> Flask:
