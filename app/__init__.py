@@ -6,7 +6,7 @@ from flask import Flask, request
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app import extensions
+from app import extensions, theming
 from app.config import PROJECT_ROOT, config_for
 from app.themes import ThemedEnvironment, ThemeRegistry
 
@@ -61,17 +61,18 @@ def create_app(environment: str | None = None, **overrides) -> Flask:
         hops = app.config["PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
 
+    # The council is chosen before any other before-request hook (CSRF among them) can answer with a page.
+    theming.init_app(app)
     for extension in EXTENSIONS:
         extension.init_app(app)
     extensions.migrate.init_app(
         app, extensions.db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True
     )
 
-    from app import assets, cli, errors, i18n, models, security, theming  # noqa: F401 - models register on import
+    from app import assets, cli, errors, i18n, models, security  # noqa: F401 - models register on import
     from app.views import main
 
     i18n.init_app(app)
-    theming.init_app(app)
     security.init_app(app)
     assets.init_app(app)
     cli.init_app(app)

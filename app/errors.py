@@ -1,6 +1,7 @@
 """Error pages in the council's theme (or the portal's, where the host names no council)."""
 
 from flask import Flask, render_template
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 
@@ -12,6 +13,11 @@ def _server_error(error):
     return render_template("errors/500.html"), 500
 
 
+def _form_expired(error: CSRFError):
+    """A form sent without a valid CSRF token: usually one left open too long, or sent from an old tab."""
+    return render_template("errors/form_expired.html"), 400
+
+
 def _http_error(error: HTTPException):
     if error.code and error.code >= 500:
         return _server_error(error)
@@ -21,6 +27,7 @@ def _http_error(error: HTTPException):
 def init_app(app: Flask) -> None:
     app.register_error_handler(404, _not_found)
     app.register_error_handler(500, _server_error)
+    app.register_error_handler(CSRFError, _form_expired)
     app.register_error_handler(HTTPException, _http_error)
 
     @app.template_global()

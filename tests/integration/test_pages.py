@@ -166,3 +166,13 @@ def test_behind_a_proxy_the_forwarded_host_and_scheme_count(tmp_path):
 def test_without_proxy_hops_forwarded_headers_are_ignored(client):
     response = client.get("/", headers={"Host": "unknown.example", "X-Forwarded-Host": "norwich.localhost"})
     assert response.status_code == 404
+
+
+def test_a_form_without_a_valid_csrf_token_gets_a_themed_page_and_changes_nothing(client_request, client):
+    response = client.post(
+        "/account/delete", data={"csrf_token": "forged"}, headers={"Host": "breckland.localhost"}
+    )
+    assert response.status_code == 400
+    page = ClientRequest.check_page(response)
+    assert page.title.string == "Sorry, we could not accept that form – Breckland Council"
+    assert "Nothing was changed" in page.select_one("main").text
