@@ -16,14 +16,11 @@ from flask import Blueprint, Response, abort, current_app, redirect, render_temp
 from flask_babel import _, format_date, format_datetime
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.main import wtforms_errors
-from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSubmitInput, GovTextInput
 from sqlalchemy import select
-from wtforms import RadioField, StringField, SubmitField
-from wtforms.validators import InputRequired
 
 from app import addresses
+from app.address_chooser import ChooseAddressForm, PostcodeForm, addresses_or_problem
 from app.auth.assurance import COUNCIL_TAX, Assurance, assurance_of_current_resident
 from app.backoffice import registry
 from app.dashboard import calendar
@@ -203,54 +200,28 @@ def bin_calendar():
 # --- asking for a home address: postcode, then the address list -------------------------------------------
 
 
-class PostcodeForm(FlaskForm):
-    postcode = StringField(
-        _l("What is your home postcode?"),
-        description=_l("For example, NR1 2DH"),
-        validators=[InputRequired(message=_l("Enter a postcode"))],
-        widget=GovTextInput(),
-    )
-    submit = SubmitField(_l("Find address"), widget=GovSubmitInput())
-
-
-class ChooseAddressForm(FlaskForm):
-    uprn = RadioField(
-        _l("Select your home address"),
-        validators=[InputRequired(message=_l("Select your home address"))],
-        widget=GovRadioInput(),
-    )
-    submit = SubmitField(_l("Save home address"), widget=GovSubmitInput())
-
-
 @bp.route("/dashboard/home-address", methods=["GET", "POST"])
 @login_required
 def home_postcode():
     form = PostcodeForm()
+    if request.method == "GET" and request.args.get("postcode"):
+        form.postcode.data = request.args["postcode"]
     if form.validate_on_submit():
-        try:
-            postcode = addresses.normalise_postcode(form.postcode.data)
-            addresses.addresses_for_postcode(postcode)
-        except addresses.AddressProblem as problem:
-            form.postcode.errors = [problem.message]
-        else:
-            return redirect(url_for("dashboard.home_address", postcode=postcode))
+        return redirect(url_for("dashboard.home_address", postcode=form.postcode_found))
     return render_template("dashboard/home_postcode.html", form=form, errors=wtforms_errors(form))
 
 
 @bp.route("/dashboard/home-address/select", methods=["GET", "POST"])
 @login_required
 def home_address():
-    try:
-        found = addresses.addresses_for_postcode(request.args.get("postcode", ""))
-    except addresses.AddressProblem:
+    found, problem = addresses_or_problem(request.args.get("postcode"))
+    if problem:
         return redirect(url_for("dashboard.home_postcode"))
-    postcode = found[0].postcode
-    form = ChooseAddressForm()
-    form.uprn.choices = [(address.uprn, address.single_line) for address in found]
+    form = ChooseAddressForm.for_addresses(found)
     if form.validate_on_submit():
-        current_user.home_uprn = form.uprn.data
+        current_user.home_uprn = form.chosen_address().uprn
         db.session.commit()
         return redirect(url_for("dashboard.show"))
     return render_template(
-        "dashboard/home_address.html", form=form, errors=wtforms_errors(form), postcode=postcode
+        "dashboard/home_address.html", form=form, errors=wtforms_errors(form), postcode=found[0].postcode
     )

@@ -160,7 +160,8 @@ def test_a_resident_without_a_home_address_is_asked_for_one_first(
     page = client_request.post_form(
         response.location, {}, host="north-norfolk.localhost", expected_status=200
     )
-    assert "Select your home address" in page.select_one(".govuk-error-summary").get_text()
+    assert "Select your address" in page.select_one(".govuk-error-summary").get_text()
+    assert page.h1.text == "Select your home address"
     response = client_request.post_form(
         response.location, {"uprn": DAVID.uprn}, host="north-norfolk.localhost"
     )
