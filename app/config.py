@@ -57,6 +57,8 @@ class Config:
     BABEL_DEFAULT_TIMEZONE = "Europe/London"
     BABEL_TRANSLATION_DIRECTORIES = str(PROJECT_ROOT / "translations")
     LOCALE_COOKIE = "portal_locale"
+    # Set by static/src/portal.mjs: the dashboard sends a browser that runs JavaScript its shell first.
+    JAVASCRIPT_COOKIE = "portal_javascript"
 
     SESSION_COOKIE_NAME = "portal_session"
     SESSION_COOKIE_HTTPONLY = True

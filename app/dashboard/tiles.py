@@ -5,9 +5,10 @@ them (the home address, the resident's linked accounts and reports) into a plain
 threads then only call connectors (thread-safe, from the registry) and return typed ``Outcome``s; the request
 thread assembles each tile from its outcomes.
 
-A tile is in exactly one ``TileState``. A call still running when the budget is spent leaves its tile
-LOADING: the page shows a placeholder that fetches the tile again as an htmx fragment, and the call goes on in
-the background, so its answer is in the connectors' cache when the fragment asks.
+A tile is in exactly one ``TileState``. ``fetch`` waits for the back offices within the budget: a call still
+running when it is spent leaves its tile LOADING and overdue, and goes on in the background, so its answer is
+in the connectors' cache when the tile asks again as an htmx fragment. ``shell`` asks no back office at all:
+the page a browser running JavaScript gets first, each tile then arriving as its own fragment.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import contextvars
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -102,15 +103,18 @@ class Outcome:
     result: Result | None = None
     error: ConnectorError | None = None
     pending: bool = False
+    overdue: bool = False
 
 
-PENDING = Outcome(pending=True)
+NOT_ASKED_YET = Outcome(pending=True)
+OVERDUE = Outcome(pending=True, overdue=True)
 
 
 @dataclass(frozen=True)
 class Tile:
     """A tile as the template shows it. ``councils`` are the councils whose data it shows (or would);
-    ``missing`` those that could not answer when others did."""
+    ``missing`` those that could not answer when others did; ``overdue`` a LOADING tile whose back office
+    did not answer within the page's budget."""
 
     name: str
     state: TileState
@@ -119,6 +123,7 @@ class Tile:
     fetched_at: datetime | None = None
     reason: NotApplicableReason | None = None
     missing: tuple[str, ...] = ()
+    overdue: bool = False
 
 
 @dataclass(frozen=True)
@@ -301,28 +306,54 @@ def fetch(
     names: Sequence[str], household: Household, registry: ConnectorRegistry, budget_seconds: float
 ) -> dict[str, Tile]:
     """Every named tile, their calls run concurrently; whatever has not answered within the budget is
-    LOADING.
+    LOADING and overdue.
 
     Calls to HTTP connectors whose in-process memo holds the answer are run on this thread (they cost
     microseconds, less than handing them to a worker); the others go to the pool together and share the
     budget."""
     deadline = time.monotonic() + budget_seconds
     plans = {name: plan(name, household, registry) for name in names}
-    answered: dict[tuple[str, str], Outcome] = {}
-    futures: dict[tuple[str, str], Future] = {}
     with memoised():
-        for calls in plans.values():
-            for call in calls:
-                outcome = _run_from_memo(call, registry)
-                if outcome is None:
-                    # Each worker runs in its own copy of this context, so what it fetches fills the memo.
-                    context = contextvars.copy_context()
-                    futures[(call.tile, call.key)] = _pool.submit(context.run, _run, call, registry)
-                else:
-                    answered[(call.tile, call.key)] = outcome
+        answered, unanswered = _answers_from_memos(plans, registry)
+        # Each worker runs in its own copy of this context, so what it fetches fills the memo.
+        futures = {
+            key: _pool.submit(contextvars.copy_context().run, _run, call, registry)
+            for key, call in unanswered.items()
+        }
     wait(list(futures.values()), timeout=max(deadline - time.monotonic(), 0))
     for key, future in futures.items():
-        answered[key] = future.result() if future.done() else PENDING
+        answered[key] = future.result() if future.done() else OVERDUE
+    return _assemble_all(plans, household, answered)
+
+
+def shell(names: Sequence[str], household: Household, registry: ConnectorRegistry) -> dict[str, Tile]:
+    """Every named tile as far as it can be shown without asking a back office: not applicable, or answered
+    by the connectors' in-process memos; the others LOADING, not yet asked."""
+    plans = {name: plan(name, household, registry) for name in names}
+    answered, unanswered = _answers_from_memos(plans, registry)
+    answered.update(dict.fromkeys(unanswered, NOT_ASKED_YET))
+    return _assemble_all(plans, household, answered)
+
+
+def _answers_from_memos(
+    plans: Mapping[str, Sequence[Call]], registry: ConnectorRegistry
+) -> tuple[dict[tuple[str, str], Outcome], dict[tuple[str, str], Call]]:
+    """The outcomes the memos hold, and the calls they cannot answer, each by (tile, key)."""
+    answered: dict[tuple[str, str], Outcome] = {}
+    unanswered: dict[tuple[str, str], Call] = {}
+    for calls in plans.values():
+        for call in calls:
+            outcome = _run_from_memo(call, registry)
+            if outcome is None:
+                unanswered[(call.tile, call.key)] = call
+            else:
+                answered[(call.tile, call.key)] = outcome
+    return answered, unanswered
+
+
+def _assemble_all(
+    plans: Mapping[str, Sequence[Call]], household: Household, answered: Mapping[tuple[str, str], Outcome]
+) -> dict[str, Tile]:
     return {
         name: assemble(name, household, calls, {call.key: answered[(name, call.key)] for call in calls})
         for name, calls in plans.items()
@@ -353,7 +384,9 @@ def assemble(name: str, household: Household, calls: Sequence[Call], outcomes: M
     if not calls:
         return Tile(name, TileState.NOT_APPLICABLE, councils, reason=not_applicable_reason(name, household))
     if any(outcome.pending for outcome in outcomes.values()):
-        return Tile(name, TileState.LOADING, councils)
+        return Tile(
+            name, TileState.LOADING, councils, overdue=any(outcome.overdue for outcome in outcomes.values())
+        )
     if name == "bins":
         outcome = outcomes["bins"]
         if isinstance(outcome.error, NotFound):

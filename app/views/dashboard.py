@@ -1,9 +1,11 @@
 """The signed-in resident's dashboard: bins, council tax, planning, street reports and cases, each from the
 council that holds them, fetched concurrently within one time budget (app/dashboard/tiles.py).
 
-Without JavaScript the page arrives complete within the budget; a tile whose back office has not answered
-by then shows "still loading" and, with JavaScript, fetches itself again as an htmx fragment rendered from the
-same partial template. Residents without a home address are asked for one first.
+A browser that runs JavaScript (static/src/portal.mjs sets a cookie saying so) gets the page shell at once:
+every tile its back offices must answer arrives as its own htmx fragment, rendered from the same partial
+template, so one slow back office delays only its own tile. Without JavaScript the page arrives complete
+within the budget; a tile whose back office has not answered by then says it is still loading. Residents
+without a home address are asked for one first.
 """
 
 from __future__ import annotations
@@ -12,7 +14,17 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import _, format_date, format_datetime
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -24,7 +36,7 @@ from app.address_chooser import ChooseAddressForm, PostcodeForm, addresses_or_pr
 from app.auth.assurance import COUNCIL_TAX, Assurance, assurance_of_current_resident
 from app.backoffice import registry
 from app.dashboard import calendar
-from app.dashboard.tiles import TILE_NAMES, Household, OwnReport, Tile, TileState, fetch
+from app.dashboard.tiles import TILE_NAMES, Household, OwnReport, Tile, TileState, fetch, shell
 from app.extensions import db
 from app.models.reports import FollowedRequest, Report
 from app.theming import themes
@@ -66,6 +78,15 @@ def _budget() -> float:
 
 def _is_htmx() -> bool:
     return request.headers.get("HX-Request") == "true"
+
+
+def _without_javascript() -> bool:
+    """The resident asked for the whole page at once (the shell's <noscript> link)."""
+    return request.args.get("javascript") == "off"
+
+
+def _runs_javascript() -> bool:
+    return request.cookies.get(current_app.config["JAVASCRIPT_COOKIE"]) == "1" and not _without_javascript()
 
 
 def _own_reports(resident_id: int) -> tuple[OwnReport, ...]:
@@ -130,14 +151,23 @@ def show():
         return redirect(url_for("dashboard.home_postcode"))
     except addresses.AddressProblem as problem:
         return render_template("dashboard/address_problem.html", problem=problem.message)
-    tiles = fetch(TILE_NAMES, household, registry(), _budget())
-    return render_template(
-        "dashboard/show.html",
-        resident=current_user,
-        household_address=household.address,
-        tiles=[tiles[name] for name in TILE_NAMES],
-        **_tile_context(),
+    if _runs_javascript():
+        tiles = shell(TILE_NAMES, household, registry())
+    else:
+        tiles = fetch(TILE_NAMES, household, registry(), _budget())
+    response = make_response(
+        render_template(
+            "dashboard/show.html",
+            resident=current_user,
+            household_address=household.address,
+            tiles=[tiles[name] for name in TILE_NAMES],
+            **_tile_context(),
+        )
     )
+    if _without_javascript():
+        # A stale cookie from a browser that has stopped running JavaScript: forget it.
+        response.delete_cookie(current_app.config["JAVASCRIPT_COOKIE"])
+    return response
 
 
 @bp.get("/dashboard/tiles/<name>")
@@ -154,7 +184,7 @@ def tile(name: str):
         return redirect(url_for("dashboard.show"))
     found = fetch((name,), household, registry(), _budget())[name]
     if found.state is TileState.LOADING:
-        # Asked twice and still no answer: say so rather than keep the resident waiting.
+        # No answer within the budget: say so rather than keep the resident waiting.
         found = Tile(name, TileState.UNAVAILABLE, found.councils, missing=found.councils)
     response = Response(render_template(f"dashboard/_{name}.html", tile=found, **_tile_context()))
     response.headers["Cache-Control"] = "no-store"

@@ -161,17 +161,24 @@ def wait_for_tiles(page: Page, javascript: bool) -> None:
             )
 
 
+def open_dashboard(page: Page, url: str, javascript: bool) -> None:
+    """The dashboard with every tile arrived: with JavaScript the shell comes first, then the fragments."""
+    page.goto(url)
+    wait_for_tiles(page, javascript)
+
+
 @pytest.mark.parametrize("slug", THEME_SLUGS)
 def test_every_tile_state_is_accessible(resident_page, dashboard, sandbox_faults, slug):
     page, javascript = resident_page
     if not page.url.startswith(dashboard.url(slug, "")):
         sign_in(page, dashboard, slug)
+        wait_for_tiles(page, javascript)  # before the back offices change under the fragments' feet
     dashboard.fresh_back_offices()
 
     # Unavailable (planning down, nothing cached) and not applicable (council tax not linked yet).
     dashboard.council_tax_linked(False)
     sandbox_faults("planning", "down")
-    page.goto(dashboard.url(slug))
+    open_dashboard(page, dashboard.url(slug), javascript)
     assert tile_state(page, "planning") == "unavailable"
     expect(page.locator("#tile-planning")).to_contain_text("01632 960177")  # South Norfolk's number
     assert tile_state(page, "council_tax") == "not_applicable"
@@ -183,12 +190,12 @@ def test_every_tile_state_is_accessible(resident_page, dashboard, sandbox_faults
     # Loaded everywhere, then stale: bins answers garbage after answering once.
     dashboard.sandbox.clear_faults()
     dashboard.council_tax_linked(True)
-    page.goto(dashboard.url(slug))
+    open_dashboard(page, dashboard.url(slug), javascript)
     assert [tile_state(page, name) for name in TILES] == ["loaded"] * len(TILES)
     expect(page.locator("#tile-council_tax")).to_contain_text("Balance")
     assert_no_axe_violations(page)
     sandbox_faults("bins", "malformed")
-    page.goto(dashboard.url(slug))
+    open_dashboard(page, dashboard.url(slug), javascript)
     assert tile_state(page, "bins") == "stale"
     expect(page.locator("#tile-bins .govuk-warning-text")).to_contain_text("may be out of date")
     assert_no_axe_violations(page)
@@ -205,6 +212,12 @@ def test_every_tile_state_is_accessible(resident_page, dashboard, sandbox_faults
         assert_no_axe_violations(page)
         return
     focused = page.evaluate("document.activeElement && document.activeElement.tagName")
+    assert "portal_javascript" in {cookie["name"] for cookie in page.context.cookies()}
+    # The shell came first: the other tiles arrive while planning's back office is still thinking.
+    expect(page.locator("#tile-bins [data-tile-state]")).to_have_attribute("data-tile-state", "loaded")
+    assert tile_state(page, "planning") == "loading"
+    expect(body).to_contain_text("Loading planning applications near you")
+    assert_no_axe_violations(page)
     wait_for_tiles(page, javascript)
     assert tile_state(page, "planning") in ("loaded", "stale", "unavailable")
     assert page.evaluate("document.activeElement && document.activeElement.tagName") == focused, (
@@ -227,12 +240,20 @@ def sandbox_faults(dashboard):
 def test_the_bin_calendar_downloads_with_the_same_dates(
     browser, browser_context_args, dashboard, resident_page
 ):
-    page, _ = resident_page
+    page, javascript = resident_page
     dashboard.fresh_back_offices()
-    page.goto(dashboard.url("south-norfolk"))
+    open_dashboard(page, dashboard.url("south-norfolk"), javascript)
     shown = page.locator("#tile-bins .govuk-summary-list__value").all_inner_texts()
     with page.expect_download() as download:
         page.get_by_role("link", name=re.compile("Add these dates to your calendar")).click()
     body = Path(download.value.path()).read_bytes().decode("utf-8")
     assert body.startswith("BEGIN:VCALENDAR\r\n")
     assert shown and body.count("BEGIN:VEVENT") >= len(shown)
+
+
+def test_the_cookies_page_lists_every_cookie_the_portal_sets(resident_page, dashboard):
+    page, _ = resident_page
+    page.goto(dashboard.url("south-norfolk", "/cookies"))
+    listed = set(page.locator(".govuk-table__body td:first-child").all_inner_texts())
+    set_by_portal = {cookie["name"] for cookie in page.context.cookies(dashboard.url("south-norfolk", "/"))}
+    assert "portal_session" in set_by_portal and set_by_portal <= listed, set_by_portal - listed

@@ -239,3 +239,71 @@ def test_a_tile_fragment_is_the_same_partial_and_a_plain_request_gets_the_page(
         "/dashboard/tiles/nonsense", headers={"Host": "south-norfolk.localhost", "HX-Request": "true"}
     )
     assert response.status_code == 404
+
+
+def runs_javascript(client, host):
+    client.set_cookie("portal_javascript", "1", domain=host)
+
+
+def test_with_javascript_the_shell_comes_first_asking_no_back_office(
+    app, client, sign_in, client_request, back_offices, sandbox
+):
+    sign_in(PRIYA, host="south-norfolk.localhost")
+    for service in ("open311", "bins", "council_tax", "planning", "cases"):
+        sandbox.inject(service, "down")  # a back office asked would turn its tile unavailable at once
+    runs_javascript(client, "south-norfolk.localhost")
+
+    page = client_request.get("/dashboard", host="south-norfolk.localhost")
+
+    for name in ("bins", "planning", "street_reports", "cases"):
+        assert state(page, name) == "loading", name
+        body = tile(page, name).select_one(".portal-tile__body")
+        assert body["hx-get"] == f"/dashboard/tiles/{name}" and body["hx-trigger"] == "load"
+        assert body["aria-live"] == "polite"
+        assert "Loading" in body.get_text() and "longer than usual" not in body.get_text()
+        fallback = body.select_one("noscript")
+        assert "Show the whole page without JavaScript" in fallback.decode_contents()
+    assert state(page, "council_tax") == "not_applicable", "no council tax account linked: nothing to load"
+    fragment = client.get(
+        "/dashboard/tiles/bins", headers={"Host": "south-norfolk.localhost", "HX-Request": "true"}
+    )
+    assert 'data-tile-state="unavailable"' in fragment.get_data(as_text=True)
+
+
+def test_the_shell_shows_at_once_what_the_connectors_already_hold(
+    app, client, sign_in, client_request, back_offices
+):
+    resident_id = sign_in(PRIYA, host="south-norfolk.localhost")
+    client_request.get("/dashboard", host="south-norfolk.localhost")  # without JavaScript: every tile fetched
+    with app.app_context():
+        db.session.add(
+            LinkedCouncilAccount(
+                resident_id=resident_id,
+                service="council-tax",
+                council_gss=PRIYA.district_gss,
+                account_reference=PRIYA.council_tax_reference,
+            )
+        )
+        db.session.commit()
+    runs_javascript(client, "south-norfolk.localhost")
+
+    page = client_request.get("/dashboard", host="south-norfolk.localhost")
+
+    assert state(page, "bins") == "loaded"
+    assert not tile(page, "bins").select_one(".portal-tile__body").has_attr("hx-get")
+    assert state(page, "council_tax") == "loading", "linked since: not yet asked"
+
+
+def test_a_browser_that_stopped_running_javascript_can_ask_for_the_whole_page(
+    app, client, sign_in, client_request, back_offices
+):
+    sign_in(PRIYA, host="south-norfolk.localhost")
+    runs_javascript(client, "south-norfolk.localhost")
+    response = client.get("/dashboard?javascript=off", headers={"Host": "south-norfolk.localhost"})
+    assert response.status_code == 200
+    assert 'data-tile-state="loaded"' in response.get_data(as_text=True)
+    assert any(
+        header.startswith("portal_javascript=;") and "Expires=Thu, 01 Jan 1970" in header
+        for header in response.headers.getlist("Set-Cookie")
+    )
+    assert client.get_cookie("portal_javascript", domain="south-norfolk.localhost") is None

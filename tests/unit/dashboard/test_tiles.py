@@ -79,8 +79,11 @@ def test_no_answer_is_unavailable_and_unknown_address_is_not_applicable():
     assert (tile.state, tile.reason) == (TileState.NOT_APPLICABLE, NotApplicableReason.NOT_COLLECTED)
 
 
-def test_an_unanswered_call_leaves_the_tile_loading():
-    assert bins_tile(tiles.PENDING).state is TileState.LOADING
+def test_an_unanswered_call_leaves_the_tile_loading_and_says_whether_the_budget_ran_out():
+    waiting = bins_tile(tiles.NOT_ASKED_YET)
+    assert (waiting.state, waiting.overdue) == (TileState.LOADING, False)
+    late = bins_tile(tiles.OVERDUE)
+    assert (late.state, late.overdue) == (TileState.LOADING, True)
 
 
 def test_council_tax_needs_verification_then_a_linked_account():
@@ -198,3 +201,18 @@ def test_a_call_the_memo_cannot_answer_goes_to_the_pool_without_blocking_the_req
 
     assert pool.submitted == ["bins"]
     assert tile.state is TileState.UNAVAILABLE
+
+
+def test_the_shell_asks_no_back_office_and_shows_what_the_memo_holds(monkeypatch):
+    registry, pool = HttpRegistry(), RecordingPool()
+    monkeypatch.setattr(tiles, "_pool", pool)
+
+    waiting = tiles.shell(("bins", "council_tax"), HOME, registry)
+
+    assert (waiting["bins"].state, waiting["bins"].overdue) == (TileState.LOADING, False)
+    assert waiting["council_tax"].state is TileState.NOT_APPLICABLE
+    now = datetime.now(UTC)
+    key = memo_key(f"properties/{HOME.uprn}/collections", {}, {}, parse_collections)
+    registry.http.memo.put(key, result(BINS), now + timedelta(minutes=1), now)
+    assert tiles.shell(("bins",), HOME, registry)["bins"].state is TileState.LOADED
+    assert pool.submitted == []
