@@ -1,6 +1,7 @@
 """The dashboard against the sandbox's back offices over real HTTP: every tile from the right council, in
 every theme, and honest when a back office is slow, down or broken."""
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -10,11 +11,18 @@ from app import addresses
 from app.backoffice import use_registry
 from app.extensions import db
 from app.models.identity import LinkedCouncilAccount, Resident
+from app.theming import themes
+from connectors.breaker import InProcessBreakerStore
+from connectors.http import make_cache
+from connectors.models import ServiceKind
+from connectors.registry import ConnectorRegistry
 from sandbox.demo_residents import DEMO_RESIDENTS
 from tests.integration.auth.conftest import Visitor, sandbox_idp, with_sandbox_idp  # noqa: F401 - fixtures
+from tests.support.sandbox import SandboxServer
 
 GAZETTEER = Path(__file__).resolve().parents[2] / "sandbox" / "data" / "gazetteer.csv"
 PRIYA, TOM, MARGARET, DAVID = DEMO_RESIDENTS
+TILES = ("bins", "council_tax", "planning", "street_reports", "cases")
 HOSTS = [
     f"{slug}.localhost"
     for slug in (
@@ -78,17 +86,20 @@ def test_dashboard_needs_signing_in(client):
 
 
 @pytest.mark.parametrize("host", HOSTS)
-def test_a_south_norfolk_resident_sees_south_norfolk_data_on_every_domain(
-    sign_in, client_request, back_offices, host
+@pytest.mark.parametrize("demo", DEMO_RESIDENTS, ids=lambda demo: demo.given_name)
+def test_every_demo_resident_sees_their_district_s_data_on_every_domain(
+    app, sign_in, client_request, back_offices, host, demo
 ):
-    sign_in(PRIYA, host=host, council_tax=True)
+    sign_in(demo, host=host, council_tax=True)
     page = client_request.get("/dashboard", host=host)
     for name in ("bins", "council_tax", "planning", "street_reports", "cases"):
         assert state(page, name) == "loaded", (name, tile(page, name).get_text(" ", strip=True))
         assert tile(page, name).select_one("h2"), "a heading per tile"
         assert tile(page, name).select_one("[aria-live=polite]")
-    assert "From South Norfolk Council" in tile(page, "bins").get_text()
-    assert "From South Norfolk Council" in tile(page, "council_tax").get_text()
+    with app.app_context():
+        district = themes().by_gss_code(demo.district_gss).name
+    assert f"From {district}" in tile(page, "bins").get_text()
+    assert f"From {district}" in tile(page, "council_tax").get_text()
     assert "Norfolk County Council" in tile(page, "street_reports").get_text()
     bins = tile(page, "bins")
     assert bins.select(".govuk-summary-list__row"), "a next date per bin type"
@@ -307,3 +318,62 @@ def test_a_browser_that_stopped_running_javascript_can_ask_for_the_whole_page(
         for header in response.headers.getlist("Set-Cookie")
     )
     assert client.get_cookie("portal_javascript", domain="south-norfolk.localhost") is None
+
+
+@pytest.fixture
+def planning_office(tmp_path):
+    """South Norfolk's planning back office on a sandbox of its own, so that it alone can be stopped."""
+    server = SandboxServer.start(tmp_path / "planning-office")
+    yield server
+    if server.thread.is_alive():
+        server.stop()
+
+
+def registry_with_own_planning_office(sandbox, planning_office, cache_dir):
+    deployment = sandbox.deployment()
+    sections = dict(deployment.sections)
+    planning = ("south-norfolk", ServiceKind.PLANNING)
+    sections[planning] = {
+        **sections[planning],
+        "base_url": sections[planning]["base_url"].replace(sandbox.url, planning_office.url),
+    }
+    deployment = dataclasses.replace(
+        deployment, sections=sections, defaults={**deployment.defaults, "ttl": 0, "retries": 0}
+    )
+    return ConnectorRegistry(
+        deployment,
+        cache=make_cache(cache_dir),
+        breakers=InProcessBreakerStore(),
+        environ={"PORTAL_SANDBOX_API_KEY": sandbox.api_key},
+    )
+
+
+def test_stopping_one_back_office_turns_its_tile_stale_or_unavailable_and_leaves_the_rest(
+    app, sign_in, client_request, sandbox, planning_office, tmp_path
+):
+    with app.app_context():
+        addresses.import_rows(addresses._csv_rows(GAZETTEER))
+    sign_in(PRIYA, host="south-norfolk.localhost", council_tax=True)
+    use_registry(app, registry_with_own_planning_office(sandbox, planning_office, tmp_path / "cache"))
+    try:
+        page = client_request.get("/dashboard", host="south-norfolk.localhost")
+        assert [state(page, name) for name in TILES] == ["loaded"] * len(TILES)
+        shown = tile(page, "planning").select_one(".portal-tile__list").get_text(" ", strip=True)
+
+        planning_office.stop()
+        page = client_request.get("/dashboard", host="south-norfolk.localhost")
+        planning = tile(page, "planning")
+        assert state(page, "planning") == "stale", planning.get_text(" ", strip=True)
+        assert "may be out of date" in planning.select_one(".govuk-warning-text").get_text()
+        assert shown in planning.get_text(" ", strip=True), "the last known applications are still shown"
+        assert [state(page, name) for name in TILES if name != "planning"] == ["loaded"] * (len(TILES) - 1)
+
+        # Nothing cached (say, after a restart): unavailable, with South Norfolk's number.
+        use_registry(app, registry_with_own_planning_office(sandbox, planning_office, tmp_path / "empty"))
+        page = client_request.get("/dashboard", host="south-norfolk.localhost")
+        planning = tile(page, "planning").get_text(" ", strip=True)
+        assert state(page, "planning") == "unavailable"
+        assert "South Norfolk Council" in planning and "01632 960177" in planning
+        assert [state(page, name) for name in TILES if name != "planning"] == ["loaded"] * (len(TILES) - 1)
+    finally:
+        use_registry(app, None)
