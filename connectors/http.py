@@ -19,7 +19,9 @@ function, and expiring when the cached answer does (or after ``MEMO_SECONDS``, w
 read then costs neither a cache round trip nor parsing. Stale results are never memoised. Callers opt in with
 ``memoised()`` (the dashboard does); every other read sees the shared cache as it is, so clearing it is seen
 at once. Within ``memo_only()`` a read the memo cannot answer raises ``NotMemoised`` before any I/O, so a
-caller can answer warm reads on its own thread and send only the others to a pool.
+caller can answer warm reads on its own thread and send only the others to a pool. Within ``cache_only()`` a
+read never reaches the back office: the cached answer, marked stale when expired, or ``Unavailable``; what a
+page shows for a call still running when its time budget is spent.
 ``HttpClient.post`` is for non-idempotent calls: no cache and no retries on a status code.
 """
 
@@ -74,6 +76,7 @@ MEMO_ENTRIES = 512
 
 _memoised = contextvars.ContextVar("memoised", default=False)
 _memo_only = contextvars.ContextVar("memo_only", default=False)
+_cache_only = contextvars.ContextVar("cache_only", default=False)
 
 
 class NotMemoised(Exception):
@@ -99,6 +102,16 @@ def memo_only() -> Iterator[None]:
     finally:
         _memo_only.reset(tokens[1])
         _memoised.reset(tokens[0])
+
+
+@contextmanager
+def cache_only() -> Iterator[None]:
+    """Reads within are answered from the cache, fresh or (marked stale) expired, or raise Unavailable."""
+    token = _cache_only.set(True)
+    try:
+        yield
+    finally:
+        _cache_only.reset(token)
 
 
 class MalformedResponse(ValueError):
@@ -317,6 +330,11 @@ class HttpClient:
                     self.memo.put(memo_as, result, _aware(cached.expires), utcnow())
                 return result
 
+        if _cache_only.get():
+            error = Unavailable(
+                self.council, self.kind, "The council's system did not answer in time", detail="budget spent"
+            )
+            return self._stale_or_raise(cached, parse, error)
         if not self.breaker.allow():
             return self._stale_or_raise(
                 cached, parse, Unavailable(self.council, self.kind, detail="breaker open")

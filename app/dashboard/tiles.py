@@ -6,9 +6,9 @@ threads then only call connectors (thread-safe, from the registry) and return ty
 thread assembles each tile from its outcomes.
 
 A tile is in exactly one ``TileState``. ``fetch`` waits for the back offices within the budget: a call still
-running when it is spent leaves its tile LOADING and overdue, and goes on in the background, so its answer is
-in the connectors' cache when the tile asks again as an htmx fragment. ``shell`` asks no back office at all:
-the page a browser running JavaScript gets first, each tile then arriving as its own fragment.
+running when it is spent is answered from the connectors' cache (stale, with its age) or is unavailable, and
+goes on in the background, so its answer is cached for the next page. ``shell`` asks no back office at all:
+the page a browser running JavaScript gets first, its LOADING tiles then arriving as htmx fragments.
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from connectors.errors import ConfigurationError, ConnectorError, NotFound
-from connectors.http import HttpClient, NotMemoised, memo_only, memoised
+from connectors.errors import ConfigurationError, ConnectorError, NotFound, Unavailable
+from connectors.http import HttpClient, NotMemoised, cache_only, memo_only, memoised
 from connectors.models import (
     BinCollection,
     Case,
@@ -103,18 +103,15 @@ class Outcome:
     result: Result | None = None
     error: ConnectorError | None = None
     pending: bool = False
-    overdue: bool = False
 
 
 NOT_ASKED_YET = Outcome(pending=True)
-OVERDUE = Outcome(pending=True, overdue=True)
 
 
 @dataclass(frozen=True)
 class Tile:
     """A tile as the template shows it. ``councils`` are the councils whose data it shows (or would);
-    ``missing`` those that could not answer when others did; ``overdue`` a LOADING tile whose back office
-    did not answer within the page's budget."""
+    ``missing`` those that could not answer when others did."""
 
     name: str
     state: TileState
@@ -123,7 +120,6 @@ class Tile:
     fetched_at: datetime | None = None
     reason: NotApplicableReason | None = None
     missing: tuple[str, ...] = ()
-    overdue: bool = False
 
 
 @dataclass(frozen=True)
@@ -305,8 +301,8 @@ def _run(call: Call, registry: ConnectorRegistry) -> Outcome:
 def fetch(
     names: Sequence[str], household: Household, registry: ConnectorRegistry, budget_seconds: float
 ) -> dict[str, Tile]:
-    """Every named tile, their calls run concurrently; whatever has not answered within the budget is
-    LOADING and overdue.
+    """Every named tile, their calls run concurrently; a call that has not answered within the budget is
+    answered from the connectors' cache, stale, or is unavailable.
 
     Calls to HTTP connectors whose in-process memo holds the answer are run on this thread (they cost
     microseconds, less than handing them to a worker); the others go to the pool together and share the
@@ -322,7 +318,7 @@ def fetch(
         }
     wait(list(futures.values()), timeout=max(deadline - time.monotonic(), 0))
     for key, future in futures.items():
-        answered[key] = future.result() if future.done() else OVERDUE
+        answered[key] = future.result() if future.done() else _from_cache(unanswered[key], registry)
     return _assemble_all(plans, household, answered)
 
 
@@ -360,20 +356,35 @@ def _assemble_all(
     }
 
 
-def _run_from_memo(call: Call, registry: ConnectorRegistry) -> Outcome | None:
-    """The call's outcome when its connector's memo answers it, else None. Only a connector whose I/O all goes
-    through an HttpClient can promise not to block this thread; any other always goes to the pool."""
+def _http_client_of(call: Call, registry: ConnectorRegistry) -> HttpClient | None:
+    """The call's connector's HttpClient, when all its I/O goes through one (only then can a memo or cache
+    read promise not to reach the back office)."""
     try:
         connector = registry.connector(call.council, call.kind)
     except Exception:  # noqa: BLE001 - the pool's run reports it as the tile's error
         return None
-    if not isinstance(getattr(connector, "http", None), HttpClient):
+    client = getattr(connector, "http", None)
+    return client if isinstance(client, HttpClient) else None
+
+
+def _run_from_memo(call: Call, registry: ConnectorRegistry) -> Outcome | None:
+    """The call's outcome when its connector's memo answers it, else None. Only a connector whose I/O all goes
+    through an HttpClient can promise not to block this thread; any other always goes to the pool."""
+    if _http_client_of(call, registry) is None:
         return None
     with memo_only():
         try:
             return _run(call, registry)
         except NotMemoised:
             return None
+
+
+def _from_cache(call: Call, registry: ConnectorRegistry) -> Outcome:
+    """A late call's outcome from its connector's cache, without waiting for the back office."""
+    if _http_client_of(call, registry) is None:
+        return Outcome(error=Unavailable(call.council, call.kind, detail="budget spent"))
+    with cache_only():
+        return _run(call, registry)
 
 
 # --- assembling a tile from its outcomes -------------------------------------------------------------------
@@ -384,9 +395,7 @@ def assemble(name: str, household: Household, calls: Sequence[Call], outcomes: M
     if not calls:
         return Tile(name, TileState.NOT_APPLICABLE, councils, reason=not_applicable_reason(name, household))
     if any(outcome.pending for outcome in outcomes.values()):
-        return Tile(
-            name, TileState.LOADING, councils, overdue=any(outcome.overdue for outcome in outcomes.values())
-        )
+        return Tile(name, TileState.LOADING, councils)
     if name == "bins":
         outcome = outcomes["bins"]
         if isinstance(outcome.error, NotFound):

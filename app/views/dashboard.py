@@ -4,8 +4,8 @@ council that holds them, fetched concurrently within one time budget (app/dashbo
 A browser that runs JavaScript (static/src/portal.mjs sets a cookie saying so) gets the page shell at once:
 every tile its back offices must answer arrives as its own htmx fragment, rendered from the same partial
 template, so one slow back office delays only its own tile. Without JavaScript the page arrives complete
-within the budget; a tile whose back office has not answered by then says it is still loading. Residents
-without a home address are asked for one first.
+within the budget; a tile whose back office has not answered by then shows what the connectors' cache holds,
+marked stale, or says it is unavailable. Residents without a home address are asked for one first.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from app.address_chooser import ChooseAddressForm, PostcodeForm, addresses_or_pr
 from app.auth.assurance import COUNCIL_TAX, Assurance, assurance_of_current_resident
 from app.backoffice import registry
 from app.dashboard import calendar
-from app.dashboard.tiles import TILE_NAMES, Household, OwnReport, Tile, TileState, fetch, shell
+from app.dashboard.tiles import TILE_NAMES, Household, OwnReport, TileState, fetch, shell
 from app.extensions import db
 from app.models.reports import FollowedRequest, Report
 from app.theming import themes
@@ -183,9 +183,6 @@ def tile(name: str):
     except addresses.AddressProblem:
         return redirect(url_for("dashboard.show"))
     found = fetch((name,), household, registry(), _budget())[name]
-    if found.state is TileState.LOADING:
-        # No answer within the budget: say so rather than keep the resident waiting.
-        found = Tile(name, TileState.UNAVAILABLE, found.councils, missing=found.councils)
     response = Response(render_template(f"dashboard/_{name}.html", tile=found, **_tile_context()))
     response.headers["Cache-Control"] = "no-store"
     response.headers["Vary"] = "HX-Request"

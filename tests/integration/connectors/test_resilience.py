@@ -13,7 +13,16 @@ from flask import Flask, Response, jsonify
 
 from connectors.breaker import CircuitBreaker, InProcessBreakerStore, RedisBreakerStore
 from connectors.errors import BadData, NotAuthorised, NotFound, Unavailable
-from connectors.http import HttpClient, HttpPolicy, NotMemoised, json_body, make_cache, memo_only, memoised
+from connectors.http import (
+    HttpClient,
+    HttpPolicy,
+    NotMemoised,
+    cache_only,
+    json_body,
+    make_cache,
+    memo_only,
+    memoised,
+)
 from connectors.models import ServiceKind
 from tests.support.live_server import LiveServer
 
@@ -355,4 +364,19 @@ def test_within_memo_only_a_cold_read_raises_before_any_io_and_a_warm_one_answer
         client.get("thing", parse=parse_thing)
     with memo_only():
         assert client.get("thing", parse=parse_thing).value == ("bins", 1)
+    assert back_office.calls["GET"] == 1
+
+
+def test_within_cache_only_a_read_is_answered_from_the_cache_even_expired_and_never_by_the_back_office(
+    back_office, make_client
+):
+    client = make_client(ttl=timedelta(0))
+    with cache_only(), pytest.raises(Unavailable):
+        client.get("thing", parse=parse_thing)
+    assert back_office.calls["GET"] == 0
+
+    client.get("thing", parse=parse_thing)  # cached, and expired at once
+    with cache_only():
+        late = client.get("thing", parse=parse_thing)
+    assert (late.value, late.stale) == (("bins", 1), True)
     assert back_office.calls["GET"] == 1
