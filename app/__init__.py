@@ -14,6 +14,7 @@ EXTENSIONS = (
     extensions.db,
     extensions.csrf,
     extensions.babel,
+    extensions.htmx,
 )
 
 

@@ -14,21 +14,13 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from urllib.parse import urlsplit
 
-from flask import (
-    Blueprint,
-    Response,
-    abort,
-    current_app,
-    make_response,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Blueprint, Response, abort, current_app, make_response, redirect, render_template, url_for
 from flask_babel import _, format_date, format_datetime
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from govuk_frontend_wtf.main import wtforms_errors
+from htmx_flask import make_response as htmx_response
+from htmx_flask import request
 from sqlalchemy import select
 
 from app import addresses
@@ -39,6 +31,7 @@ from app.dashboard import calendar
 from app.dashboard.tiles import TILE_NAMES, Household, OwnReport, TileState, fetch, shell
 from app.extensions import db
 from app.models.reports import FollowedRequest, Report
+from app.sessions import login_manager
 from app.theming import themes
 
 bp = Blueprint("dashboard", __name__)
@@ -74,10 +67,6 @@ def money(amount: Decimal) -> str:
 
 def _budget() -> float:
     return float(current_app.config["DASHBOARD_BUDGET_SECONDS"])
-
-
-def _is_htmx() -> bool:
-    return request.headers.get("HX-Request") == "true"
 
 
 def _without_javascript() -> bool:
@@ -171,17 +160,24 @@ def show():
 
 
 @bp.get("/dashboard/tiles/<name>")
-@login_required
 def tile(name: str):
     """One tile's body, for htmx; a browser that asks without htmx gets the whole dashboard."""
     if name not in TILE_NAMES:
         abort(404)
-    if not _is_htmx() or not current_user.home_uprn:
+    if not current_user.is_authenticated:
+        if request.htmx:
+            # htmx would follow a redirect itself and put the sign-in page inside the tile: move the page.
+            return htmx_response(redirect=url_for("auth.sign_in", next=url_for("dashboard.show")))
+        return login_manager.unauthorized()
+    if not request.htmx:
         return redirect(url_for("dashboard.show", _anchor=f"tile-{name}"))
     try:
-        household = household_for_current_resident()
+        household = household_for_current_resident() if current_user.home_uprn else None
     except addresses.AddressProblem:
-        return redirect(url_for("dashboard.show"))
+        household = None
+    if household is None:
+        # The dashboard asks for the home address, or explains what is wrong with it, before any tile.
+        return htmx_response(redirect=url_for("dashboard.show"))
     found = fetch((name,), household, registry(), _budget())[name]
     response = Response(render_template(f"dashboard/_{name}.html", tile=found, **_tile_context()))
     response.headers["Cache-Control"] = "no-store"

@@ -398,3 +398,24 @@ def test_stopping_one_back_office_turns_its_tile_stale_or_unavailable_and_leaves
         assert [state(page, name) for name in TILES if name != "planning"] == ["loaded"] * (len(TILES) - 1)
     finally:
         use_registry(app, None)
+
+
+def test_a_fragment_asked_for_after_the_session_ended_moves_the_whole_page_to_sign_in(client):
+    response = client.get(
+        "/dashboard/tiles/bins", headers={"Host": "south-norfolk.localhost", "HX-Request": "true"}
+    )
+    assert response.status_code == 200 and not response.get_data()
+    assert response.headers["HX-Redirect"] == "/sign-in?next=/dashboard"
+    response = client.get("/dashboard/tiles/bins", headers={"Host": "south-norfolk.localhost"})
+    assert response.status_code == 302 and response.location.startswith("/sign-in")
+
+
+def test_a_fragment_for_a_resident_without_a_home_address_moves_the_whole_page_to_the_dashboard(
+    client, sign_in, back_offices
+):
+    sign_in(PRIYA, host="south-norfolk.localhost", home=False)
+    response = client.get(
+        "/dashboard/tiles/bins", headers={"Host": "south-norfolk.localhost", "HX-Request": "true"}
+    )
+    assert response.status_code == 200 and not response.get_data()
+    assert response.headers["HX-Redirect"] == "/dashboard"
