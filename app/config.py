@@ -33,7 +33,7 @@ class Config:
     # environment variables that file names.
     CONNECTORS_FILE = Path(_env("CONNECTORS_FILE") or PROJECT_ROOT / "connectors" / "sandbox.toml")
     OS_PLACES_API_KEY = _env("OS_PLACES_API_KEY")
-    # The dashboard's time budget: tiles not ready by then arrive later (htmx) or say they are still loading.
+    # The dashboard's time budget: a tile whose back office has not answered by then is stale or unavailable.
     DASHBOARD_BUDGET_SECONDS = float(_env("DASHBOARD_BUDGET_SECONDS") or 2.0)
     # Form targets beyond our own origin (the identity provider's sign-out page, for example).
     CSP_FORM_ACTION_ORIGINS = tuple(filter(None, (_env("CSP_FORM_ACTION_ORIGINS") or "").split(",")))
