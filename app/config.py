@@ -89,8 +89,10 @@ class Config:
     TRACKING_POLL_SECONDS = _env_int("TRACKING_POLL_SECONDS", 120)
     TRACKING_POLL_MAX_DELAY_SECONDS = _env_int("TRACKING_POLL_MAX_DELAY_SECONDS", 3600)
     TRACKING_CONFIRM_LINK_DAYS = _env_int("TRACKING_CONFIRM_LINK_DAYS", 7)
-    # The development mailbox page (/_dev/mailbox) exists only where this is true.
-    DEV_MAILBOX_PAGE = False
+    # The development mailbox (emails kept in a table when GOV.UK Notify is not configured, and its page
+    # /_dev/mailbox) exists only where this is true: production without Notify refuses to send rather than
+    # keep residents' emails in a table nobody reads.
+    DEV_MAILBOX = False
 
 
 class DevelopmentConfig(Config):
@@ -108,7 +110,7 @@ class DevelopmentConfig(Config):
     OIDC_CLIENT_SECRET = _env("OIDC_CLIENT_SECRET") or "development-only-client-secret"
     # The sandbox provider's step-up level (sandbox/idp), so step-up can be tried in development.
     OIDC_ACR_VERIFIED = _env("OIDC_ACR_VERIFIED") or "urn:my-norfolk:sandbox:verified"
-    DEV_MAILBOX_PAGE = True
+    DEV_MAILBOX = True
 
 
 class TestConfig(DevelopmentConfig):

@@ -14,7 +14,7 @@ from flask.cli import AppGroup
 
 from app.extensions import db
 from app.reports import outbox
-from app.reports.mail import mailbox
+from app.reports.mail import MailNotConfigured, mailbox, mailer
 
 PURGE_INTERVAL_SECONDS = 3600
 
@@ -57,6 +57,10 @@ def retry_parked(reference: str) -> None:
 @click.option("--batch", default=10, show_default=True, help="Messages claimed at a time.")
 def worker_command(once: bool, interval: float, batch: int) -> None:
     """Deliver reports to councils' back offices and emails to people, with retries and backoff."""
+    try:
+        mailer()
+    except MailNotConfigured as problem:
+        raise click.ClickException(str(problem)) from None
     name = f"{socket.gethostname()}:{os.getpid()}"
     policy = outbox.DeliveryPolicy.from_config()
     stopping = False

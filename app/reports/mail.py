@@ -1,5 +1,7 @@
-"""Email to residents: through GOV.UK Notify when PORTAL_NOTIFY_API_KEY is set, otherwise into the development
-mailbox (a table in the portal's database, read with `flask mailbox` or at /_dev/mailbox), never dropped.
+"""Email to residents: through GOV.UK Notify when PORTAL_NOTIFY_API_KEY is set, otherwise, in development and
+tests only, into the development mailbox (a table in the portal's database, read with `flask mailbox` or at
+/_dev/mailbox), never dropped. In production without Notify, sending fails (and the worker will not start), so
+emails wait in the outbox until Notify is configured.
 
 Emails leave through the outbox like reports do, so a Notify outage delays an email rather than losing it.
 """
@@ -70,13 +72,24 @@ class NotifyMailer:
         return str(response["id"])
 
 
+class MailNotConfigured(RuntimeError):
+    """Production without GOV.UK Notify: there is nowhere to send email."""
+
+
 def mailer() -> Mailer:
     api_key = current_app.config.get("NOTIFY_API_KEY")
     if api_key:
+        if not current_app.config.get("NOTIFY_TEMPLATE_ID"):
+            raise MailNotConfigured("Set PORTAL_NOTIFY_TEMPLATE_ID as well as PORTAL_NOTIFY_API_KEY")
         return NotifyMailer(
             api_key, current_app.config["NOTIFY_TEMPLATE_ID"], current_app.config["NOTIFY_BASE_URL"]
         )
-    return DevelopmentMailbox()
+    if current_app.config.get("DEV_MAILBOX"):
+        return DevelopmentMailbox()
+    raise MailNotConfigured(
+        "Set PORTAL_NOTIFY_API_KEY and PORTAL_NOTIFY_TEMPLATE_ID: outside development the portal sends email "
+        "only through GOV.UK Notify"
+    )
 
 
 def queue_email(email: Email, report_id: int | None = None) -> OutboxMessage:

@@ -1,6 +1,6 @@
 """The development mailbox page: the emails the portal sent while GOV.UK Notify is not configured.
 
-It exists only where PORTAL_ENV is development or test (config DEV_MAILBOX_PAGE), on any host.
+It exists only where PORTAL_ENV is development or test (config DEV_MAILBOX), on any host.
 """
 
 from flask import Blueprint, Flask, render_template, request
@@ -16,5 +16,5 @@ def index():
 
 
 def init_app(app: Flask) -> None:
-    if app.config.get("DEV_MAILBOX_PAGE"):
+    if app.config.get("DEV_MAILBOX"):
         app.register_blueprint(bp)

@@ -111,3 +111,31 @@ def test_an_email_notify_rejects_is_parked_at_once(app_context, notify):
     db.session.commit()
 
     assert [outcome.outcome for outcome in outbox.run_once("worker-a", POLICY)] == ["parked"]
+
+
+def test_outside_development_email_goes_only_through_notify_and_the_worker_needs_it(tmp_path):
+    from app import create_app
+    from app.reports.mail import DevelopmentMailbox, MailNotConfigured, NotifyMailer, mailer
+
+    production = create_app(
+        "production",
+        SECRET_KEY="x" * 32,
+        SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'portal.sqlite3'}",
+        NOTIFY_API_KEY=None,
+    )
+    with production.app_context():
+        with pytest.raises(MailNotConfigured):
+            mailer()
+        result = production.test_cli_runner().invoke(args=["worker", "--once"])
+    assert result.exit_code != 0 and "PORTAL_NOTIFY_API_KEY" in result.output
+
+    production.config.update(NOTIFY_API_KEY=API_KEY, NOTIFY_TEMPLATE_ID=None)
+    with production.app_context(), pytest.raises(MailNotConfigured, match="PORTAL_NOTIFY_TEMPLATE_ID"):
+        mailer()
+    production.config.update(NOTIFY_TEMPLATE_ID=TEMPLATE_ID)
+    with production.app_context():
+        assert isinstance(mailer(), NotifyMailer)
+
+    development = create_app("development", SQLALCHEMY_DATABASE_URI="sqlite://", NOTIFY_API_KEY=None)
+    with development.app_context():
+        assert isinstance(mailer(), DevelopmentMailbox)
