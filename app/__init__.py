@@ -2,7 +2,8 @@
 
 from pathlib import Path
 
-from flask import Flask, request
+from flask import Flask, g, request
+from flask_babel import get_translations
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -27,6 +28,37 @@ class PortalFlask(Flask):
         if request and request.args.get("v"):
             return super().get_send_file_max_age(filename)
         return 0
+
+
+def _request_translations():
+    """The translations flask-babel chose for this request, looked up once per locale per request: its own
+    gettext resolves the domain, the locale and the catalogue cache again for every string (several context
+    lookups each), about a tenth of the function calls that render the dashboard. A changed locale
+    (force_locale, refresh) is a new locale object, so it is looked up afresh."""
+    babel_context = g.get("_flask_babel")
+    locale = getattr(babel_context, "babel_locale", None)
+    if locale is None:  # not chosen yet in this request: flask-babel chooses it
+        return get_translations()
+    remembered = g.get("_portal_translations")
+    if remembered is not None and remembered[0] is locale:
+        return remembered[1]
+    translations = get_translations()
+    g._portal_translations = (locale, translations)
+    return translations
+
+
+def _install_template_gettext(app: Flask) -> None:
+    """Templates' _(), gettext and ngettext (Jinja's i18n extension, set up by flask-babel) with the request's
+    translations looked up once."""
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda string: _request_translations().ugettext(string),
+        ngettext=lambda singular, plural, n: _request_translations().ungettext(singular, plural, n),
+        pgettext=lambda context, string: _request_translations().upgettext(context, string),
+        npgettext=lambda context, singular, plural, n: _request_translations().unpgettext(
+            context, singular, plural, n
+        ),
+        newstyle=True,
+    )
 
 
 def create_app(environment: str | None = None, **overrides) -> Flask:
@@ -74,6 +106,7 @@ def create_app(environment: str | None = None, **overrides) -> Flask:
     from app.views import main
 
     i18n.init_app(app)
+    _install_template_gettext(app)
     security.init_app(app)
     assets.init_app(app)
     cli.init_app(app)

@@ -20,6 +20,7 @@ from flask import Flask, Request, Response, current_app
 from flask.sessions import SessionInterface, SessionMixin
 from flask_login import LoginManager
 from sqlalchemy import delete, insert, select, update
+from sqlalchemy.orm import joinedload
 from werkzeug.datastructures import CallbackDict
 
 from app.extensions import db
@@ -300,7 +301,9 @@ def _store_for(app: Flask, idle_timeout: timedelta) -> SessionStore:
 
 @login_manager.user_loader
 def _load_resident(resident_id: str) -> Resident | None:
-    return db.session.get(Resident, int(resident_id))
+    # The linked accounts come in the same query: whether the resident is verified (app.auth.assurance) reads
+    # them on most signed-in pages, and a lazy load would be a second query.
+    return db.session.get(Resident, int(resident_id), options=[joinedload(Resident.linked_accounts)])
 
 
 def init_app(app: Flask) -> None:
