@@ -153,6 +153,17 @@ def sandbox_server(tmp_path_factory):
 
 
 @pytest.fixture
+def stoppable_sandbox(tmp_path):
+    """A sandbox of this test's own, which the test may stop (the session's `sandbox` must keep running)."""
+    from tests.support.sandbox import SandboxServer
+
+    server = SandboxServer.start(tmp_path / "stoppable-sandbox")
+    yield server
+    if server.thread.is_alive():
+        server.stop()
+
+
+@pytest.fixture
 def sandbox(sandbox_server):
     yield sandbox_server
     sandbox_server.clear_faults()

@@ -17,7 +17,7 @@ from connectors.registry import ConnectorRegistry, Deployment
 from sandbox.back_office import DISTRICT_GSS
 from sandbox.demo_residents import DEMO_RESIDENTS
 from sandbox.gazetteer import GAZETTEER_CSV
-from tests.support.sandbox import API_KEY, SANDBOX_FILE_ORIGIN, SandboxServer
+from tests.support.sandbox import API_KEY, SANDBOX_FILE_ORIGIN
 
 DISTRICT_OF = {gss: council for council, gss in DISTRICT_GSS.items()}
 TYPES = {
@@ -26,14 +26,6 @@ TYPES = {
     ServiceKind.PLANNING: PlanningApplication,
     ServiceKind.CASES: Case,
 }
-
-
-@pytest.fixture
-def stoppable_sandbox(tmp_path):
-    server = SandboxServer.start(tmp_path / "sandbox")
-    yield server
-    if server.thread.is_alive():
-        server.stop()
 
 
 @pytest.fixture

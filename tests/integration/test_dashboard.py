@@ -18,7 +18,6 @@ from connectors.models import ServiceKind
 from connectors.registry import ConnectorRegistry
 from sandbox.demo_residents import DEMO_RESIDENTS
 from tests.integration.auth.conftest import Visitor, sandbox_idp, with_sandbox_idp  # noqa: F401 - fixtures
-from tests.support.sandbox import SandboxServer
 
 GAZETTEER = Path(__file__).resolve().parents[2] / "sandbox" / "data" / "gazetteer.csv"
 PRIYA, TOM, MARGARET, DAVID = DEMO_RESIDENTS
@@ -341,15 +340,6 @@ def test_a_browser_that_stopped_running_javascript_can_ask_for_the_whole_page(
     assert client.get_cookie("portal_javascript", domain="south-norfolk.localhost") is None
 
 
-@pytest.fixture
-def planning_office(tmp_path):
-    """South Norfolk's planning back office on a sandbox of its own, so that it alone can be stopped."""
-    server = SandboxServer.start(tmp_path / "planning-office")
-    yield server
-    if server.thread.is_alive():
-        server.stop()
-
-
 def registry_with_own_planning_office(sandbox, planning_office, cache_dir):
     deployment = sandbox.deployment()
     sections = dict(deployment.sections)
@@ -370,8 +360,10 @@ def registry_with_own_planning_office(sandbox, planning_office, cache_dir):
 
 
 def test_stopping_one_back_office_turns_its_tile_stale_or_unavailable_and_leaves_the_rest(
-    app, sign_in, client_request, sandbox, planning_office, tmp_path
+    app, sign_in, client_request, sandbox, stoppable_sandbox, tmp_path
 ):
+    """South Norfolk's planning back office runs on a sandbox of its own, so that it alone can be stopped."""
+    planning_office = stoppable_sandbox
     with app.app_context():
         addresses.import_rows(addresses._csv_rows(GAZETTEER))
     sign_in(PRIYA, host="south-norfolk.localhost", council_tax=True)
