@@ -411,3 +411,12 @@ def test_a_fragment_for_a_resident_without_a_home_address_moves_the_whole_page_t
     )
     assert response.status_code == 200 and not response.get_data()
     assert response.headers["HX-Redirect"] == "/dashboard"
+
+
+def test_planning_near_home_links_to_comment_while_comments_are_open(sign_in, client_request, back_offices):
+    sign_in(TOM, host="norwich.localhost")
+    planning = tile(client_request.get("/dashboard", host="norwich.localhost"), "planning")
+    comment = planning.find("a", string=lambda text: text and text.startswith("Comment on 26/01187/HH"))
+    assert comment is not None, planning.get_text(" ", strip=True)
+    assert comment["href"] == "https://planning.norwich.gov.uk/applications/2601187HH/comment"
+    assert " by " in comment.parent.get_text(), "says until when"
