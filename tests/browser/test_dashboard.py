@@ -25,6 +25,12 @@ from app.models.identity import LinkedCouncilAccount, Resident
 from sandbox.demo_residents import DEMO_RESIDENTS
 from tests.browser.axe import assert_no_axe_violations
 from tests.browser.conftest import THEME_SLUGS, new_shared_context
+from tests.browser.test_accessibility import (
+    ZOOMED_VIEWPORT,
+    _assert_fits_horizontally,
+    _focus_indicator_changes,
+    _tab_through,
+)
 from tests.support.sandbox import SandboxServer
 
 PRIYA = DEMO_RESIDENTS[0]
@@ -254,3 +260,33 @@ def test_the_cookies_page_lists_every_cookie_the_portal_sets(resident_page, dash
     listed = set(page.locator(".govuk-table__body td:first-child").all_inner_texts())
     set_by_portal = {cookie["name"] for cookie in page.context.cookies(dashboard.url("south-norfolk", "/"))}
     assert "portal_session" in set_by_portal and set_by_portal <= listed, set_by_portal - listed
+
+
+def test_the_dashboard_works_by_keyboard_with_visible_focus_at_320px_and_200_percent_zoom(
+    resident_page, dashboard
+):
+    page, javascript = resident_page
+    dashboard.fresh_back_offices()
+    dashboard.council_tax_linked(False)  # the not applicable tile's links are on the page too
+    page.set_viewport_size({"width": 1280, "height": 800})
+    open_dashboard(page, dashboard.url("south-norfolk"), javascript)
+
+    focusables, stops = _tab_through(page)
+    not_reached = set(range(len(focusables))) - {stop["index"] for stop in stops}
+    assert not not_reached, "the keyboard cannot reach " + ", ".join(
+        focusables[i] for i in sorted(not_reached)
+    )
+    invisible = [
+        stop["description"]
+        for stop in stops
+        if stop["before"] is None
+        or not stop["visibleSize"]
+        or not _focus_indicator_changes(stop["before"], stop["after"])
+    ]
+    assert not invisible, "no visible focus indicator on " + "; ".join(invisible)
+
+    for viewport in ({"width": 320, "height": 640}, ZOOMED_VIEWPORT):
+        page.set_viewport_size(viewport)
+        open_dashboard(page, dashboard.url("south-norfolk"), javascript)
+        _assert_fits_horizontally(page, f"the dashboard at {viewport['width']} CSS pixels")
+    page.set_viewport_size({"width": 1280, "height": 800})
