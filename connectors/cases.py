@@ -1,34 +1,66 @@
 """A resident's cases over the My Norfolk CRM contract (docs/api/cases.yaml), for any council, county or
-district. Only call it with an email address the identity provider has verified.
+district. Only call it with an email address the identity provider has verified; ``changes`` (the cases
+changed since a moment, anyone's) is for the status sync alone.
 
 Deployment file: ``adapter = "cases_rest"`` with ``base_url`` and ``credentials = { api_key = ... }``.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+from requests_cache import BaseCache
+
 from connectors import errors
 from connectors.council_rest import Fields, document, rest_client, segment, with_message
 from connectors.http import HttpClient
-from connectors.models import Case, CaseDetail, CaseNote, CaseStatusChange, Result
+from connectors.models import (
+    Case,
+    CaseChange,
+    CaseChanges,
+    CaseDetail,
+    CaseNote,
+    CaseStatusChange,
+    Result,
+)
+
+# The contract allows 1 to 1000 changes an answer.
+MAX_CHANGES = 1000
 
 
 class RestCases:
-    def __init__(self, http: HttpClient):
+    def __init__(self, http: HttpClient, feed: HttpClient | None = None):
         self.http = http
+        self.feed = feed or http
 
     def cases_for_email(self, email: str) -> Result[tuple[Case, ...]]:
         return self.http.get("cases", params={"email": normalised(email)}, parse=parse_cases)
 
-    def case(self, reference: str, email: str) -> Result[CaseDetail]:
+    def case(self, reference: str, email: str, *, as_of: datetime | None = None) -> Result[CaseDetail]:
         reference = reference.strip()
         if not reference:
             raise errors.NotFound(self.http.council, self.http.kind, "This is not a case reference")
+        params = {"email": normalised(email)}
+        if as_of is not None:
+            # Part of the question, so part of the cache key: an answer cached before the change never
+            # answers for the case after it.
+            params["as_of"] = rfc3339(as_of)
         try:
-            return self.http.get(
-                f"cases/{segment(reference)}", params={"email": normalised(email)}, parse=parse_case
-            )
+            return self.http.get(f"cases/{segment(reference)}", params=params, parse=parse_case)
         except errors.NotFound as error:
             raise with_message(error, "The council has no case with this reference for you") from None
+
+    def changes(self, since: datetime, *, limit: int = 500) -> Result[CaseChanges]:
+        params = {"since": rfc3339(since), "limit": max(1, min(limit, MAX_CHANGES))}
+        return self.feed.get("cases/changes", params=params, parse=parse_changes)
+
+
+def rfc3339(moment: datetime) -> str:
+    """A moment in UTC to the second: whole seconds are what the contract's moments carry, and rounding down
+    asks for a little more, never less."""
+    if moment.tzinfo is None:
+        raise ValueError("a moment without a time zone")
+    return moment.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def normalised(email: str) -> str:
@@ -52,6 +84,23 @@ def case_from(fields: Fields) -> Case:
 def parse_cases(response) -> tuple[Case, ...]:
     cases = (case_from(fields) for fields in document(response).objects("cases"))
     return tuple(sorted(cases, key=lambda case: case.updated_at, reverse=True))
+
+
+def parse_changes(response) -> CaseChanges:
+    answer = document(response)
+    changes = (
+        CaseChange(
+            reference=change.text("reference"),
+            email=normalised(change.text("email")),
+            updated_at=change.moment("updated_at"),
+        )
+        for change in answer.objects("changes")
+    )
+    return CaseChanges(
+        changes=tuple(sorted(changes, key=lambda change: change.updated_at)),
+        until=answer.moment("until"),
+        more=answer.boolean("more"),
+    )
 
 
 def parse_case(response) -> CaseDetail:
@@ -78,5 +127,17 @@ def parse_case(response) -> CaseDetail:
     )
 
 
+class KeepNothing(BaseCache):
+    """A cache that keeps no answer, for the changes feed: it names anyone's cases and email addresses, which
+    the portal has no business keeping, and a cached answer asked again a minute later would hold the sync's
+    cursor still. With nothing cached, a CRM that does not answer is an error: the sync backs off and its
+    cursor stays."""
+
+    def save_response(self, response, cache_key=None, expires=None) -> None:
+        return None
+
+
 def build(settings, registry) -> RestCases:
-    return RestCases(rest_client(settings, registry))
+    feed = rest_client(settings, registry)
+    feed.cache = KeepNothing()  # the same breaker, timeouts and retries as the other calls, and no cache
+    return RestCases(rest_client(settings, registry), feed)

@@ -359,3 +359,25 @@ class CaseDetail:
     notes: tuple[CaseNote, ...] = ()
     description: str | None = None
     history: tuple[CaseStatusChange, ...] = ()
+
+
+@dataclass(frozen=True)
+class CaseChange:
+    """A case that changed, as the CRM's changes feed names it: which, whose (the contact's email address,
+    compared without case) and when it last changed. Any resident's: the portal keeps only its own
+    residents'."""
+
+    reference: str
+    email: str
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class CaseChanges:
+    """One answer of the changes feed: every case changed from the ``since`` asked up to ``until``
+    (exclusive), oldest first. ``more`` means the answer stopped early at its limit: ask again from
+    ``until``."""
+
+    changes: tuple[CaseChange, ...]
+    until: datetime
+    more: bool = False

@@ -24,6 +24,7 @@ from connectors.models import (
     Bill,
     BinCollection,
     Case,
+    CaseChanges,
     CaseDetail,
     CouncilTaxAccount,
     CreatedServiceRequest,
@@ -201,8 +202,9 @@ class Cases(Protocol):
     """A council's CRM: a resident's enquiries, complaints and requests.
 
     Worked example: connectors/cases.py (docs/api/cases.yaml; contract suite
-    tests/contract/test_cases_contract.py). Only call with an email address the identity provider has
-    verified.
+    tests/contract/test_cases_contract.py). Only call ``cases_for_email`` and ``case`` with an email address
+    the identity provider has verified. ``changes`` is for the status sync alone (app/tracking/sync.py): it
+    names any resident's changed cases, so that the sync asks in detail only about its own residents' ones.
 
     Errors: ``NotFound`` for an unknown reference or one that is not this email's; ``NotAuthorised``;
     ``Unavailable``; ``BadData``.
@@ -212,6 +214,14 @@ class Cases(Protocol):
         """Every case for this verified email address, most recently updated first."""
         ...
 
-    def case(self, reference: str, email: str) -> Result[CaseDetail]:
-        """One case with its notes, only if it belongs to this email address."""
+    def case(self, reference: str, email: str, *, as_of: datetime | None = None) -> Result[CaseDetail]:
+        """One case with its notes, only if it belongs to this email address. ``as_of``, the moment
+        ``changes`` gave for the case, makes it a fresh question: an answer cached before that change is
+        never taken for the case after it."""
+        ...
+
+    def changes(self, since: datetime, *, limit: int = 500) -> Result[CaseChanges]:
+        """Every case changed at or after ``since``, oldest first, up to ``until``: at most ``limit`` of
+        them, unless more share one moment (an answer never splits a moment), with ``more`` set when others
+        wait after ``until``. Ask next from ``until``, less a little for changes written late."""
         ...

@@ -1,19 +1,26 @@
 """Every council's CRM (docs/api/cases.yaml): a resident's cases by the email address the identity provider
-verified, each with its public notes and status history.
+verified, each with its public notes and status history, and the feed of cases changed since a moment that the
+portal's status sync reads.
 
-Moments are worked out back from now, so an "open for four days" case stays four days old in any demo.
+The demo cases' moments are worked out back from now, so an "open for four days" case stays four days old in
+any demo. What an officer does afterwards happens at a real moment and is kept (SQLite, sandbox/store.py):
+
+    POST /cases/<council>/_admin/cases/<reference>   {"status": "closed", "note": "...", "author": "..."}
+
+adds a status change and/or a public note now, as a council officer would (with the API key, like the rest:
+faults injected for the cases service apply to it too).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 
 from flask import current_app, g, request
 from werkzeug.exceptions import NotFound
 
-from sandbox import bins
-from sandbox.back_office import ALL_COUNCILS, back_office_blueprint, require, today
+from sandbox import bins, store
+from sandbox.back_office import ALL_COUNCILS, InvalidParameter, back_office_blueprint, require, today
 from sandbox.demo_residents import DEMO_RESIDENTS
 
 bp = back_office_blueprint("cases", ALL_COUNCILS)
@@ -28,12 +35,17 @@ STATUS_LABELS = {
 
 @dataclass(frozen=True)
 class Step:
-    """A status change (and optionally a public note) this many hours before now."""
+    """A status change and/or a public note, this many hours before now (a demo case's), or at a real moment
+    (an officer's, made through _admin)."""
 
     hours_ago: float
     status: str | None = None
     note: str | None = None
     author: str | None = None
+    at: datetime | None = None
+
+    def moment(self, now: datetime) -> datetime:
+        return self.at if self.at is not None else now - timedelta(hours=self.hours_ago)
 
 
 @dataclass(frozen=True)
@@ -52,7 +64,7 @@ class Case:
             {
                 "status": step.status,
                 "status_label": STATUS_LABELS[step.status],
-                "changed_at": _iso(now - timedelta(hours=step.hours_ago)),
+                "changed_at": _iso(step.moment(now)),
             }
             for step in self.steps
             if step.status
@@ -68,9 +80,13 @@ class Case:
             "status": status,
             "status_label": STATUS_LABELS[status],
             "opened_at": history[0]["changed_at"],
-            "updated_at": _iso(now - timedelta(hours=min(step.hours_ago for step in self.steps))),
+            "updated_at": _iso(self.updated_at(now)),
             "closed": status == "closed",
         }
+
+    def updated_at(self, now: datetime) -> datetime:
+        # To the second, as the contract's moments are, so that the feed and the case agree on it.
+        return max(step.moment(now) for step in self.steps).replace(microsecond=0)
 
     def detail(self, now: datetime) -> dict:
         return {
@@ -78,7 +94,7 @@ class Case:
             "description": self.description,
             "notes": [
                 {
-                    "created_at": _iso(now - timedelta(hours=step.hours_ago)),
+                    "created_at": _iso(step.moment(now)),
                     "text": step.note,
                     "author": step.author,
                 }
@@ -178,8 +194,38 @@ def priya_missed_bin(on: date) -> Case:
     )
 
 
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS officer_steps (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    council TEXT NOT NULL,
+    reference TEXT NOT NULL,
+    at TEXT NOT NULL,
+    status TEXT,
+    note TEXT,
+    author TEXT
+);
+"""
+
+
+def officer_steps():
+    return store.for_app(current_app._get_current_object(), "cases", SCHEMA)
+
+
 def cases_on(on: date) -> tuple[Case, ...]:
-    return (priya_missed_bin(on), *CASES)
+    """The demo cases, each with what officers have done to it since, in the order they did it."""
+    with officer_steps().connect() as connection:
+        rows = connection.execute(
+            "SELECT council, reference, at, status, note, author FROM officer_steps ORDER BY id"
+        ).fetchall()
+    added: dict[tuple[str, str], list[Step]] = {}
+    for row in rows:
+        added.setdefault((row["council"], row["reference"]), []).append(
+            Step(0, row["status"], row["note"], row["author"], at=datetime.fromisoformat(row["at"]))
+        )
+    return tuple(
+        replace(case, steps=(*case.steps, *added.get((case.council, case.reference), ())))
+        for case in (priya_missed_bin(on), *CASES)
+    )
 
 
 def now() -> datetime:
@@ -215,3 +261,69 @@ def case_detail(reference: str):
         # The same answer for "no such case" and "not yours": a reference alone reveals nothing.
         raise NotFound(description=f"No case {reference} for this email address.")
     return case.detail(moment)
+
+
+def _moment(text: str) -> datetime:
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        raise ValueError("no time zone")
+    return moment
+
+
+def _limit(text: str) -> int:
+    limit = int(text)
+    if not 1 <= limit <= 1000:
+        raise ValueError("out of range")
+    return limit
+
+
+@bp.get("/cases/changes")
+def changes():
+    """Every case changed in [since, now), oldest first, cut at ``limit`` between two moments (never within
+    one), so that the answer is complete up to ``until`` and ``since=until`` asks for the rest."""
+    since = require(request.args.get("since"), "since", _moment)
+    limit = require(request.args.get("limit") or "100", "limit", _limit)
+    moment = now()
+    bound = moment.replace(microsecond=0)
+    changed = sorted(
+        (case.updated_at(moment), case.reference, case.email)
+        for case in cases_on(moment.date())
+        if case.council == g.council and since <= case.updated_at(moment) < bound
+    )
+    page, rest = changed, []
+    if len(changed) > limit:
+        cut = changed[limit][0]
+        # More than `limit` changes at one moment go out together: a cut within a moment would never move on.
+        page = [change for change in changed if change[0] < cut] or [
+            change for change in changed if change[0] == cut
+        ]
+        rest = changed[len(page) :]
+    return {
+        "changes": [
+            {"reference": reference, "email": email, "updated_at": _iso(updated_at)}
+            for updated_at, reference, email in page
+        ],
+        "until": _iso(rest[0][0] if rest else bound),
+        "more": bool(rest),
+    }
+
+
+@bp.post("/_admin/cases/<reference>")
+def officer_changes(reference: str):
+    """An officer changes a case in the CRM (a status, a public note or both), now."""
+    values = request.get_json(silent=True) or {}
+    status, note, author = values.get("status"), values.get("note"), values.get("author")
+    if status is not None and status not in STATUS_LABELS:
+        raise InvalidParameter(description=f"The status must be one of {', '.join(STATUS_LABELS)}.")
+    if not status and not note:
+        raise InvalidParameter(description="Send a status, a note or both.")
+    moment = now().replace(microsecond=0)
+    if not any(case.reference == reference and case.council == g.council for case in cases_on(moment.date())):
+        raise NotFound(description=f"No case {reference}.")
+    with officer_steps().connect() as connection:
+        connection.execute(
+            "INSERT INTO officer_steps (council, reference, at, status, note, author)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (g.council, reference, moment.isoformat(), status, note, author),
+        )
+    return {"reference": reference, "at": _iso(moment)}

@@ -2,10 +2,12 @@
 each follower once per change.
 
 Open311: GET servicerequestupdates from a little before the newest update already seen (the overlap covers
-clock skew and updates written late), keeping updates about requests someone here follows. CRM: the cases of
-every resident with an email address, each case's status history and public notes. Each back office has a
-cursor with its own schedule; one that fails is asked again after an exponentially growing delay, so a council
-that is down is not hammered and does not slow the others.
+clock skew and updates written late), keeping updates about requests someone here follows. CRM: the cases
+changed since the feed's last ``until`` (less a minute, for changes written late), page by page; of those,
+only the cases of the portal's own residents are asked for in detail (status history and public notes), so a
+pass costs calls per changed case, not per resident. Each back office has a cursor with its own schedule; one
+that fails is asked again after an exponentially growing delay, so a council that is down is not hammered and
+does not slow the others; the cursor moves only when a pass succeeds.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.backoffice import registry
@@ -29,14 +31,23 @@ from app.models.tracking import CaseUpdate, EventSource, PollCursor, StatusEvent
 from app.theming import themes
 from app.tracking import followers
 from app.tracking.status import HANDED_ON
-from connectors.errors import ConfigurationError, ConnectorError
-from connectors.models import ServiceRequestUpdate
+from connectors.errors import ConfigurationError, ConnectorError, NotFound
+from connectors.models import CaseChange, CaseDetail, ServiceRequestUpdate
+from connectors.protocols import Cases
 
 log = logging.getLogger(__name__)
 OVERLAP = timedelta(minutes=10)
 FIRST_LOOK_BACK = timedelta(days=1)
 # The server's clock may run ahead of ours: ask a little into the future.
 CLOCK_AHEAD = timedelta(minutes=5)
+# The CRM changes feed is asked again from a minute before its last ``until``: a change written late (its
+# moment earlier than when it became visible) still shows; recording by external id makes re-reading harmless.
+CRM_OVERLAP = timedelta(minutes=1)
+CRM_PAGE = 500
+# Pages a pass reads past where the last one stopped; the rest waits for the next pass, so that a pass after a
+# long outage stays well inside the lease. Pages that only re-read the overlap do not count: a minute holding
+# more changes than that must not stop the cursor moving.
+CRM_PAGES_PER_PASS = 20
 
 
 def utcnow() -> datetime:
@@ -268,15 +279,65 @@ def _responsible(council_slug: str, item: ServiceRequestUpdate) -> str | None:
 
 def _poll_crm(council_slug: str, cursor: PollCursor) -> tuple[list[StatusEvent], str | None]:
     cases = registry().cases(council_slug)
+    stored = _aware(cursor.last_seen_at)
+    # A first pass only finds where the feed is now: the history before it is not news, and is recorded
+    # (silently) when its case next changes. Later passes start a minute early.
+    since = stored - CRM_OVERLAP if stored else utcnow() - CRM_OVERLAP
+    news_since = since if stored else None
     events: list[StatusEvent] = []
-    residents = db.session.scalars(select(Resident).where(Resident.email.is_not(None)).order_by(Resident.id))
-    for resident in residents:
-        for case in cases.cases_for_email(resident.email).value:
-            events += _record_crm_case(
-                council_slug, resident, cases.case(case.reference, resident.email).value
-            )
-    cursor.last_seen_at = utcnow()
+    pages = 0
+    while True:
+        result = cases.changes(since, limit=CRM_PAGE)
+        if result.stale:
+            # The CRM did not answer; an old answer from the cache is no news. The cursor stays where it was.
+            return events, result.problem
+        page = result.value
+        problem = _record_crm_changes(council_slug, cases, page.changes, events, news_since)
+        if problem:
+            return events, problem
+        if stored is None or page.until > stored:
+            pages += 1
+        since = page.until
+        if not page.more or pages >= CRM_PAGES_PER_PASS:
+            break
+    cursor.last_seen_at = since
     return events, None
+
+
+def _record_crm_changes(
+    council_slug: str,
+    cases: Cases,
+    changes: tuple[CaseChange, ...],
+    events: list[StatusEvent],
+    news_since: datetime | None,
+) -> str | None:
+    """Fetch and record the changed cases of the portal's residents (one query for the page's addresses)."""
+    latest: dict[str, CaseChange] = {}
+    for change in changes:
+        latest[change.reference] = change
+    emails = {change.email.lower() for change in latest.values()}
+    residents: dict[str, list[Resident]] = {}
+    if emails:
+        for resident in db.session.scalars(
+            select(Resident).where(func.lower(Resident.email).in_(emails)).order_by(Resident.id)
+        ):
+            residents.setdefault(resident.email.lower(), []).append(resident)
+    for change in latest.values():
+        owners = residents.get(change.email.lower())
+        if not owners:
+            continue
+        try:
+            result = cases.case(change.reference, change.email, as_of=change.updated_at)
+        except NotFound:
+            # Gone, or no longer this address's, since the feed answered: nothing to tell anyone, and one
+            # vanished case must not hold up the council's sync.
+            log.info("CRM case %s of %s is not its address's any more", change.reference, council_slug)
+            continue
+        if result.stale:
+            return result.problem
+        for resident in owners:
+            events += _record_crm_case(council_slug, resident, result.value, news_since)
+    return None
 
 
 def crm_event_keys(detail) -> list[tuple[str, StatusEvent]]:
@@ -304,7 +365,9 @@ def crm_event_keys(detail) -> list[tuple[str, StatusEvent]]:
     return entries
 
 
-def _record_crm_case(council_slug: str, resident: Resident, detail) -> list[StatusEvent]:
+def _record_crm_case(
+    council_slug: str, resident: Resident, detail: CaseDetail, news_since: datetime | None
+) -> list[StatusEvent]:
     reference = detail.case.reference
     first_sight = (
         db.session.scalar(
@@ -327,5 +390,12 @@ def _record_crm_case(council_slug: str, resident: Resident, detail) -> list[Stat
         recorded = _record(event)
         if recorded is not None:
             new.append(recorded)
-    # The history a case already had when the portal first saw it is not news to its resident.
-    return [] if first_sight else new
+    if not first_sight:
+        return new
+    # The history a case already had when the portal first saw it is not news to its resident; what changed
+    # since the feed was last read is (a first pass reads nothing as news), except the opening of the case and
+    # what came with it: the resident opened it.
+    if news_since is None:
+        return []
+    opened = detail.case.opened_at
+    return [event for event in new if event.happened_at >= news_since and event.happened_at > opened]

@@ -103,7 +103,25 @@ def exchanges_to_record() -> list[tuple[str, str, str, dict, dict | None]]:
             {"email": "tom.blake@example.com"},
             None,
         ),
+        (
+            "cases-changes-norfolk",
+            "GET",
+            "/cases/norfolk/cases/changes",
+            {"since": "2026-11-19T12:00:00Z", "limit": "500"},
+            None,
+        ),
     ]
+    # The county's changes since the start of the month, all at once and one by one.
+    for since, limit in (
+        ("2026-11-01T00:00:00Z", "500"),
+        ("2026-11-01T00:00:00Z", "1"),
+        ("2026-11-20T06:00:00Z", "1"),
+        ("2026-11-20T16:00:00Z", "1"),
+    ):
+        name = f"cases-changes-norfolk-{since[:13].replace('T', '-')}-limit-{limit}"
+        exchanges.append(
+            (name, "GET", "/cases/norfolk/cases/changes", {"since": since, "limit": limit}, None)
+        )
     return exchanges
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -150,6 +151,24 @@ def council_changes(sandbox, service_request_id: str, **change) -> None:
         f"{sandbox.url}/open311/_admin/requests/{service_request_id}", json=change, timeout=5
     )
     assert answer.status_code == 200, answer.text
+
+
+def officer_changes_case(sandbox, council: str, reference: str, **change) -> datetime:
+    """An officer changes a case in the council's CRM (the sandbox's admin side); the moment it happened."""
+    answer = requests.post(
+        f"{sandbox.url}/cases/{council}/_admin/cases/{reference}",
+        json=change,
+        headers={"X-API-Key": sandbox.api_key},
+        timeout=5,
+    )
+    assert answer.status_code == 200, answer.text
+    return datetime.fromisoformat(answer.json()["at"].replace("Z", "+00:00"))
+
+
+def once_past(moment: datetime) -> None:
+    """Wait until the second of ``moment`` is over: a changes feed lists a second's changes once it is over
+    (more may still come within it), as docs/api/cases.yaml has it."""
+    time.sleep(max((moment + timedelta(seconds=1) - datetime.now(UTC)).total_seconds(), 0))
 
 
 def back_office_view(sandbox, service_request_id: str) -> dict:

@@ -8,7 +8,14 @@ from PIL import Image
 
 from connectors.models import ServiceRequestUpdate
 from tests.conftest import ClientRequest
-from tests.integration.tracking.conftest import HOST, PRIYA, back_office_view, council_changes
+from tests.integration.tracking.conftest import (
+    HOST,
+    PRIYA,
+    back_office_view,
+    council_changes,
+    officer_changes_case,
+    once_past,
+)
 
 
 def _updates_at_the_council(back_offices, service_request_id: str) -> list[ServiceRequestUpdate]:
@@ -97,33 +104,18 @@ def test_not_fixed_reopens_the_report_at_the_council(portal, priya, back_offices
     assert update.description.startswith("Not fixed: ")
 
 
-def test_a_change_in_a_crm_case_reaches_its_resident_once(app, portal, priya, back_offices, monkeypatch):
+def test_a_change_in_a_crm_case_reaches_its_resident_once(app, portal, priya, back_offices, sandbox):
     """The CRM's history as the portal first sees it is not news; a new note afterwards is, once."""
-    from sandbox import cases as sandbox_cases
-
     portal.poll()
     portal.deliver()
     assert [
         message for message in portal.mailbox(PRIYA.email) if "SNC-MB-2026-08841" in message.subject
     ] == []
 
-    original = sandbox_cases.priya_missed_bin
-
-    def with_a_new_note(on):
-        case = original(on)
-        return sandbox_cases.Case(
-            **{
-                **case.__dict__,
-                "steps": (
-                    *case.steps,
-                    sandbox_cases.Step(1, "closed", "Emptied this morning.", "Waste team"),
-                ),
-            }
-        )
-
-    monkeypatch.setattr(sandbox_cases, "priya_missed_bin", with_a_new_note)
-    # The CRM's answers are cached for minutes: the change shows once they are fresh again.
-    back_offices.cache.clear()
+    changed = officer_changes_case(
+        sandbox, "south-norfolk", "SNC-MB-2026-08841", status="closed", note="Emptied this morning."
+    )
+    once_past(changed)
     portal.poll()
     portal.poll()
     portal.deliver()
