@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, String, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -39,6 +39,10 @@ class Resident(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<Resident {self.id} {self.issuer} {self.subject}>"
+
+
+# The CRM status sync finds the residents a page of changed cases belongs to by email, in any letter case.
+Index("ix_residents_lower_email", func.lower(Resident.email))
 
 
 class LinkedCouncilAccount(db.Model):
