@@ -15,6 +15,9 @@ What this gives every test under tests/browser (each is marked `browser` automat
   them with ``from tests.browser.axe import assert_no_axe_violations``; use pytest-playwright's ``page`` (a
   new context per test) when a test signs in, sets cookies or otherwise changes what the next test sees.
   ``new_shared_context`` and ``reused_page`` build more of the same (a zoomed context, say).
+- ``portal_with_own_sandbox(tmp_path_factory, name)``: a context manager giving a portal of its own that signs
+  residents in through a sandbox of its own (identity provider and back offices), for a module whose tests
+  sign in: ``PortalWithSandbox.url(slug, path)``; point its connectors with ``use_registry``.
 - ``live_wsgi_server(app)``: a context manager that serves any WSGI app (say the sandbox) on a free port;
   ``sandbox`` is the sandbox served that way for the session, and ``portal_config`` (the overrides the portal
   is created with) is the place to point the portal at it.
@@ -30,19 +33,21 @@ import re
 import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 from flask_migrate import upgrade
 
-from app import create_app
+from app import addresses, create_app
 from app.config import PROJECT_ROOT
 from app.extensions import db
 from app.themes import ThemeRegistry
 from sandbox import create_sandbox_app
 from tests.browser.axe import inject_axe
 from tests.support.live_server import LiveServer
+from tests.support.sandbox import SandboxServer
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -84,6 +89,46 @@ def browser_type_launch_args(browser_type_launch_args, pytestconfig):
         "args": CHROMIUM_ARGS,
         "headless": not pytestconfig.getoption("--headed"),
     }
+
+
+@dataclass
+class PortalWithSandbox:
+    app: object
+    sandbox: SandboxServer
+    port: int
+    instance: Path
+
+    def url(self, slug: str, path: str = "/") -> str:
+        return f"http://{slug}.localhost:{self.port}{path}"
+
+
+@contextmanager
+def portal_with_own_sandbox(
+    tmp_path_factory, name: str, *, gazetteer: bool = False, **config
+) -> Iterator[PortalWithSandbox]:
+    """A portal of its own (SQLite, migrated; the sandbox's gazetteer imported when asked) signing residents
+    in through a sandbox of its own, both served on free ports until the block ends."""
+    sandbox = SandboxServer.start(tmp_path_factory.mktemp(f"{name}-sandbox"))
+    instance = tmp_path_factory.mktemp(f"{name}-portal")
+    app = create_app(
+        "test",
+        INSTANCE_DIR=instance,
+        SQLALCHEMY_DATABASE_URI=f"sqlite:///{instance / 'portal.sqlite3'}",
+        OIDC_DISCOVERY_URL=f"{sandbox.url}/idp/.well-known/openid-configuration",
+        **config,
+    )
+    with app.app_context():
+        upgrade()
+        if gazetteer:
+            addresses.import_rows(addresses._csv_rows(PROJECT_ROOT / "sandbox" / "data" / "gazetteer.csv"))
+    server = LiveServer(app)
+    try:
+        yield PortalWithSandbox(app, sandbox, server.port, instance)
+    finally:
+        server.stop()
+        sandbox.stop()
+        with app.app_context():
+            db.engine.dispose()
 
 
 @contextmanager

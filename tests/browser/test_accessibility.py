@@ -163,12 +163,8 @@ def _tab_through(page) -> tuple[list[str], list[dict]]:
     return focusables, stops
 
 
-@pytest.mark.parametrize("which", EVERY_PAGE)
-def test_every_focusable_element_shows_where_the_focus_is(shared_page, page_url, which):
-    url, status = page_url(which)
-    _open(shared_page, url, status)
-    focusables, stops = _tab_through(shared_page)
-
+def assert_tab_reaches_everything_with_visible_focus(page) -> None:
+    focusables, stops = _tab_through(page)
     not_reached = set(range(len(focusables))) - {stop["index"] for stop in stops}
     assert not not_reached, "the keyboard cannot reach " + ", ".join(
         focusables[i] for i in sorted(not_reached)
@@ -181,6 +177,13 @@ def test_every_focusable_element_shows_where_the_focus_is(shared_page, page_url,
         or not _focus_indicator_changes(stop["before"], stop["after"])
     ]
     assert not invisible, "no visible focus indicator on " + "; ".join(invisible)
+
+
+@pytest.mark.parametrize("which", EVERY_PAGE)
+def test_every_focusable_element_shows_where_the_focus_is(shared_page, page_url, which):
+    url, status = page_url(which)
+    _open(shared_page, url, status)
+    assert_tab_reaches_everything_with_visible_focus(shared_page)
 
 
 # Elements whose right edge passes the viewport's: text or images cut off, or a horizontal scrollbar.

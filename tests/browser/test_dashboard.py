@@ -14,27 +14,23 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from flask_migrate import upgrade
 from playwright.sync_api import Page, expect
 from sqlalchemy import delete, select
 
-from app import addresses, create_app
 from app.backoffice import use_registry
 from app.extensions import db
 from app.models.identity import LinkedCouncilAccount, Resident
 from sandbox.demo_residents import DEMO_RESIDENTS
 from tests.browser.axe import assert_no_axe_violations
-from tests.browser.conftest import THEME_SLUGS, new_shared_context
+from tests.browser.conftest import THEME_SLUGS, PortalWithSandbox, new_shared_context, portal_with_own_sandbox
 from tests.browser.test_accessibility import (
     ZOOMED_VIEWPORT,
     _assert_fits_horizontally,
-    _focus_indicator_changes,
-    _tab_through,
+    assert_tab_reaches_everything_with_visible_focus,
 )
 from tests.support.sandbox import SandboxServer
 
 PRIYA = DEMO_RESIDENTS[0]
-GAZETTEER = Path(__file__).resolve().parents[2] / "sandbox" / "data" / "gazetteer.csv"
 TIMEOUT = 15_000
 BUDGET_SECONDS = 1.0
 TILES = ("bins", "council_tax", "planning", "street_reports", "cases")
@@ -51,19 +47,24 @@ LAYOUT_SHIFTS = """() => new Promise(resolve => {
 
 @dataclass
 class Dashboard:
-    app: object
-    sandbox: SandboxServer
-    port: int
-    cache_dir: Path
+    portal: PortalWithSandbox
     generation: int = 0
 
+    @property
+    def app(self):
+        return self.portal.app
+
+    @property
+    def sandbox(self) -> SandboxServer:
+        return self.portal.sandbox
+
     def url(self, slug: str, path: str = "/dashboard") -> str:
-        return f"http://{slug}.localhost:{self.port}{path}"
+        return self.portal.url(slug, path)
 
     def fresh_back_offices(self) -> None:
         """A new connector registry: an empty cache, closed breakers, and no cache time-to-live."""
         self.generation += 1
-        connectors = self.sandbox.registry(self.cache_dir / str(self.generation))
+        connectors = self.sandbox.registry(self.portal.instance / "connector-cache" / str(self.generation))
         connectors.deployment.defaults["ttl"] = 0
         use_registry(self.app, connectors)
 
@@ -87,28 +88,12 @@ class Dashboard:
 
 @pytest.fixture(scope="module")
 def dashboard(tmp_path_factory) -> Iterator[Dashboard]:
-    from tests.support.live_server import LiveServer
-
-    sandbox = SandboxServer.start(tmp_path_factory.mktemp("sandbox"))
-    instance = tmp_path_factory.mktemp("dashboard-portal")
-    app = create_app(
-        "test",
-        INSTANCE_DIR=instance,
-        SQLALCHEMY_DATABASE_URI=f"sqlite:///{instance / 'portal.sqlite3'}",
-        OIDC_DISCOVERY_URL=f"{sandbox.url}/idp/.well-known/openid-configuration",
-        DASHBOARD_BUDGET_SECONDS=BUDGET_SECONDS,
-    )
-    with app.app_context():
-        upgrade()
-        addresses.import_rows(addresses._csv_rows(GAZETTEER))
-    server = LiveServer(app)
-    found = Dashboard(app, sandbox, server.port, instance / "connector-cache")
-    found.fresh_back_offices()
-    yield found
-    server.stop()
-    sandbox.stop()
-    with app.app_context():
-        db.engine.dispose()
+    with portal_with_own_sandbox(
+        tmp_path_factory, "dashboard", gazetteer=True, DASHBOARD_BUDGET_SECONDS=BUDGET_SECONDS
+    ) as portal:
+        found = Dashboard(portal)
+        found.fresh_back_offices()
+        yield found
 
 
 def tile_state(page: Page, name: str) -> str:
@@ -271,19 +256,7 @@ def test_the_dashboard_works_by_keyboard_with_visible_focus_at_320px_and_200_per
     page.set_viewport_size({"width": 1280, "height": 800})
     open_dashboard(page, dashboard.url("south-norfolk"), javascript)
 
-    focusables, stops = _tab_through(page)
-    not_reached = set(range(len(focusables))) - {stop["index"] for stop in stops}
-    assert not not_reached, "the keyboard cannot reach " + ", ".join(
-        focusables[i] for i in sorted(not_reached)
-    )
-    invisible = [
-        stop["description"]
-        for stop in stops
-        if stop["before"] is None
-        or not stop["visibleSize"]
-        or not _focus_indicator_changes(stop["before"], stop["after"])
-    ]
-    assert not invisible, "no visible focus indicator on " + "; ".join(invisible)
+    assert_tab_reaches_everything_with_visible_focus(page)
 
     for viewport in ({"width": 320, "height": 640}, ZOOMED_VIEWPORT):
         page.set_viewport_size(viewport)

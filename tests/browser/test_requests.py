@@ -6,60 +6,28 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 import requests
-from flask_migrate import upgrade
 from playwright.sync_api import Page, expect
 
-from app import create_app
 from app.backoffice import use_registry
-from app.extensions import db
 from sandbox.demo_residents import DEMO_RESIDENTS
 from tests.browser.axe import assert_no_axe_violations
-from tests.browser.conftest import new_shared_context
+from tests.browser.conftest import PortalWithSandbox, new_shared_context, portal_with_own_sandbox
 from tests.integration.tracking.conftest import deliver_all, poll_everything, resident_called, sent_pothole
-from tests.support.sandbox import SandboxServer
 
 PRIYA = DEMO_RESIDENTS[0]
 TIMEOUT = 15_000
 
 
-@dataclass
-class Portal:
-    app: object
-    sandbox: SandboxServer
-    port: int
-
-    def url(self, path: str, slug: str = "south-norfolk") -> str:
-        return f"http://{slug}.localhost:{self.port}{path}"
-
-
 @pytest.fixture(scope="module")
-def portal_with_sandbox(tmp_path_factory) -> Iterator[Portal]:
-    from tests.integration.auth.servers import LiveServer
-
-    sandbox = SandboxServer.start(tmp_path_factory.mktemp("requests-sandbox"))
-    instance = tmp_path_factory.mktemp("requests-portal")
-    app = create_app(
-        "test",
-        INSTANCE_DIR=instance,
-        SQLALCHEMY_DATABASE_URI=f"sqlite:///{instance / 'portal.sqlite3'}",
-        OIDC_DISCOVERY_URL=f"{sandbox.url}/idp/.well-known/openid-configuration",
-    )
-    with app.app_context():
-        upgrade()
-    connectors = sandbox.registry(Path(instance) / "connector-cache")
-    connectors.deployment.defaults["ttl"] = 0
-    use_registry(app, connectors)
-    server = LiveServer(app)
-    yield Portal(app, sandbox, server.port)
-    server.stop()
-    sandbox.stop()
-    with app.app_context():
-        db.engine.dispose()
+def portal_with_sandbox(tmp_path_factory) -> Iterator[PortalWithSandbox]:
+    with portal_with_own_sandbox(tmp_path_factory, "requests") as portal:
+        connectors = portal.sandbox.registry(portal.instance / "connector-cache")
+        connectors.deployment.defaults["ttl"] = 0
+        use_registry(portal.app, connectors)
+        yield portal
 
 
 @pytest.fixture(params=[True, False], ids=["javascript", "no-javascript"])
@@ -67,7 +35,7 @@ def signed_in(request, browser, browser_context_args, portal_with_sandbox) -> It
     context = new_shared_context(browser, browser_context_args, javascript=request.param)
     page = context.new_page()
     page.set_default_timeout(TIMEOUT)
-    page.goto(portal_with_sandbox.url("/"))
+    page.goto(portal_with_sandbox.url("south-norfolk"))
     page.get_by_role("button", name="Sign in").click()
     page.get_by_label("Email address").fill(PRIYA.email)
     page.get_by_label("Password").fill(PRIYA.password)
@@ -85,7 +53,7 @@ def test_a_resident_follows_a_case_from_the_list_to_not_fixed(signed_in, portal_
         )
         reference, request_id = report.reference, report.service_request_id
 
-    page.goto(portal.url("/requests"))
+    page.goto(portal.url("south-norfolk", "/requests"))
     expect(page.get_by_role("heading", name="My requests", level=1)).to_be_visible()
     table = page.locator("table")
     expect(table).to_contain_text("Norfolk County Council")
@@ -108,7 +76,7 @@ def test_a_resident_follows_a_case_from_the_list_to_not_fixed(signed_in, portal_
         poll_everything()
         deliver_all()
 
-    page.goto(portal.url("/requests"))
+    page.goto(portal.url("south-norfolk", "/requests"))
     page.get_by_role("link", name=re.compile("Pothole or road defect")).first.click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Pothole or road defect")
     expect(page.locator(".govuk-summary-list")).to_contain_text(reference)
@@ -134,7 +102,7 @@ def test_a_guest_follows_a_neighbours_report(browser, browser_context_args, port
         request_id = report.service_request_id
     context = new_shared_context(browser, browser_context_args, javascript=False)
     page = context.new_page()
-    page.goto(portal.url(f"/requests/report/norfolk/{request_id}", slug="norwich"))
+    page.goto(portal.url("norwich", f"/requests/report/norfolk/{request_id}"))
     assert_no_axe_violations(page)
     page.get_by_role("button", name="Get updates").click()
     expect(page.locator(".govuk-error-summary")).to_contain_text("Enter your email address")

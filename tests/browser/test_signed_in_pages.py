@@ -16,30 +16,23 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
-from flask_migrate import upgrade
 from playwright.sync_api import Page, expect
 
-from app import addresses, create_app
 from app.backoffice import use_registry
-from app.extensions import db
 from app.reports import outbox
 from sandbox.demo_residents import DEMO_RESIDENTS
 from tests.browser.axe import assert_no_axe_violations
-from tests.browser.conftest import new_shared_context
+from tests.browser.conftest import PortalWithSandbox, new_shared_context, portal_with_own_sandbox
 from tests.browser.test_accessibility import (
     ZOOMED_VIEWPORT,
     _assert_fits_horizontally,
     _focus_indicator_changes,
     _tab_through,
 )
-from tests.support.live_server import LiveServer
-from tests.support.sandbox import SandboxServer
 
 PRIYA = DEMO_RESIDENTS[0]  # South Norfolk; the sandbox's CRM holds cases for her
-GAZETTEER = Path(__file__).resolve().parents[2] / "sandbox" / "data" / "gazetteer.csv"
 TIMEOUT = 15_000
 DISTRICT, COUNTY = "south-norfolk", "norfolk"
 THEMES = (DISTRICT, COUNTY)
@@ -137,46 +130,21 @@ def assert_focus_is_visible_everywhere(page: Page, what: str) -> None:
     assert not invisible, f"{what}: no visible focus indicator on " + "; ".join(invisible)
 
 
-@dataclass
-class Portal:
-    app: object
-    sandbox: SandboxServer
-    port: int
-
-    def url(self, slug: str, path: str) -> str:
-        return f"http://{slug}.localhost:{self.port}{path}"
-
-
 @pytest.fixture(scope="module")
-def signed_in_portal(tmp_path_factory, base_url) -> Iterator[Portal]:
+def signed_in_portal(tmp_path_factory, base_url) -> Iterator[PortalWithSandbox]:
     """A portal of its own signing residents in through a sandbox of its own, the gazetteer imported."""
     if base_url:
         pytest.skip("signs in through the local sandbox's identity provider, not a live deployment's")
-    sandbox = SandboxServer.start(tmp_path_factory.mktemp("signed-in-sandbox"))
-    instance = tmp_path_factory.mktemp("signed-in-portal")
-    app = create_app(
-        "test",
-        INSTANCE_DIR=instance,
-        SQLALCHEMY_DATABASE_URI=f"sqlite:///{instance / 'portal.sqlite3'}",
-        OIDC_DISCOVERY_URL=f"{sandbox.url}/idp/.well-known/openid-configuration",
-    )
-    with app.app_context():
-        upgrade()
-        addresses.import_rows(addresses._csv_rows(GAZETTEER))
-    use_registry(app, sandbox.registry(instance / "connector-cache"))
-    server = LiveServer(app)
-    yield Portal(app, sandbox, server.port)
-    server.stop()
-    sandbox.stop()
-    with app.app_context():
-        db.engine.dispose()
+    with portal_with_own_sandbox(tmp_path_factory, "signed-in", gazetteer=True) as portal:
+        use_registry(portal.app, portal.sandbox.registry(portal.instance / "connector-cache"))
+        yield portal
 
 
 @dataclass
 class Resident:
     page: Page
     javascript: bool
-    portal: Portal
+    portal: PortalWithSandbox
 
     def open(self, slug: str, path: str) -> None:
         """Open a page of this council, signing in there first if this council has not seen us yet."""
