@@ -101,6 +101,17 @@ class PortalWithSandbox:
     def url(self, slug: str, path: str = "/") -> str:
         return f"http://{slug}.localhost:{self.port}{path}"
 
+    def sign_in(self, page, slug: str, resident) -> None:
+        """Sign a demo resident in at this council's start page; returns on the page after (the dashboard, or
+        the home address question before it)."""
+        page.goto(self.url(slug))
+        page.get_by_role("button", name="Sign in").click()
+        if "/idp/" in page.url:  # the first council: the provider asks for a password; later ones do not
+            page.get_by_label("Email address").fill(resident.email)
+            page.get_by_label("Password").fill(resident.password)
+            page.get_by_role("button", name="Sign in", exact=True).click()
+        page.wait_for_url(re.compile(rf"^http://{re.escape(slug)}\.localhost:\d+/dashboard"))
+
 
 @contextmanager
 def portal_with_own_sandbox(

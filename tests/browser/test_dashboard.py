@@ -100,16 +100,6 @@ def tile_state(page: Page, name: str) -> str:
     return page.locator(f"#tile-{name} [data-tile-state]").get_attribute("data-tile-state")
 
 
-def sign_in(page: Page, dashboard: Dashboard, slug: str) -> None:
-    page.goto(dashboard.url(slug, "/"))
-    page.get_by_role("button", name="Sign in").click()
-    if "/idp/" in page.url:  # the first council: the provider asks for a password; later ones do not
-        page.get_by_label("Email address").fill(PRIYA.email)
-        page.get_by_label("Password").fill(PRIYA.password)
-        page.get_by_role("button", name="Sign in", exact=True).click()
-    page.wait_for_url(re.compile(rf"^http://{slug}\.localhost:\d+/dashboard"))
-
-
 def choose_home_address(page: Page) -> None:
     """The first visit: a postcode, then the address, and nothing else."""
     expect(page.get_by_role("heading", name="What is your home postcode?")).to_be_visible()
@@ -162,7 +152,7 @@ def open_dashboard(page: Page, url: str, javascript: bool) -> None:
 def test_every_tile_state_is_accessible(resident_page, dashboard, sandbox_faults, slug):
     page, javascript = resident_page
     if not page.url.startswith(dashboard.url(slug, "")):
-        sign_in(page, dashboard, slug)
+        dashboard.portal.sign_in(page, slug, PRIYA)
         wait_for_tiles(page, javascript)  # before the back offices change under the fragments' feet
     dashboard.fresh_back_offices()
 
