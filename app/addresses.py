@@ -34,6 +34,7 @@ from flask import Flask
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from app import geo
 from app.backoffice import registry
 from app.extensions import db
 from app.models.gazetteer import GazetteerAddress
@@ -445,15 +446,45 @@ def parse_row(raw: dict[str, str]) -> ImportedRow:
         lad_gss = CUSTODIAN_GSS.get(_first(row, "local_custodian_code"), "")
     if not re.fullmatch(r"[EWSN]\d{8}", lad_gss):
         raise RowError("no local authority GSS code (lad_gss), and no Norfolk LOCAL_CUSTODIAN_CODE")
-    latitude, longitude = _first(row, "latitude", "lat"), _first(row, "longitude", "long", "lng")
-    try:
-        lat = float(latitude) if latitude else None
-        lon = float(longitude) if longitude else None
-    except ValueError:
-        raise RowError("latitude and longitude must be decimal degrees") from None
-    if (lat is None) != (lon is None) or (lat is not None and not (49 < lat < 61 and -9 < lon < 2)):
-        raise RowError("latitude and longitude must both be given, in Great Britain")
+    lat, lon = _coordinates(row)
     return ImportedRow(uprn, tuple(lines), town, postcode, lat, lon, lad_gss)
+
+
+def _in_great_britain(lat: float, lon: float) -> bool:
+    return 49 < lat < 61 and -9 < lon < 2
+
+
+def _coordinates(row: dict[str, str]) -> tuple[float | None, float | None]:
+    """WGS84 (latitude, longitude) from decimal degrees, or else from British National Grid eastings and
+    northings (NLPG DTF 7.3 and AddressBase Core/Premium carry only those), or (None, None) if neither."""
+    latitude, longitude = _first(row, "latitude", "lat"), _first(row, "longitude", "long", "lng")
+    if latitude or longitude:  # latitude/longitude win over eastings/northings: they need no conversion
+        try:
+            lat, lon = float(latitude) if latitude else None, float(longitude) if longitude else None
+        except ValueError:
+            raise RowError("latitude and longitude must be decimal degrees") from None
+        if lat is None or lon is None or not _in_great_britain(lat, lon):
+            raise RowError("latitude and longitude must both be given, in Great Britain")
+        return lat, lon
+
+    easting, northing = _first(row, "x_coordinate", "easting"), _first(row, "y_coordinate", "northing")
+    if not (easting or northing):
+        return None, None
+    try:
+        lat, lon = geo.national_grid_to_wgs84(easting, northing)
+    except geo.OutsideNationalGrid:
+        raise RowError(
+            f"eastings and northings must be numbers on the British National Grid, not {easting!r} and "
+            f"{northing!r}"
+        ) from None
+    # The grid's origin is in the sea off the Scilly Isles, yet inside the Great Britain box below: 0, 0 can
+    # only be a placeholder for "not placed yet", and importing it would put the home there.
+    if float(easting) == 0 and float(northing) == 0:
+        raise RowError("easting 0 and northing 0 is not a place: leave both empty for an address with none")
+    lat, lon = round(lat, 6), round(lon, 6)  # 0.1 m: far finer than the conversion's 5 m
+    if not _in_great_britain(lat, lon):
+        raise RowError(f"easting {easting} and northing {northing} are not in Great Britain")
+    return lat, lon
 
 
 @dataclass
@@ -527,7 +558,10 @@ def init_app(app: Flask) -> None:
     @gazetteer.command("import")
     @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
     def import_command(file: Path) -> None:
-        """Import addresses from a CSV file (our columns, or AddressBase Plus / LLPG column names)."""
+        """Import addresses from a CSV file (our columns, or AddressBase Plus / LLPG column names).
+
+        Coordinates come from LATITUDE/LONGITUDE (WGS84), or else from British National Grid eastings and
+        northings (X_COORDINATE/Y_COORDINATE or EASTING/NORTHING), converted to WGS84 to about 5 m."""
         summary = import_rows(_csv_rows(file))
         click.echo(
             f"{file}: {summary.added} added, {summary.updated} updated, {summary.unchanged} unchanged, "

@@ -220,6 +220,83 @@ def test_llpg_style_columns_are_understood(app, tmp_path: Path):
         assert addresses.address_for_uprn("2630999001").lines == ("Annexe", "7A Orchard Way")
 
 
+def sandbox_row(uprn: str) -> dict[str, str]:
+    return next(row for row in sandbox_rows() if row["uprn"] == uprn)
+
+
+# National Grid references for two sandbox addresses, worked out from their latitude/longitude by the other
+# direction of OS's "A guide to coordinate systems in Great Britain" (Helmert ETRS89 -> OSGB36, then the
+# Annex C.1 projection), rounded to 0.1 m as NLPG DTF 7.3 and AddressBase exports write them.
+UNTHANK_ROAD_41 = ("100090912345", 622001.2, 308275.1)  # Tom's home, Norwich
+WHERRY_ROAD_1 = ("100090288778", 652965.8, 307132.4)  # Great Yarmouth
+
+
+def test_llpg_national_grid_coordinates_are_converted_to_latitude_and_longitude(app, tmp_path: Path):
+    uprn, easting, northing = UNTHANK_ROAD_41
+    export = tmp_path / "dtf73.csv"
+    export.write_text(
+        "UPRN,PAO_START_NUMBER,STREET_DESCRIPTION,TOWN_NAME,POSTCODE_LOCATOR,X_COORDINATE,Y_COORDINATE,"
+        "LOCAL_CUSTODIAN_CODE\n"
+        f"{uprn},41,UNTHANK ROAD,NORWICH,NR2 2PE,{easting},{northing},2625\n"
+        "2630999101,1,HIGH STREET,NORWICH,NR2 2PE,six hundred,308275.1,2625\n"
+        "2630999102,2,HIGH STREET,NORWICH,NR2 2PE,622001.2,,2625\n"
+        "2630999103,3,HIGH STREET,NORWICH,NR2 2PE,722001.2,308275.1,2625\n"
+        "2630999104,4,HIGH STREET,NORWICH,NR2 2PE,0.00,0.00,2625\n"
+        "2630999105,5,HIGH STREET,NORWICH,NR2 2PE,700000,1300000,2625\n"
+        "2630999106,6,HIGH STREET,NORWICH,NR2 2PE,,,2625\n",
+        encoding="utf-8",
+    )
+    result = app.test_cli_runner().invoke(args=["gazetteer", "import", str(export)])
+    assert "2 added" in result.output and "5 rejected" in result.output, result.output
+    grid_error = "eastings and northings must be numbers on the British National Grid"
+    assert f"line 3: {grid_error}, not 'six hundred' and '308275.1'" in result.output
+    assert f"line 4: {grid_error}, not '622001.2' and ''" in result.output
+    assert f"line 5: {grid_error}, not '722001.2' and '308275.1'" in result.output
+    assert "line 6: easting 0 and northing 0 is not a place" in result.output
+    assert "line 7: easting 700000 and northing 1300000 are not in Great Britain" in result.output
+
+    sandbox = sandbox_row(uprn)
+    with app.test_request_context("/", headers={"Host": "norwich.localhost"}):
+        home = addresses.address_for_uprn(uprn)
+        assert home.lines == ("41 UNTHANK ROAD",) and home.lad_gss == "E07000148"
+        assert home.distance_m(float(sandbox["latitude"]), float(sandbox["longitude"])) < 5
+        assert (round(home.latitude, 6), round(home.longitude, 6)) == (home.latitude, home.longitude)
+        # The point of having coordinates: a place near the home now routes by it (the dashboard's planning
+        # and street-report tiles need them too). A row with no coordinates still imports, without them.
+        routed = addresses.council_for("pothole", latitude=52.6269, longitude=1.2789)
+        assert routed.address.uprn == uprn and routed.council == "norfolk"
+        assert addresses.address_for_uprn("2630999106").latitude is None
+
+
+def test_addressbase_eastings_and_northings_are_understood_and_latitude_longitude_win(app, tmp_path: Path):
+    yarmouth_uprn, easting, northing = WHERRY_ROAD_1
+    tom_uprn, tom_easting, tom_northing = UNTHANK_ROAD_41
+    a_km_east = tom_easting + 1000
+    export = tmp_path / "addressbase-core.csv"
+    export.write_text(
+        "UPRN,BUILDING_NUMBER,THOROUGHFARE,POST_TOWN,POSTCODE,EASTING,NORTHING,LATITUDE,LONGITUDE,"
+        "LOCAL_CUSTODIAN_CODE\n"
+        f"{yarmouth_uprn},1,WHERRY ROAD,GREAT YARMOUTH,NR30 1NT,{easting},{northing},,,2615\n"
+        # Both given (and disagreeing by a kilometre): the latitude and longitude are used as they are.
+        f"{tom_uprn},41,UNTHANK ROAD,NORWICH,NR2 2PE,{a_km_east},{tom_northing},52.62681,1.27873,2625\n",
+        encoding="utf-8",
+    )
+    result = app.test_cli_runner().invoke(args=["gazetteer", "import", str(export)])
+    assert "2 added" in result.output and "0 rejected" in result.output, result.output
+    sandbox = sandbox_row(yarmouth_uprn)
+    with app.app_context():
+        yarmouth = addresses.address_for_uprn(yarmouth_uprn)
+        assert yarmouth.distance_m(float(sandbox["latitude"]), float(sandbox["longitude"])) < 5
+        assert yarmouth.lad_gss == "E07000145"
+        tom = addresses.address_for_uprn(tom_uprn)
+        assert (tom.latitude, tom.longitude) == (52.62681, 1.27873)
+
+
+def test_the_import_help_names_the_coordinate_columns(app):
+    result = app.test_cli_runner().invoke(args=["gazetteer", "import", "--help"])
+    assert "X_COORDINATE/Y_COORDINATE" in result.output and "EASTING/NORTHING" in result.output
+
+
 def test_a_file_with_no_usable_rows_fails_with_advice(app, tmp_path: Path):
     export = tmp_path / "wrong.csv"
     export.write_text("id,street\n1,High Street\n", encoding="utf-8")
