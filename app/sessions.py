@@ -16,9 +16,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-from flask import Flask, Request, Response, current_app
+from flask import Flask, Request, Response, current_app, redirect
 from flask.sessions import SessionInterface, SessionMixin
-from flask_login import LoginManager
+from flask_login import LoginManager, login_url
+from htmx_flask import make_response as htmx_response
+from htmx_flask import request
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import joinedload
 from werkzeug.datastructures import CallbackDict
@@ -304,6 +306,16 @@ def _load_resident(resident_id: str) -> Resident | None:
     # The linked accounts come in the same query: whether the resident is verified (app.auth.assurance) reads
     # them on most signed-in pages, and a lazy load would be a second query.
     return db.session.get(Resident, int(resident_id), options=[joinedload(Resident.linked_accounts)])
+
+
+@login_manager.unauthorized_handler
+def _sign_in_first() -> Response:
+    """To the sign-in page, coming back afterwards. htmx follows a redirect itself and would put the sign-in
+    page inside the element that asked, so an htmx request moves the whole page, to come back to that page."""
+    if request.htmx:
+        came_from = request.htmx.current_url or request.url
+        return htmx_response(redirect=login_url(login_manager.login_view, next_url=came_from))
+    return redirect(login_url(login_manager.login_view, next_url=request.url))
 
 
 def init_app(app: Flask) -> None:

@@ -31,7 +31,6 @@ from app.dashboard import calendar
 from app.dashboard.tiles import TILE_NAMES, Household, OwnReport, TileState, fetch, shell
 from app.extensions import db
 from app.models.reports import FollowedRequest, Report
-from app.sessions import login_manager
 from app.theming import themes
 
 bp = Blueprint("dashboard", __name__)
@@ -166,15 +165,11 @@ def show():
 
 
 @bp.get("/dashboard/tiles/<name>")
+@login_required
 def tile(name: str):
     """One tile's body, for htmx; a browser that asks without htmx gets the whole dashboard."""
     if name not in TILE_NAMES:
         abort(404)
-    if not current_user.is_authenticated:
-        if request.htmx:
-            # htmx would follow a redirect itself and put the sign-in page inside the tile: move the page.
-            return htmx_response(redirect=url_for("auth.sign_in", next=url_for("dashboard.show")))
-        return login_manager.unauthorized()
     if not request.htmx:
         return redirect(url_for("dashboard.show", _anchor=f"tile-{name}"))
     try:

@@ -3,6 +3,7 @@ every theme, and honest when a back office is slow, down or broken."""
 
 import dataclasses
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 from sqlalchemy import select
@@ -394,10 +395,17 @@ def test_stopping_one_back_office_turns_its_tile_stale_or_unavailable_and_leaves
 
 def test_a_fragment_asked_for_after_the_session_ended_moves_the_whole_page_to_sign_in(client):
     response = client.get(
-        "/dashboard/tiles/bins", headers={"Host": "south-norfolk.localhost", "HX-Request": "true"}
+        "/dashboard/tiles/bins",
+        headers={
+            "Host": "south-norfolk.localhost",
+            "HX-Request": "true",
+            "HX-Current-URL": "http://south-norfolk.localhost/dashboard",
+        },
     )
     assert response.status_code == 200 and not response.get_data()
-    assert response.headers["HX-Redirect"] == "/sign-in?next=/dashboard"
+    assert unquote(response.headers["HX-Redirect"]) == "/sign-in?next=/dashboard", (
+        "back to the page afterwards"
+    )
     response = client.get("/dashboard/tiles/bins", headers={"Host": "south-norfolk.localhost"})
     assert response.status_code == 302 and response.location.startswith("/sign-in")
 
