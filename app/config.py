@@ -46,6 +46,9 @@ class Config:
     OIDC_PRIVATE_KEY_FILE = _env("OIDC_PRIVATE_KEY_FILE")
     OIDC_SCOPES = _env("OIDC_SCOPES") or "openid profile email"
     OIDC_ACR_VERIFIED = _env("OIDC_ACR_VERIFIED")
+    # Whose word an email address is taken on: "claim" (userinfo's email_verified is JSON true) or "always"
+    # (a provider that verifies every address it releases without saying so).
+    OIDC_EMAIL_VERIFIED = _env("OIDC_EMAIL_VERIFIED") or "claim"
     OIDC_PASSWORD_RESET_DISCOVERY_URL = _env("OIDC_PASSWORD_RESET_DISCOVERY_URL")
     OIDC_TIMEOUT_SECONDS = float(_env("OIDC_TIMEOUT_SECONDS") or 10)
     OIDC_CLOCK_SKEW_SECONDS = _env_int("OIDC_CLOCK_SKEW_SECONDS", 60)

@@ -5,10 +5,14 @@ from urllib.parse import urlsplit
 
 from flask import Flask
 
+from app.auth.relying_party import EMAIL_ALWAYS_VERIFIED, EMAIL_VERIFIED_CLAIM
 from app.auth.views import bp
 
 
 def init_app(app: Flask) -> None:
+    choices = (EMAIL_VERIFIED_CLAIM, EMAIL_ALWAYS_VERIFIED)
+    if app.config["OIDC_EMAIL_VERIFIED"] not in choices:
+        raise RuntimeError(f"PORTAL_OIDC_EMAIL_VERIFIED must be one of {', '.join(choices)}")
     discovery_url = app.config.get("OIDC_DISCOVERY_URL")
     if discovery_url:
         # Sign-out is a form whose response redirects to the provider's end-session page; the CSP's

@@ -25,6 +25,8 @@ from app.auth.tokens import IdToken, TokenError, verify_id_token
 PENDING_KEY = "oidc_pending"
 PRIMARY = "primary"
 PASSWORD_RESET = "password_reset"  # noqa: S105 - the name of a sign-in flow
+EMAIL_VERIFIED_CLAIM = "claim"
+EMAIL_ALWAYS_VERIFIED = "always"
 
 
 class SignInError(Exception):
@@ -222,13 +224,23 @@ def complete_sign_in(pending: PendingSignIn, *, returned_state: str | None, code
     name = userinfo.get("name") or " ".join(
         part for part in (userinfo.get("given_name"), userinfo.get("family_name")) if isinstance(part, str)
     )
-    email = userinfo.get("email") if userinfo.get("email_verified") is not False else None
+    email = userinfo.get("email") if email_is_verified(userinfo) else None
     return SignedIn(
         id_token=id_token,
         raw_id_token=raw_id_token,
         name=name if isinstance(name, str) and name else None,
         email=email if isinstance(email, str) else None,
     )
+
+
+def email_is_verified(userinfo: dict) -> bool:
+    """Whether the provider vouches for the email address. OpenID Connect Core 5.1 defines `email_verified` as
+    a JSON boolean: only `true` counts, never a missing claim, the string "true", 1 or anything else. A
+    provider that verifies every address it releases but does not say so (Azure AD B2C local accounts) is
+    trusted only by setting PORTAL_OIDC_EMAIL_VERIFIED=always for it."""
+    if current_app.config["OIDC_EMAIL_VERIFIED"] == EMAIL_ALWAYS_VERIFIED:
+        return True
+    return userinfo.get("email_verified") is True
 
 
 def end_session_url(*, id_token_hint: str | None, post_logout_redirect_uri: str) -> str | None:

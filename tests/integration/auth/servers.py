@@ -182,13 +182,14 @@ class ScriptableProvider:
         def userinfo():
             if request.headers.get("Authorization") != "Bearer scripted-access-token":
                 return jsonify(error="invalid_token"), 401
-            return {
+            claims = {
                 "sub": provider.subject,
                 "name": "Sam Scripted",
                 "email": "sam.scripted@example.com",
                 "email_verified": True,
                 **provider.behaviour.userinfo,
             }
+            return {name: value for name, value in claims.items() if value is not None}
 
         return app
 
