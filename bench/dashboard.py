@@ -70,7 +70,7 @@ from connectors.models import ServiceKind  # noqa: E402
 from connectors.registry import ConnectorRegistry, Deployment  # noqa: E402
 from sandbox import faults  # noqa: E402
 from sandbox.demo_residents import DEMO_RESIDENTS  # noqa: E402
-from tests.support.sandbox import API_KEY, SANDBOX_FILE_ORIGIN  # noqa: E402
+from tests.support.sandbox import API_KEY  # noqa: E402
 
 HOST = "south-norfolk.localhost"
 PRIYA = DEMO_RESIDENTS[0]
@@ -118,6 +118,8 @@ def fresh_registry(sandbox: SandboxFleet, name: str, *, ttl: float | None = 0):
     return connectors
 
 
+# The sandbox's origin as connectors/sandbox.toml writes it.
+SANDBOX_FILE_ORIGIN = "http://127.0.0.1:${PORTAL_SANDBOX_PORT:-5001}"
 # Which sandbox process serves each back office: the path prefix of its base URLs in connectors/sandbox.toml,
 # and the service name its faults are set under.
 BACK_OFFICES = {

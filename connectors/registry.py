@@ -10,6 +10,10 @@ file (TOML; its path in PORTAL_CONNECTORS_FILE, connectors/sandbox.toml by defau
     credentials = { api_key = "PORTAL_NORWICH_OPEN311_KEY" }   # names of environment variables, never values
     # any other key (jurisdiction_id, format, timeout, ttl, ...) is passed to the adapter in settings.options
 
+String values may name environment variables: ``${NAME}`` (the file cannot be loaded when NAME is unset) or
+``${NAME:-default}``; connectors/sandbox.toml writes ``http://127.0.0.1:${PORTAL_SANDBOX_PORT:-5001}`` so the
+back offices move with the sandbox.
+
 Connectors are council-agnostic: a council opts in to a service by configuration alone (docs/connectors.md).
 """
 
@@ -17,6 +21,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import re
 import threading
 import tomllib
 from collections.abc import Mapping
@@ -55,6 +60,21 @@ DEFAULT_TTL = {
 }
 POLICY_KEYS = {"timeout", "retries", "backoff", "breaker_failures", "breaker_reset_after", "ttl"}
 ADDRESSES_SECTION = "*"
+VARIABLE = re.compile(r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::-(?P<default>[^}]*))?\}")
+
+
+def expand_variables(value: str, environ: Mapping[str, str], where: str) -> str:
+    """``value`` with each ``${NAME}`` / ``${NAME:-default}`` replaced from ``environ``."""
+
+    def substitute(match: re.Match) -> str:
+        found = environ.get(match["name"])
+        if found:
+            return found
+        if match["default"] is not None:
+            return match["default"]
+        raise ConfigurationError(f"{where} names the environment variable {match['name']}, which is not set")
+
+    return VARIABLE.sub(substitute, value)
 
 
 @dataclass(frozen=True)
@@ -80,21 +100,33 @@ class Deployment:
     source: str
 
     @classmethod
-    def load(cls, path: str | Path | None = None, *, rebase: tuple[str, str] | None = None) -> Deployment:
-        """Read the file. ``rebase`` (old, new) rewrites base URLs: tests and benchmarks point the sandbox
-        file
-        at a sandbox on another port."""
+    def load(
+        cls,
+        path: str | Path | None = None,
+        *,
+        rebase: tuple[str, str] | None = None,
+        environ: Mapping[str, str] | None = None,
+    ) -> Deployment:
+        """Read the file, its ``${...}`` taken from ``environ`` (the process environment by default).
+        ``rebase`` (old, new) rewrites base URLs: tests and benchmarks point the sandbox file at a sandbox
+        on another port."""
         path = Path(path or DEFAULT_FILE)
         try:
             document = tomllib.loads(path.read_text(encoding="utf-8"))
         except (OSError, tomllib.TOMLDecodeError) as error:
             raise ConfigurationError(f"Cannot read the connectors file {path}: {error}") from None
-        return cls.from_mapping(document, source=str(path), rebase=rebase)
+        return cls.from_mapping(document, source=str(path), rebase=rebase, environ=environ)
 
     @classmethod
     def from_mapping(
-        cls, document: Mapping[str, Any], *, source: str = "<mapping>", rebase: tuple[str, str] | None = None
+        cls,
+        document: Mapping[str, Any],
+        *,
+        source: str = "<mapping>",
+        rebase: tuple[str, str] | None = None,
+        environ: Mapping[str, str] | None = None,
     ) -> Deployment:
+        environ = os.environ if environ is None else environ
         ttl = dict(DEFAULT_TTL)
         for name, seconds in document.get("ttl", {}).items():
             ttl[_kind(name, source)] = timedelta(seconds=float(seconds))
@@ -111,7 +143,12 @@ class Deployment:
                         f"{source}: councils.{council}.{name}: unknown adapter {section['adapter']!r} "
                         f"(known: {', '.join(sorted(ADAPTERS))})"
                     )
-                section = dict(section)
+                section = {
+                    key: expand_variables(value, environ, f"{source}: councils.{council}.{name}.{key}")
+                    if isinstance(value, str)
+                    else value
+                    for key, value in section.items()
+                }
                 if rebase and isinstance(section.get("base_url"), str):
                     section["base_url"] = section["base_url"].replace(*rebase)
                 sections[(council, kind)] = section

@@ -31,7 +31,7 @@ def resident_named(given_name: str):
 
 def registry_for(origin: str, cache_dir: Path, *, api_key: str = API_KEY, **defaults) -> ConnectorRegistry:
     """connectors/sandbox.toml pointed at ``origin``, its [defaults] overridden (e.g. a short timeout)."""
-    deployment = Deployment.load(None, rebase=(SANDBOX_FILE_ORIGIN, origin))
+    deployment = Deployment.load(None, rebase=(SANDBOX_FILE_ORIGIN, origin), environ={})
     deployment = dataclasses.replace(deployment, defaults={**deployment.defaults, **defaults})
     return ConnectorRegistry(
         deployment,

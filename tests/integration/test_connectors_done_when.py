@@ -32,7 +32,7 @@ TYPES = {
 def asking_registry(app, stoppable_sandbox, tmp_path):
     """The sandbox deployment pointed at this test's sandbox, reading through to it on every call (no TTL),
     with the gazetteer imported into the portal's database for address lookup and routing."""
-    deployment = Deployment.load(None, rebase=(SANDBOX_FILE_ORIGIN, stoppable_sandbox.url))
+    deployment = Deployment.load(None, rebase=(SANDBOX_FILE_ORIGIN, stoppable_sandbox.url), environ={})
     registry = ConnectorRegistry(
         dataclasses.replace(deployment, defaults={**deployment.defaults, "ttl": 0, "retries": 0}),
         cache=make_cache(tmp_path / "cache"),

@@ -11,6 +11,7 @@ from connectors.registry import ConnectorRegistry, Deployment
 from sandbox import create_sandbox_app, faults
 from tests.support.live_server import LiveServer
 
+# Where connectors/sandbox.toml points when PORTAL_SANDBOX_PORT is not set.
 SANDBOX_FILE_ORIGIN = "http://127.0.0.1:5001"
 API_KEY = "test-sandbox-key"
 
@@ -34,7 +35,7 @@ class SandboxServer(LiveServer):
 
     def deployment(self) -> Deployment:
         """connectors/sandbox.toml, pointed at this server."""
-        return Deployment.load(None, rebase=(SANDBOX_FILE_ORIGIN, self.url))
+        return Deployment.load(None, rebase=(SANDBOX_FILE_ORIGIN, self.url), environ={})
 
     def registry(self, cache_dir: Path, *, redis_url: str | None = None, breakers=None) -> ConnectorRegistry:
         """A registry for this sandbox with its own cache (SQLite in cache_dir, or Redis) and breakers."""

@@ -96,7 +96,7 @@ def test_ttls_per_kind_come_from_the_file():
 
 
 def test_rebase_points_the_file_at_another_sandbox():
-    deployment = Deployment.load(None, rebase=("http://127.0.0.1:5001", "http://127.0.0.1:6123"))
+    deployment = Deployment.load(None, rebase=("http://127.0.0.1:5001", "http://127.0.0.1:6123"), environ={})
     assert (
         deployment.sections[("norwich", ServiceKind.BINS)]["base_url"] == "http://127.0.0.1:6123/bins/norwich"
     )
@@ -112,3 +112,21 @@ def test_from_file_uses_redis_for_breakers_and_cache_when_configured(tmp_path):
     connectors = ConnectorRegistry.from_file(None, instance_dir=tmp_path, redis_url=url)
     assert isinstance(connectors.breakers, RedisBreakerStore)
     assert type(connectors.cache).__name__ == "RedisCache"
+
+
+def test_the_sandbox_file_follows_portal_sandbox_port():
+    deployment = Deployment.load(None, environ={"PORTAL_SANDBOX_PORT": "5171"})
+    assert (
+        deployment.sections[("norwich", ServiceKind.BINS)]["base_url"] == "http://127.0.0.1:5171/bins/norwich"
+    )
+    default = Deployment.load(None, environ={})
+    assert default.sections[("norwich", ServiceKind.BINS)]["base_url"] == "http://127.0.0.1:5001/bins/norwich"
+
+
+def test_a_variable_without_a_default_must_be_set():
+    bins = {"adapter": "bins_rest", "base_url": "${NORWICH_BINS_URL}/v1"}
+    document = {"councils": {"norwich": {"bins": bins}}}
+    deployment = Deployment.from_mapping(document, environ={"NORWICH_BINS_URL": "https://bins.example"})
+    assert deployment.sections[("norwich", ServiceKind.BINS)]["base_url"] == "https://bins.example/v1"
+    with pytest.raises(ConfigurationError, match="NORWICH_BINS_URL"):
+        Deployment.from_mapping(document, environ={})
