@@ -16,6 +16,7 @@ EXTENSIONS = (
     extensions.csrf,
     extensions.babel,
     extensions.htmx,
+    extensions.limiter,
 )
 
 

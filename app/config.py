@@ -77,6 +77,8 @@ class Config:
     RATELIMIT_STORAGE_URI = _env("REDIS_URL") or "memory://"
     RATELIMIT_HEADERS_ENABLED = True
     PHOTO_MAX_BYTES = _env_int("PHOTO_MAX_BYTES", 10_000_000)
+    # Photos one client address may upload (report journeys and comments alike).
+    PHOTO_RATE_LIMIT = _env("PHOTO_RATE_LIMIT") or "30 per hour;100 per day"
     TRACKING_LINK_DAYS = _env_int("TRACKING_LINK_DAYS", 365)
     # Journeys left unfinished (and unsent photos) are forgotten after this long.
     DRAFT_DAYS = _env_int("DRAFT_DAYS", 30)
@@ -123,6 +125,7 @@ class TestConfig(DevelopmentConfig):
     SQLALCHEMY_DATABASE_URI = _env("TEST_DATABASE_URL") or "sqlite://"
     # Tests that check the limit lower it; the rest must not trip over it.
     REPORT_RATE_LIMIT = "1000 per minute"
+    PHOTO_RATE_LIMIT = "1000 per minute"
     RATELIMIT_STORAGE_URI = "memory://"
 
 

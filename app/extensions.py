@@ -1,6 +1,8 @@
 """Flask extensions, created unbound here and bound to the app in one loop by create_app."""
 
 from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
@@ -28,3 +30,6 @@ csrf = CSRFProtect()
 babel = Babel()
 # request.htmx (from htmx_flask import request): the headers htmx sends with a fragment request.
 htmx = Htmx()
+# Request rate limits by client address (RATELIMIT_STORAGE_URI: Redis in production); app.rate_limits builds
+# the per-recipient, per-resident and per-reference limits on the same storage.
+limiter = Limiter(key_func=get_remote_address)

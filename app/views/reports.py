@@ -21,14 +21,12 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy.exc import IntegrityError
 
 from app import addresses
-from app.extensions import db
+from app.extensions import db, limiter
 from app.models.reports import Feedback, FollowedRequest, Photo, Report
 from app.reports import backoffice, claims, places, submission
 from app.reports import journey as journeys
@@ -49,13 +47,12 @@ from app.reports.forms import (
     question_form,
 )
 from app.reports.journey import Journey, Location, Outside
-from app.reports.photos import PhotoRejected, clean_photo
+from app.reports.photos import PhotoRejected, photo_from_upload
 from app.reports.types import REPORT_TYPES, report_type
 from app.theming import themes
 from connectors.errors import ConnectorError
 
 bp = Blueprint("reports", __name__, url_prefix="/report")
-limiter = Limiter(key_func=get_remote_address)
 TRACKING_SALT = "report-tracking"
 
 
@@ -367,10 +364,11 @@ def photo(token: str):
         upload = form.photo.data
         if upload and upload.filename:
             try:
-                cleaned = clean_photo(upload.read(), current_app.config["PHOTO_MAX_BYTES"])
+                cleaned = photo_from_upload(upload.read())
             except PhotoRejected as rejected:
                 form.photo.errors = [str(rejected)]
-                return _render("reports/photo.html", found, "reports.photo", form=form, photos=photos)
+                page = _render("reports/photo.html", found, "reports.photo", form=form, photos=photos)
+                return page, rejected.status
             submission.add_photo(found, cleaned)
         found.photo_answered()
         return _next(found)
@@ -571,7 +569,6 @@ def claim():
 
 
 def init_app(app) -> None:
-    limiter.init_app(app)
     app.register_blueprint(bp)
     app.add_template_global(claims.summary, "resident_reports")
     app.add_template_global(report_type, "report_type")

@@ -10,7 +10,6 @@ from __future__ import annotations
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     g,
     make_response,
@@ -25,7 +24,7 @@ from flask_login import current_user, login_required
 from app.extensions import csrf, db
 from app.models.tracking import CaseUpdateKind, utcnow
 from app.reports.mail import queue_email
-from app.reports.photos import PhotoRejected, clean_photo
+from app.reports.photos import PhotoRejected, photo_from_upload
 from app.theming import themes
 from app.tracking import cases, followers, updates
 from app.tracking.forms import CommentForm, ConfirmForm, FilterForm, FollowForm, NotFixedForm
@@ -115,14 +114,14 @@ def comment(case_id: str):
         upload = form.photo.data
         if upload and upload.filename:
             try:
-                photo = clean_photo(upload.read(), current_app.config["PHOTO_MAX_BYTES"])
+                photo = photo_from_upload(upload.read())
             except PhotoRejected as rejected:
                 form.photo.errors = [str(rejected)]
-        if not form.photo.errors:
-            updates.add(view.report, CaseUpdateKind.COMMENT, form.text.data.strip(), current_user, photo)
-            db.session.commit()
-            flash(_("Your comment is on its way to %(council)s.", council=view.summary.council_name))
-            return redirect(url_for("requests.case", case_id=case_id))
+                return render_template("requests/comment.html", case=view, form=form), rejected.status
+        updates.add(view.report, CaseUpdateKind.COMMENT, form.text.data.strip(), current_user, photo)
+        db.session.commit()
+        flash(_("Your comment is on its way to %(council)s.", council=view.summary.council_name))
+        return redirect(url_for("requests.case", case_id=case_id))
     return render_template("requests/comment.html", case=view, form=form)
 
 

@@ -10,10 +10,9 @@ from sqlalchemy import select
 
 from app import addresses
 from app.backoffice import use_registry
-from app.extensions import db
+from app.extensions import db, limiter
 from app.models.reports import Report
 from app.reports import outbox
-from app.views.reports import limiter
 from tests.support.sandbox import SandboxServer
 
 GAZETTEER = Path(__file__).resolve().parents[3] / "sandbox" / "data" / "gazetteer.csv"

@@ -12,6 +12,7 @@ from app.extensions import db
 from app.models.reports import Feedback, MailboxMessage, Photo, ReportStatus
 from tests.conftest import ClientRequest
 from tests.integration.reports.conftest import deliver_all, reports
+from tests.support.images import png_bomb
 
 POTHOLE_ANSWERS = {"defect_type": "pothole", "location_on_road": "road", "depth": "deep"}
 HOST = "great-yarmouth.localhost"
@@ -279,3 +280,55 @@ def test_another_browser_cannot_open_someone_elses_journey(journey, back_offices
     walk = described_pothole(journey)
     stranger = app.test_client()
     assert stranger.get(f"/report/{walk.token}/{step}", headers={"Host": HOST}).status_code == 404
+
+
+def _at_the_photo_step(journey):
+    walk = journey(HOST).start("pothole")
+    walk.go("place")
+    walk.answer({"description": "Market Place"})
+    walk.answer_questions(POTHOLE_ANSWERS)
+    walk.answer({"description": "Deep enough to lose a wheel"})
+    assert walk.at("photo")
+    return walk
+
+
+def _error_summary(page) -> list[str]:
+    return [a.get_text(strip=True) for a in page.select(".govuk-error-summary a")]
+
+
+def test_a_decompression_bomb_gets_a_clear_error_and_the_answers_are_kept(journey, back_offices, app_context):
+    walk = _at_the_photo_step(journey)
+    page = walk.answer(
+        {"photo": (io.BytesIO(png_bomb()), "IMG_0002.PNG")},
+        expected_status=200,
+        content_type="multipart/form-data",
+    )
+    assert _error_summary(page) == [
+        "The selected photo is too big: it must be 50 megapixels or fewer. "
+        "Choose a photo straight from a phone or camera"
+    ]
+    assert db.session.scalars(select(Photo)).all() == []
+    walk.answer({}, content_type="multipart/form-data")
+    walk.answer({"email": ""})
+    check = walk.page().get_text()
+    assert "Deep enough to lose a wheel" in check and "Market Place" in check
+
+
+def test_photo_uploads_are_rate_limited_per_client(journey, back_offices, app_context, app, monkeypatch):
+    monkeypatch.setitem(app.config, "PHOTO_RATE_LIMIT", "2 per hour")
+    walk = _at_the_photo_step(journey)
+    photo_page = walk.path
+    upload_form = {"form_index": -1, "content_type": "multipart/form-data"}
+    for _ in range(2):
+        walk.answer({"photo": (io.BytesIO(_jpeg_with_gps()), "IMG.JPG")}, **upload_form)
+        walk.path = photo_page
+    page = walk.answer(
+        {"photo": (io.BytesIO(_jpeg_with_gps()), "IMG.JPG")}, expected_status=429, **upload_form
+    )
+    page = ClientRequest.check_page(page)
+    [message] = _error_summary(page)
+    assert message.startswith("You have uploaded a lot of photos in a short time. Try again after ")
+    assert len(db.session.scalars(select(Photo)).all()) == 2
+    # Going on without another photo still works, with both photos and every answer kept.
+    walk.answer({}, **upload_form)
+    assert walk.at("email")

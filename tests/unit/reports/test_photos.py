@@ -2,9 +2,10 @@ import io
 
 import pillow_heif
 import pytest
-from PIL import Image
+from PIL import Image, ImageFile
 
 from app.reports.photos import PhotoRejected, clean_photo
+from tests.support.images import png_bomb
 
 pillow_heif.register_heif_opener()
 MAX = 10_000_000
@@ -89,3 +90,44 @@ def test_empty_file():
 def test_large_photos_are_scaled_down():
     cleaned = clean_photo(_photo("JPEG", size=(4000, 1000)), MAX)
     assert max(cleaned.width, cleaned.height) == 2560
+
+
+def _never_decoded(monkeypatch):
+    def refuse(self):
+        raise AssertionError("the pixels were decoded")
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", refuse)
+
+
+@pytest.mark.parametrize(
+    "size",
+    [
+        (13_000, 13_000),  # 169 million pixels: only a warning for Pillow (its limit is 89 million)
+        (20_000, 20_000),  # 400 million: Pillow's own error
+        (8_000, 7_000),  # 56 million: below Pillow's limits, above ours
+        (60_000_000, 1),  # one very long row
+    ],
+)
+def test_a_decompression_bomb_is_refused_from_its_header(size, monkeypatch):
+    bomb = png_bomb(*size)
+    assert len(bomb) < MAX
+    _never_decoded(monkeypatch)
+    with pytest.raises(PhotoRejected, match="too big: it must be 50 megapixels or fewer"):
+        clean_photo(bomb, MAX)
+
+
+def test_pillows_bomb_warning_is_an_error(monkeypatch):
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 100)
+    with pytest.raises(PhotoRejected, match="too big"):
+        clean_photo(_photo("PNG", size=(20, 20)), MAX)
+
+
+def test_a_phone_sized_photo_is_accepted():
+    cleaned = clean_photo(_photo("JPEG", size=(8064, 6048)), MAX)  # 48.8 megapixels
+    assert (cleaned.width, cleaned.height) == (2560, 1920)
+
+
+@pytest.mark.parametrize("image_format", ["TIFF", "WEBP", "ICO", "PPM"])
+def test_only_the_expected_formats_are_opened(image_format):
+    with pytest.raises(PhotoRejected, match="must be a JPG, PNG or HEIC photo"):
+        clean_photo(_photo(image_format, size=(16, 16)), MAX)
