@@ -13,8 +13,18 @@ class ConnectorError(Exception):
 
     default_message = "The council's system could not answer"
 
-    def __init__(self, council: str, kind: str, message: str | None = None, *, detail: str | None = None):
+    def __init__(
+        self,
+        council: str,
+        kind: str,
+        message: str | None = None,
+        *,
+        detail: str | None = None,
+        code: str | None = None,
+    ):
         self.council = council
+        # The back office's own error code for a refused request ("slot_unavailable", GOV.UK Pay's "P0604").
+        self.code = code
         self.kind = str(kind)
         self.message = message or self.default_message
         self.detail = detail

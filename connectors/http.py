@@ -22,7 +22,8 @@ at once. Within ``memo_only()`` a read the memo cannot answer raises ``NotMemois
 caller can answer warm reads on its own thread and send only the others to a pool. Within ``cache_only()`` a
 read never reaches the back office: the cached answer, marked stale when expired, or ``Unavailable``; what a
 page shows for a call still running when its time budget is spent.
-``HttpClient.post`` is for non-idempotent calls: no cache and no retries on a status code.
+``HttpClient.post`` is for non-idempotent calls: no cache and no retries on a status code. ``get_fresh`` reads
+without the cache, for answers that must be current (a payment's state).
 """
 
 from __future__ import annotations
@@ -401,6 +402,18 @@ class HttpClient:
             self.memo.put(memo_as, result, fetched_at + self.policy.ttl, utcnow())
         return result
 
+    def get_fresh(
+        self,
+        path: str,
+        *,
+        parse: Callable[[Any], T],
+        params: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> T:
+        """Read ``path`` straight from the back office, never from or into the cache (a payment's state, a
+        booking that must not be made twice): the answer now, or an error. Retried like ``get``."""
+        return self._send("GET", path, parse=parse, params=params, headers=headers)
+
     def post(
         self,
         path: str,
@@ -413,11 +426,25 @@ class HttpClient:
     ) -> T:
         """Send a non-idempotent call (create a report, verify an account). Never cached; a status code is
         never retried; the breaker refuses it at once when open. The caller decides about retrying."""
+        return self._send("POST", path, parse=parse, data=data, json=json, params=params, headers=headers)
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        parse: Callable[[Any], T],
+        data: Mapping[str, Any] | list[tuple[str, Any]] | None = None,
+        json: Any = None,
+        params: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> T:
         if not self.breaker.allow():
             raise Unavailable(self.council, self.kind, detail="breaker open")
         url = self.url(path)
         try:
-            response = self._session.post(
+            response = self._session.request(
+                method,
                 url,
                 data=data,
                 json=json,
@@ -458,7 +485,14 @@ class HttpClient:
             raise NotAuthorised(self.council, self.kind, detail=detail)
         if status >= 500 or status == 429:
             raise Unavailable(self.council, self.kind, detail=detail)
-        raise BadData(self.council, self.kind, "The council's system rejected the request", detail=detail)
+        code = _error_code(response)
+        raise BadData(
+            self.council,
+            self.kind,
+            "The council's system rejected the request",
+            detail=f"{detail} ({code})" if code else detail,
+            code=code,
+        )
 
     def _stale_or_raise(
         self, cached: CachedResponse | None, parse: Callable[[Any], T], error: ConnectorError
@@ -484,6 +518,19 @@ class HttpClient:
             self.cache.save_response(cached, key, fetched_at + self.policy.ttl)
         except Exception:  # noqa: BLE001 - the answer is good; failing to cache it must not lose it
             log.exception("connector cache write failed")
+
+
+def _error_code(response: requests.Response) -> str | None:
+    """The error code a refusal carries: ``{"error": {"code": ...}}`` in My Norfolk's contracts, ``{"code":
+    ...}`` in GOV.UK Pay's; None when the body says none."""
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    if not isinstance(body, dict):
+        return None
+    code = body.get("error", {}).get("code") if isinstance(body.get("error"), dict) else body.get("code")
+    return code[:64] if isinstance(code, str) else None
 
 
 def _unreachable_message(exc: requests.RequestException) -> str:

@@ -25,6 +25,8 @@ class ServiceKind(StrEnum):
     PLANNING = "planning"
     STREET_REPORTS = "street_reports"
     CASES = "cases"
+    WASTE = "waste"
+    PAYMENTS = "payments"
 
 
 def utcnow() -> datetime:
@@ -381,3 +383,130 @@ class CaseChanges:
     changes: tuple[CaseChange, ...]
     until: datetime
     more: bool = False
+
+
+# --- waste services (bulky collections, garden waste subscriptions) ---------------------------------------
+
+
+@dataclass(frozen=True)
+class CollectionSlot:
+    """A day the district's crews can still collect bulky items from a property, with the places left."""
+
+    date: date
+    places_left: int
+
+
+@dataclass(frozen=True)
+class BulkyItem:
+    code: str
+    name: str
+    quantity: int
+
+
+@dataclass(frozen=True)
+class NewBulkyBooking:
+    """A paid bulky waste collection to book. ``reference`` is the portal's, unique per booking: the back
+    office refuses a second booking with it, and ``bookings(reference)`` finds the first."""
+
+    reference: str
+    uprn: str
+    collection_date: date
+    items: tuple[BulkyItem, ...]
+    location: str
+    amount_pence: int
+    payment_reference: str
+    email: str | None = None
+    phone: str | None = None
+
+
+@dataclass(frozen=True)
+class NewGardenSubscription:
+    reference: str
+    uprn: str
+    bins: int
+    start_date: date
+    amount_pence: int
+    payment_reference: str
+    email: str | None = None
+
+
+@dataclass(frozen=True)
+class WasteBooking:
+    """A booking as the back office holds it: a bulky collection (``collection_date``, ``items``) or a garden
+    waste subscription (``permit_number``, ``start_date`` to ``end_date``)."""
+
+    booking_id: str
+    reference: str
+    kind: Literal["bulky", "garden"]
+    status: Literal["booked", "cancelled"]
+    uprn: str
+    amount_pence: int
+    collection_date: date | None = None
+    items: tuple[BulkyItem, ...] = ()
+    permit_number: str | None = None
+    bins: int | None = None
+    start_date: date | None = None
+    end_date: date | None = None
+
+
+class SlotUnavailable(Exception):
+    """The back office refused a booking because its day has no places left (or has passed)."""
+
+
+class TooLateToCancel(Exception):
+    """The back office refused a cancellation: the collection is today or has happened."""
+
+
+# --- payments (GOV.UK Pay) ----------------------------------------------------------------------------------
+
+
+PAYMENT_IN_PROGRESS = frozenset({"created", "started", "submitted", "capturable"})
+
+
+@dataclass(frozen=True)
+class NewPayment:
+    """What GOV.UK Pay's "create a payment" takes. Money is in pence, as Pay counts it."""
+
+    amount_pence: int
+    reference: str
+    description: str
+    return_url: str
+    email: str | None = None
+    language: Literal["en", "cy"] = "en"
+
+
+@dataclass(frozen=True)
+class Payment:
+    """A payment as GOV.UK Pay reports it: ``status`` is created, started, submitted, capturable, success,
+    failed, cancelled or error; ``code`` says why one failed (P0010 declined, P0020 expired, P0030 cancelled
+    by the user, P0040 cancelled by the service, P0050 provider error)."""
+
+    payment_id: str
+    amount_pence: int
+    reference: str
+    description: str
+    status: str
+    finished: bool
+    created_at: datetime
+    code: str | None = None
+    message: str | None = None
+    next_url: str | None = None
+    email: str | None = None
+    refund_status: str | None = None
+    refund_available_pence: int = 0
+    refund_submitted_pence: int = 0
+
+    @property
+    def in_progress(self) -> bool:
+        return not self.finished and self.status in PAYMENT_IN_PROGRESS
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status == "success"
+
+
+@dataclass(frozen=True)
+class Refund:
+    refund_id: str
+    amount_pence: int
+    status: str  # submitted | success | error

@@ -26,17 +26,24 @@ from connectors.models import (
     Case,
     CaseChanges,
     CaseDetail,
+    CollectionSlot,
     CouncilTaxAccount,
     CreatedServiceRequest,
     Instalment,
+    NewBulkyBooking,
+    NewGardenSubscription,
+    NewPayment,
     NewServiceRequest,
+    Payment,
     PlanningApplication,
     PlanningComment,
+    Refund,
     Result,
     Service,
     ServiceDefinition,
     ServiceRequest,
     ServiceRequestUpdate,
+    WasteBooking,
 )
 
 
@@ -224,4 +231,75 @@ class Cases(Protocol):
         """Every case changed at or after ``since``, oldest first, up to ``until``: at most ``limit`` of
         them, unless more share one moment (an answer never splits a moment), with ``more`` set when others
         wait after ``until``. Ask next from ``until``, less a little for changes written late."""
+        ...
+
+
+@runtime_checkable
+class WasteServices(Protocol):
+    """A district's waste services system: bulky waste collection slots and bookings, garden waste
+    subscriptions.
+
+    Worked example: connectors/waste.py (docs/api/waste.yaml; contract suite
+    tests/contract/test_waste_contract.py). Every call is fresh: slots and bookings are never served from the
+    cache, and a stale answer is never taken for the truth.
+
+    Errors: ``NotFound`` for an unknown booking or a property the district does not collect from;
+    ``Unavailable``; ``BadData``. Booking raises ``SlotUnavailable`` when the day has gone; cancelling raises
+    ``TooLateToCancel`` on or after the collection day.
+    """
+
+    def bulky_slots(self, uprn: str, items: int) -> tuple[CollectionSlot, ...]:
+        """The next days a bulky collection of ``items`` items can be made at this property, soonest first."""
+        ...
+
+    def book_bulky(self, booking: NewBulkyBooking) -> WasteBooking:
+        """Book a collection (not idempotent: look for the reference with ``bookings`` before retrying)."""
+        ...
+
+    def subscribe_garden(self, subscription: NewGardenSubscription) -> WasteBooking:
+        """Record a year's garden waste subscription; the answer carries the permit number."""
+        ...
+
+    def garden_subscriptions(self, uprn: str) -> tuple[WasteBooking, ...]:
+        """The property's garden waste subscriptions, latest ending first (for renewals)."""
+        ...
+
+    def bookings(self, reference: str) -> tuple[WasteBooking, ...]:
+        """The bookings and subscriptions carrying this portal reference (none, or one)."""
+        ...
+
+    def cancel(self, booking_id: str) -> WasteBooking:
+        """Cancel a bulky collection; cancelling a cancelled one answers it again."""
+        ...
+
+
+@runtime_checkable
+class Payments(Protocol):
+    """Card payments through GOV.UK Pay's API (each council its own Pay account and API key).
+
+    Worked example: connectors/govuk_pay.py (the real Pay API; the sandbox's stand-in in sandbox/pay.py;
+    contract suite tests/contract/test_pay_contract.py). Nothing is cached: every read asks Pay.
+
+    Errors: ``NotFound`` for an unknown payment; ``NotAuthorised`` for a refused API key; ``Unavailable``;
+    ``BadData`` (including a request Pay rejects, with Pay's error code in the detail).
+    """
+
+    def create_payment(self, payment: NewPayment) -> Payment:
+        """Create a payment; send the payer to its ``next_url``."""
+        ...
+
+    def payment(self, payment_id: str) -> Payment:
+        """The payment's current state."""
+        ...
+
+    def payments_with_reference(self, reference: str) -> tuple[Payment, ...]:
+        """Every payment created with this reference, newest first."""
+        ...
+
+    def cancel_payment(self, payment_id: str) -> None:
+        """Cancel a payment that has not finished, so that a new one can take its place."""
+        ...
+
+    def refund(self, payment_id: str, amount_pence: int, refund_amount_available: int) -> Refund:
+        """Refund ``amount_pence``; Pay refuses it unless ``refund_amount_available`` is still what it has."""
         ...

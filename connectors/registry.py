@@ -4,7 +4,7 @@ file (TOML; its path in PORTAL_CONNECTORS_FILE, connectors/sandbox.toml by defau
     [defaults]                  # optional: timeout (s), retries, breaker_failures, breaker_reset_after (s)
     [ttl]                       # optional: cache time-to-live in seconds per kind (bins = 21600, ...)
     [addresses]                 # how addresses are looked up: adapter = "auto" | "gazetteer" | "os_places"
-    [councils.<slug>.<kind>]    # kind: bins, council_tax, planning, street_reports, cases
+    [councils.<slug>.<kind>]    # kind: bins, council_tax, planning, street_reports, cases, waste, payments
     adapter = "open311"         # a name in ADAPTERS
     base_url = "https://..."
     credentials = { api_key = "PORTAL_NORWICH_OPEN311_KEY" }   # names of environment variables, never values
@@ -34,7 +34,16 @@ from connectors.breaker import BreakerStore, CircuitBreaker, InProcessBreakerSto
 from connectors.errors import ConfigurationError
 from connectors.http import HttpClient, HttpPolicy, make_cache
 from connectors.models import ServiceKind
-from connectors.protocols import AddressLookup, BinCollections, Cases, CouncilTax, Planning, StreetReports
+from connectors.protocols import (
+    AddressLookup,
+    BinCollections,
+    Cases,
+    CouncilTax,
+    Payments,
+    Planning,
+    StreetReports,
+    WasteServices,
+)
 
 DEFAULT_FILE = Path(__file__).resolve().parent / "sandbox.toml"
 
@@ -48,6 +57,8 @@ ADAPTERS: dict[str, str] = {
     "council_tax_rest": "connectors.council_tax:build",
     "planning_rest": "connectors.planning:build",
     "cases_rest": "connectors.cases:build",
+    "waste_rest": "connectors.waste:build",
+    "govuk_pay": "connectors.govuk_pay:build",
 }
 
 DEFAULT_TTL = {
@@ -57,6 +68,9 @@ DEFAULT_TTL = {
     ServiceKind.PLANNING: timedelta(hours=1),
     ServiceKind.STREET_REPORTS: timedelta(minutes=5),
     ServiceKind.CASES: timedelta(minutes=5),
+    # Neither is ever cached (their adapters read fresh): slots, bookings and payments change by the second.
+    ServiceKind.WASTE: timedelta(0),
+    ServiceKind.PAYMENTS: timedelta(0),
 }
 POLICY_KEYS = {"timeout", "retries", "backoff", "breaker_failures", "breaker_reset_after", "ttl"}
 ADDRESSES_SECTION = "*"
@@ -315,3 +329,9 @@ class ConnectorRegistry:
 
     def cases(self, council: str) -> Cases:
         return self.connector(council, ServiceKind.CASES)
+
+    def waste(self, council: str) -> WasteServices:
+        return self.connector(council, ServiceKind.WASTE)
+
+    def payments(self, council: str) -> Payments:
+        return self.connector(council, ServiceKind.PAYMENTS)

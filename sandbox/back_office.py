@@ -41,6 +41,7 @@ ERROR_CODES = {
     403: "forbidden",
     404: "not_found",
     405: "method_not_allowed",
+    409: "conflict",
     422: "invalid_parameter",
     500: "internal_error",
     503: "unavailable",

@@ -7,7 +7,8 @@ council only, over HTTP (the sandbox runs as its own process) or with the helper
     GET    /_faults  the faults in force
     DELETE /_faults  clear every fault (or ?service=bins to clear one service's)
 
-Services: open311, bins, council_tax (or council-tax), planning, cases. Modes: ``slow`` (wait ``delay``
+Services: open311, bins, council_tax (or council-tax), planning, cases, waste, pay (GOV.UK Pay's API).
+Modes: ``slow`` (wait ``delay``
 seconds, then answer normally: a large delay is a back office that answers nothing at all), ``down`` (503 with
 an HTML page, like a load balancer with no backend), ``error`` (500 with an HTML page), ``malformed`` (200
 with an HTML maintenance page instead of JSON/XML), ``garbage`` (200 claiming JSON, with a truncated body).
@@ -30,7 +31,7 @@ from dataclasses import asdict, dataclass
 import requests
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 
-SERVICES = ("open311", "bins", "council_tax", "planning", "cases")
+SERVICES = ("open311", "bins", "council_tax", "planning", "cases", "waste", "pay")
 MODES = ("slow", "down", "error", "malformed", "garbage")
 MAX_DELAY = 120.0
 

@@ -19,7 +19,7 @@ from sandbox.back_office import DISTRICT_GSS
 from sandbox.demo_residents import DEMO_RESIDENTS
 from tests.contract.recorder import CONTRACT_DAY, RECORDINGS, replay_app
 from tests.support.live_server import LiveServer
-from tests.support.sandbox import API_KEY, SANDBOX_FILE_ORIGIN, SandboxServer
+from tests.support.sandbox import API_KEY, SANDBOX_FILE_ORIGIN, SandboxServer, sandbox_environ
 
 RESIDENTS = DEMO_RESIDENTS
 DISTRICT_OF = {gss: council for council, gss in DISTRICT_GSS.items()}
@@ -37,7 +37,7 @@ def registry_for(origin: str, cache_dir: Path, *, api_key: str = API_KEY, **defa
         deployment,
         cache=make_cache(cache_dir),
         breakers=InProcessBreakerStore(),
-        environ={"PORTAL_SANDBOX_API_KEY": api_key},
+        environ=sandbox_environ(api_key),
     )
 
 

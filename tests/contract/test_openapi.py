@@ -21,6 +21,7 @@ CONTRACTS = {
     "council-tax": "council-tax.yaml",
     "planning": "planning.yaml",
     "cases": "cases.yaml",
+    "waste": "waste.yaml",
 }
 SPEC_URI = "urn:my-norfolk:contract"
 

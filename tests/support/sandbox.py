@@ -14,6 +14,24 @@ from tests.support.live_server import LiveServer
 # Where connectors/sandbox.toml points when PORTAL_SANDBOX_PORT is not set.
 SANDBOX_FILE_ORIGIN = "http://127.0.0.1:5001"
 API_KEY = "test-sandbox-key"
+PAY_KEY = "sandbox-pay-key"
+PAY_COUNCILS = (
+    "breckland",
+    "broadland",
+    "great-yarmouth",
+    "north-norfolk",
+    "norwich",
+    "south-norfolk",
+    "west-norfolk",
+)
+
+
+def sandbox_environ(api_key: str = API_KEY) -> dict[str, str]:
+    """The variables connectors/sandbox.toml names: the back offices' key and each district's Pay key."""
+    return {
+        "PORTAL_SANDBOX_API_KEY": api_key,
+        **{f"PORTAL_PAY_KEY_{council.upper().replace('-', '_')}": PAY_KEY for council in PAY_COUNCILS},
+    }
 
 
 class SandboxServer(LiveServer):
@@ -43,5 +61,5 @@ class SandboxServer(LiveServer):
             self.deployment(),
             cache=make_cache(cache_dir, redis_url),
             breakers=breakers or InProcessBreakerStore(),
-            environ={"PORTAL_SANDBOX_API_KEY": self.api_key},
+            environ=sandbox_environ(self.api_key),
         )
