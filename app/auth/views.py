@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import UTC, datetime
+from urllib.parse import unquote, urlsplit
 
 from flask import (
     Blueprint,
@@ -42,6 +44,7 @@ ID_TOKEN_KEY = "id_token"  # noqa: S105 - a session key
 ISSUER_KEY = "issuer"
 NOTICE_CATEGORY = "auth-notice"
 B2C_FORGOT_PASSWORD = "AADB2C90118"  # noqa: S105 - an error code
+MAX_RETURN_PATH_LENGTH = 2000
 
 # Reasons grouped by what the resident can do about them; the exact reason goes to the audit log.
 PROVIDER_PROBLEMS = {"provider_unreachable": 502, "provider_error": 502, "provider_slow": 504}
@@ -56,8 +59,23 @@ bp.before_request(_council_hosts_only)
 
 
 def safe_return_path(candidate: str | None) -> str | None:
-    """A path on this site to return to after signing in; never another site."""
-    if not candidate or not candidate.startswith("/") or candidate.startswith("//") or "\\" in candidate:
+    """A path on this site to return to after signing in; never another site, and never a value that a
+    browser, a proxy or a later decoding step could turn into one.
+
+    The candidate is normalised first (its path percent-decoded and NFKC-folded, as a lenient server or
+    browser might) and both forms must then be printable ASCII without spaces, tabs, CR, LF or backslashes,
+    start with exactly one "/", and carry no scheme or host. Browsers drop tabs and newlines from URLs, so
+    "/\t/evil.example" would otherwise become "//evil.example"."""
+    if not candidate or len(candidate) > MAX_RETURN_PATH_LENGTH:
+        return None
+    path = urlsplit(candidate).path if candidate.isascii() else candidate
+    for form in (candidate, unicodedata.normalize("NFKC", unquote(path))):
+        if not all("!" <= character <= "~" for character in form) or "\\" in form:
+            return None
+        if not form.startswith("/") or form.startswith("//"):
+            return None
+    parts = urlsplit(candidate)
+    if parts.scheme or parts.netloc:
         return None
     return candidate
 

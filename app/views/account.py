@@ -238,7 +238,9 @@ def link_council_tax():
                     "Check your bill and try again."
                 )
             ]
-    return render_template("account/link_council_tax.html", form=form, errors=wtforms_errors(form))
+    return render_template(
+        "account/link_council_tax.html", form=form, errors=wtforms_errors(form), return_to=return_to
+    )
 
 
 @bp.post("/sign-out-everywhere")
