@@ -94,6 +94,10 @@ class Config:
     TRACKING_POLL_SECONDS = _env_int("TRACKING_POLL_SECONDS", 120)
     TRACKING_POLL_MAX_DELAY_SECONDS = _env_int("TRACKING_POLL_MAX_DELAY_SECONDS", 3600)
     TRACKING_CONFIRM_LINK_DAYS = _env_int("TRACKING_CONFIRM_LINK_DAYS", 7)
+    # Guests asking to follow reports: how often one client address may ask, and how many confirmation
+    # emails one address may be sent (none is sent again while an earlier one still works).
+    FOLLOW_RATE_LIMIT = _env("FOLLOW_RATE_LIMIT") or "10 per hour;30 per day"
+    FOLLOW_EMAIL_RATE_LIMIT = _env("FOLLOW_EMAIL_RATE_LIMIT") or "3 per hour;5 per day"
     # The development mailbox (emails kept in a table when GOV.UK Notify is not configured, and its page
     # /_dev/mailbox) exists only where this is true: production without Notify refuses to send rather than
     # keep residents' emails in a table nobody reads.
@@ -126,6 +130,8 @@ class TestConfig(DevelopmentConfig):
     # Tests that check the limit lower it; the rest must not trip over it.
     REPORT_RATE_LIMIT = "1000 per minute"
     PHOTO_RATE_LIMIT = "1000 per minute"
+    FOLLOW_RATE_LIMIT = "1000 per minute"
+    FOLLOW_EMAIL_RATE_LIMIT = "1000 per minute"
     RATELIMIT_STORAGE_URI = "memory://"
 
 

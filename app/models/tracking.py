@@ -67,6 +67,8 @@ class Subscription(db.Model):
     email: Mapped[str] = mapped_column(String(320))
     resident_id: Mapped[int | None] = mapped_column(Integer, index=True)
     confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # When a guest was last sent the "confirm you want updates" email: no other is sent while it works.
+    confirmation_sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     unsubscribed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 

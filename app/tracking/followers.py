@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from flask import current_app, has_request_context, request, url_for
 from flask_babel import gettext as _
@@ -84,7 +84,8 @@ def find(council_slug: str, case_key: str, email: str) -> Subscription | None:
 def subscribe(
     council_slug: str, case_key: str, email: str, *, resident_id: int | None, confirmed: bool
 ) -> Subscription:
-    """Follow a request, or follow it again; a guest's subscription waits for them to confirm it."""
+    """Follow a request, or follow it again; a guest's subscription waits for them to confirm it, also when
+    the address once confirmed and then unsubscribed (anyone can type an address into the form)."""
     email = email.strip().lower()
     subscription = find(council_slug, case_key, email)
     if subscription is None:
@@ -92,13 +93,27 @@ def subscribe(
             council_slug=council_slug, service_request_id=case_key, email=email, resident_id=resident_id
         )
         db.session.add(subscription)
-    subscription.unsubscribed_at = None
+    if confirmed:
+        subscription.unsubscribed_at = None
+    elif subscription.unsubscribed_at is not None:
+        subscription.confirmed_at = None
     if resident_id is not None:
         subscription.resident_id = resident_id
     if confirmed and subscription.confirmed_at is None:
         subscription.confirmed_at = utcnow()
     db.session.flush()
     return subscription
+
+
+def confirmation_sent_on(subscription: Subscription) -> datetime | None:
+    """When the guest's still-working confirmation email was sent; None when none is waiting (never sent,
+    already confirmed, or its link has expired), so that another may be sent."""
+    sent = subscription.confirmation_sent_at
+    if subscription.confirmed_at is not None or sent is None:
+        return None
+    sent = sent if sent.tzinfo else sent.replace(tzinfo=UTC)
+    works_for = timedelta(days=current_app.config["TRACKING_CONFIRM_LINK_DAYS"])
+    return sent if sent + works_for > utcnow() else None
 
 
 def ensure_implicit_followers(council_slug: str, case_key: str) -> None:

@@ -19,8 +19,10 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
 
+from app import rate_limits
 from app.extensions import csrf, db
 from app.models.tracking import CaseUpdateKind, utcnow
 from app.reports.mail import queue_email
@@ -191,12 +193,37 @@ def follow(council: str, request_id: str):
     form = FollowForm()
     if not form.validate_on_submit():
         return render_template("requests/public_report.html", report=found, form=form, following=None)
-    subscription = followers.subscribe(
-        council, request_id, form.email.data, resident_id=None, confirmed=False
-    )
+    # Email bombing: one client may ask only so often, and one address is sent only so many confirmations.
+    until = rate_limits.take("FOLLOW_RATE_LIMIT", get_remote_address())
+    if until is not None:
+        form.email.errors = [
+            _(
+                "You have asked to follow a lot of reports in a short time. Try again after %(time)s",
+                time=rate_limits.when(until),
+            )
+        ]
+        return render_template("requests/public_report.html", report=found, form=form, following=None), 429
+    email = form.email.data.strip().lower()
+    existing = followers.find(council, request_id, email)
+    sent_on = followers.confirmation_sent_on(existing) if existing is not None else None
+    if sent_on is not None:
+        return render_template("requests/check_email.html", report=found, already_sent_on=sent_on)
+    if existing is None or not existing.active:
+        until = rate_limits.take("FOLLOW_EMAIL_RATE_LIMIT", email)
+        if until is not None:
+            form.email.errors = [
+                _(
+                    "We have sent a lot of emails to this address in a short time. Try again after %(time)s",
+                    time=rate_limits.when(until),
+                )
+            ]
+            page = render_template("requests/public_report.html", report=found, form=form, following=None)
+            return page, 429
+    subscription = followers.subscribe(council, request_id, email, resident_id=None, confirmed=False)
     if subscription.confirmed_at is None:
         what = found.request.description or found.request.service_name or request_id
         queue_email(followers.confirmation_email(subscription, what))
+        subscription.confirmation_sent_at = utcnow()
     db.session.commit()
     return redirect(url_for("requests.check_email", council=council, request_id=request_id))
 

@@ -14,7 +14,7 @@ import requests
 from sqlalchemy import select
 
 from app.backoffice import use_registry
-from app.extensions import db
+from app.extensions import db, limiter
 from app.models.identity import Resident
 from app.models.reports import MailboxMessage, MessageKind, MessageStatus, OutboxMessage, Report, ReportStatus
 from app.reports import outbox
@@ -228,4 +228,5 @@ def priya(app, with_sandbox_idp, back_offices):  # noqa: F811 - the imported fix
 
 @pytest.fixture
 def portal(app, back_offices):
+    limiter.reset()
     return InApp(app, back_offices)
