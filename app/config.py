@@ -52,6 +52,8 @@ class Config:
     OIDC_PASSWORD_RESET_DISCOVERY_URL = _env("OIDC_PASSWORD_RESET_DISCOVERY_URL")
     OIDC_TIMEOUT_SECONDS = float(_env("OIDC_TIMEOUT_SECONDS") or 10)
     OIDC_CLOCK_SKEW_SECONDS = _env_int("OIDC_CLOCK_SKEW_SECONDS", 60)
+    # A back-channel logout token issued longer ago than this is refused, however long its exp.
+    OIDC_LOGOUT_TOKEN_MAX_AGE_SECONDS = _env_int("OIDC_LOGOUT_TOKEN_MAX_AGE_SECONDS", 300)
     SESSION_IDLE_MINUTES = _env_int("SESSION_IDLE_MINUTES", 30)
     SESSION_ABSOLUTE_HOURS = _env_int("SESSION_ABSOLUTE_HOURS", 12)
 

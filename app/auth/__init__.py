@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask
 
+from app.auth import replay
 from app.auth.relying_party import EMAIL_ALWAYS_VERIFIED, EMAIL_VERIFIED_CLAIM
 from app.auth.views import bp
 
@@ -23,4 +24,5 @@ def init_app(app: Flask) -> None:
         origins = tuple(app.config.get("CSP_FORM_ACTION_ORIGINS", ()))
         if origin not in origins:
             app.config["CSP_FORM_ACTION_ORIGINS"] = (*origins, origin)
+    replay.init_app(app)
     app.register_blueprint(bp)

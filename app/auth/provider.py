@@ -16,6 +16,9 @@ from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
 METADATA_CACHE_SECONDS = 3600
+# A token signed with a key we do not know makes us fetch the provider's keys again, at most this often: a
+# stream of tokens with made-up key ids must not turn into a stream of requests to the provider.
+KEY_REFRESH_INTERVAL_SECONDS = 60
 
 
 class ProviderError(Exception):
@@ -85,6 +88,7 @@ class Provider:
         self._metadata: ProviderMetadata | None = None
         self._metadata_fetched_at = 0.0
         self._keys: KeySet | None = None
+        self._keys_fetched_at = 0.0
 
     def metadata(self) -> ProviderMetadata:
         with self._lock:
@@ -100,15 +104,17 @@ class Provider:
 
     def keys(self, *, refresh: bool = False) -> KeySet:
         """The provider's signing keys. `refresh` fetches them again, for a token signed by a key we have not
-        seen (the provider rotated its keys)."""
+        seen (the provider rotated its keys), unless they were fetched within KEY_REFRESH_INTERVAL_SECONDS."""
         metadata = self.metadata()
         with self._lock:
-            if self._keys is None or refresh:
+            recently = time.monotonic() - self._keys_fetched_at < KEY_REFRESH_INTERVAL_SECONDS
+            if self._keys is None or (refresh and not recently):
                 document = http_get_json(self.http, metadata.jwks_uri, self.timeout)
                 try:
                     self._keys = KeySet.import_key_set(document)
                 except (JoseError, ValueError, KeyError, TypeError) as error:
                     raise ProviderError("provider_error", f"unusable JWKS: {type(error).__name__}") from error
+                self._keys_fetched_at = time.monotonic()
             return self._keys
 
 

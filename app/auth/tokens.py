@@ -15,6 +15,7 @@ from joserfc.jwk import KeySet
 
 SUPPORTED_ALGORITHMS = ("RS256", "ES256")
 BACKCHANNEL_LOGOUT_EVENT = "http://schemas.openid.net/event/backchannel-logout"
+MAX_TOKEN_ID_LENGTH = 255
 
 
 class TokenError(Exception):
@@ -39,6 +40,8 @@ class LogoutToken:
     issuer: str
     subject: str | None
     provider_session_id: str | None
+    token_id: str
+    issued_at: float
 
 
 def _verified_claims(
@@ -93,6 +96,16 @@ def _check_common_claims(claims: dict, *, issuer: str, client_id: str, leeway: i
         raise TokenError("issued_in_future")
 
 
+def _check_not_before(claims: dict, *, leeway: int, now: float) -> None:
+    not_before = claims.get("nbf")
+    if not_before is None:
+        return
+    if not isinstance(not_before, int | float):
+        raise TokenError("malformed_nbf")
+    if not_before > now + leeway:
+        raise TokenError("not_yet_valid")
+
+
 def verify_id_token(
     token: str,
     keys: Callable[[bool], KeySet],
@@ -106,6 +119,7 @@ def verify_id_token(
     now = time.time() if now is None else now
     _, claims = _verified_claims(token, keys)
     _check_common_claims(claims, issuer=issuer, client_id=client_id, leeway=leeway, now=now)
+    _check_not_before(claims, leeway=leeway, now=now)
     expires_at = claims.get("exp")
     if not isinstance(expires_at, int | float):
         raise TokenError("missing_exp")
@@ -134,14 +148,26 @@ def verify_logout_token(
     issuer: str,
     client_id: str,
     leeway: int,
+    max_age: int,
     now: float | None = None,
 ) -> LogoutToken:
+    """Back-Channel Logout 1.0, 2.4 and 2.6: `iat`, `exp` and `jti` are required, and the token must have been
+    issued within `max_age` seconds, so that a captured token cannot end sessions days later. Whether this
+    `jti` was seen before is the caller's check (app.auth.replay)."""
     now = time.time() if now is None else now
     _, claims = _verified_claims(token, keys, expected_typ="logout+jwt")
     _check_common_claims(claims, issuer=issuer, client_id=client_id, leeway=leeway, now=now)
+    _check_not_before(claims, leeway=leeway, now=now)
     expires_at = claims.get("exp")
-    if isinstance(expires_at, int | float) and expires_at < now - leeway:
+    if not isinstance(expires_at, int | float):
+        raise TokenError("missing_exp")
+    if expires_at < now - leeway:
         raise TokenError("expired")
+    if claims["iat"] < now - max_age - leeway:
+        raise TokenError("too_old")
+    token_id = claims.get("jti")
+    if not isinstance(token_id, str) or not token_id or len(token_id) > MAX_TOKEN_ID_LENGTH:
+        raise TokenError("missing_jti")
     events = claims.get("events")
     if not isinstance(events, dict) or not isinstance(events.get(BACKCHANNEL_LOGOUT_EVENT), dict):
         raise TokenError("missing_logout_event")
@@ -151,4 +177,10 @@ def verify_logout_token(
     provider_session_id = claims.get("sid") if isinstance(claims.get("sid"), str) else None
     if not subject and not provider_session_id:
         raise TokenError("missing_sub_and_sid")
-    return LogoutToken(issuer=claims["iss"], subject=subject, provider_session_id=provider_session_id)
+    return LogoutToken(
+        issuer=claims["iss"],
+        subject=subject,
+        provider_session_id=provider_session_id,
+        token_id=token_id,
+        issued_at=float(claims["iat"]),
+    )

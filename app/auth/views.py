@@ -29,6 +29,7 @@ from app.auth.assurance import ACR_KEY
 from app.auth.audit import record_security_event, resident_actor
 from app.auth.provider import ProviderError
 from app.auth.relying_party import NotConfiguredError, SignInError
+from app.auth.replay import replay_cache, replay_key
 from app.auth.tokens import TokenError, verify_logout_token
 from app.extensions import csrf, db
 from app.models.identity import Resident
@@ -233,6 +234,7 @@ def back_channel_logout():
             issuer=metadata.issuer,
             client_id=current_app.config["OIDC_CLIENT_ID"],
             leeway=current_app.config["OIDC_CLOCK_SKEW_SECONDS"],
+            max_age=current_app.config["OIDC_LOGOUT_TOKEN_MAX_AGE_SECONDS"],
         )
     except TokenError as failure:
         record_security_event("back_channel_logout_rejected", reason=failure.reason)
@@ -240,6 +242,14 @@ def back_channel_logout():
     except (ProviderError, NotConfiguredError):
         record_security_event("back_channel_logout_rejected", reason="provider_unavailable")
         return {"error": "temporarily_unavailable"}, 503, headers
+
+    config = current_app.config
+    keep_until = (
+        logout.issued_at + config["OIDC_LOGOUT_TOKEN_MAX_AGE_SECONDS"] + config["OIDC_CLOCK_SKEW_SECONDS"]
+    )
+    if not replay_cache().first_use(replay_key(logout.issuer, logout.token_id), keep_until):
+        record_security_event("back_channel_logout_rejected", reason="replayed")
+        return {"error": "invalid_request"}, 400, headers
 
     ended = 0
     actor = None

@@ -2,7 +2,7 @@
 
 from app.models.audit import AuditEvent
 from app.models.gazetteer import GazetteerAddress
-from app.models.identity import LinkedCouncilAccount, PortalSession, Resident
+from app.models.identity import LinkedCouncilAccount, PortalSession, Resident, UsedLogoutToken
 from app.models.reports import (
     DeliveryAttempt,
     Feedback,
@@ -34,4 +34,5 @@ __all__ = [
     "Resident",
     "StatusEvent",
     "Subscription",
+    "UsedLogoutToken",
 ]

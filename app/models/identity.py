@@ -79,6 +79,16 @@ class PortalSession(db.Model):
     last_active_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class UsedLogoutToken(db.Model):
+    """A back-channel logout token already acted on (app.auth.replay), kept until it could no longer be
+    accepted anyway. The key is the SHA-256 of its issuer and jti."""
+
+    __tablename__ = "used_logout_tokens"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
 @dataclass(frozen=True)
 class PersonalDataSource:
     """Another feature's data about a resident: how to export it for "download my data" and how to remove it

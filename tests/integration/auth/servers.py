@@ -61,6 +61,7 @@ class ScriptableProvider:
         self.stranger_key = RSAKey.generate_key(2048, parameters={"kid": "rsa-1"})
         self.codes: dict[str, dict] = {}
         self.token_requests: list[dict] = []
+        self.jwks_requests = 0
         self.last_authorization: dict = {}
         self.app = self._build_app()
         self.server = LiveServer(self.app)
@@ -69,6 +70,7 @@ class ScriptableProvider:
         self.behaviour = Behaviour()
         self.codes.clear()
         self.token_requests.clear()
+        self.jwks_requests = 0
 
     @property
     def base(self) -> str:
@@ -139,6 +141,7 @@ class ScriptableProvider:
 
         @app.get("/jwks")
         def jwks():
+            provider.jwks_requests += 1
             return {"keys": [key.as_dict(private=False) for key in provider.keys.values()]}
 
         @app.get("/authorize")

@@ -106,6 +106,7 @@ def test_the_sandbox_provider_calls_back_channel_logout_at_sign_out(app, sandbox
         issuer=discovered.metadata().issuer,
         client_id="my-norfolk-development",
         leeway=60,
+        max_age=300,
     )
     assert logout.subject == "demo-0001-priya-shah"
     assert logout.provider_session_id == "s1"

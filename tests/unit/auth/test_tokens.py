@@ -121,6 +121,7 @@ def logout_token(header=None, **overrides):
         "iss": ISSUER,
         "aud": CLIENT,
         "iat": NOW,
+        "exp": NOW + 120,
         "jti": "j",
         "sub": "s-1",
         "events": {BACKCHANNEL_LOGOUT_EVENT: {}},
@@ -131,7 +132,7 @@ def logout_token(header=None, **overrides):
 
 
 def check_logout(token):
-    return verify_logout_token(token, keys, issuer=ISSUER, client_id=CLIENT, leeway=60, now=NOW)
+    return verify_logout_token(token, keys, issuer=ISSUER, client_id=CLIENT, leeway=60, max_age=300, now=NOW)
 
 
 def test_a_good_logout_token():
