@@ -1,7 +1,7 @@
 """used_logout_tokens: the back-channel logout replay cache when Redis is not configured
 
 Revision ID: auth_0001
-Revises: tracking_0002
+Revises: tracking_0003
 Create Date: 2026-11-30 07:00:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = 'auth_0001'
-down_revision = 'tracking_0002'
+down_revision = 'tracking_0003'
 branch_labels = None
 depends_on = None
 
