@@ -141,4 +141,9 @@ def create_app(environment: str | None = None, **overrides) -> Flask:
 
     tracking.init_app(app)
     app.register_blueprint(requests_views.bp)
+
+    from app.views import waste as waste_views
+    from app.waste import personal_data as _waste_personal_data  # noqa: F401 - registers on import
+
+    waste_views.init_app(app)
     return app

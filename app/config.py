@@ -91,6 +91,10 @@ class Config:
     NOTIFY_API_KEY = _env("NOTIFY_API_KEY")
     NOTIFY_TEMPLATE_ID = _env("NOTIFY_TEMPLATE_ID")
     NOTIFY_BASE_URL = _env("NOTIFY_BASE_URL") or "https://api.notifications.service.gov.uk"
+    # Paid waste services (see README, "Paying for waste services"): payments started per address, and how
+    # long the worker leaves a payment in progress before asking GOV.UK Pay how it went.
+    WASTE_PAY_RATE_LIMIT = _env("WASTE_PAY_RATE_LIMIT") or "20 per hour;50 per day"
+    WASTE_RECONCILE_AFTER_MINUTES = _env_int("WASTE_RECONCILE_AFTER_MINUTES", 5)
     # Tracking requests (see README, "Tracking requests"): how often the worker asks each back office for
     # changes, the longest it backs off when one fails, and how long a "confirm you want updates" link works.
     TRACKING_POLL_SECONDS = _env_int("TRACKING_POLL_SECONDS", 120)

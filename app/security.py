@@ -1,6 +1,6 @@
 """Security headers on every response. Scripts and styles come only from our own origin."""
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, g, request
 
 CONTENT_SECURITY_POLICY = "; ".join(
     (
@@ -18,7 +18,10 @@ CONTENT_SECURITY_POLICY = "; ".join(
 
 
 def _secure_headers(response):
-    form_targets = " ".join(current_app.config.get("CSP_FORM_ACTION_ORIGINS", ()))
+    # A page whose form leads elsewhere (GOV.UK Pay's card page) names that origin in g.form_action_origins.
+    form_targets = " ".join(
+        (*current_app.config.get("CSP_FORM_ACTION_ORIGINS", ()), *g.get("form_action_origins", ()))
+    )
     response.headers["Content-Security-Policy"] = (
         f"{CONTENT_SECURITY_POLICY}; form-action 'self' {form_targets}".rstrip()
     )

@@ -62,6 +62,57 @@ class AccessibilityFacts:
 
 
 @dataclass(frozen=True)
+class PricedItem:
+    code: str
+    name: str
+    price_pence: int
+
+
+@dataclass(frozen=True)
+class WastePrices:
+    """A district's fees for its paid waste services (``[waste]`` in theme.toml), in pence."""
+
+    garden_first_bin_pence: int
+    garden_further_bin_pence: int
+    garden_max_bins: int
+    bulky_items: tuple[PricedItem, ...]
+    bulky_max_items: int
+
+    def bulky_item(self, code: str) -> PricedItem | None:
+        return next((item for item in self.bulky_items if item.code == code), None)
+
+
+def _waste_prices(data: dict | None, where: str) -> WastePrices | None:
+    if data is None:
+        return None
+    garden = _require(data, "garden", where)
+    bulky = _require(data, "bulky", where)
+    prices = WastePrices(
+        garden_first_bin_pence=_require(garden, "first_bin_pence", where),
+        garden_further_bin_pence=_require(garden, "further_bin_pence", where),
+        garden_max_bins=_require(garden, "max_bins", where),
+        bulky_items=tuple(
+            PricedItem(
+                code=_require(item, "code", where),
+                name=_require(item, "name", where),
+                price_pence=_require(item, "price_pence", where),
+            )
+            for item in _require(bulky, "items", where)
+        ),
+        bulky_max_items=_require(bulky, "max_items", where),
+    )
+    amounts = [prices.garden_first_bin_pence, prices.garden_further_bin_pence]
+    amounts += [item.price_pence for item in prices.bulky_items]
+    if not all(isinstance(amount, int) and amount > 0 for amount in amounts):
+        raise ThemeError(f"{where}: waste prices are whole pence above nothing")
+    if not prices.bulky_items or len({item.code for item in prices.bulky_items}) != len(prices.bulky_items):
+        raise ThemeError(f"{where}: bulky items need codes, each once")
+    if not 1 <= prices.bulky_max_items <= 10 or not 1 <= prices.garden_max_bins <= 5:
+        raise ThemeError(f"{where}: waste.bulky.max_items is 1 to 10, waste.garden.max_bins 1 to 5")
+    return prices
+
+
+@dataclass(frozen=True)
 class Theme:
     slug: str
     name: str
@@ -74,6 +125,7 @@ class Theme:
     accessibility: AccessibilityFacts
     directory: Path
     template_overrides: frozenset[str] = field(default=frozenset())
+    waste: WastePrices | None = None
 
     @property
     def wordmark_path(self) -> Path:
@@ -136,6 +188,7 @@ def load_theme(directory: Path) -> Theme:
         ),
         directory=directory,
         template_overrides=overrides,
+        waste=_waste_prices(data.get("waste"), where),
     )
 
 

@@ -284,6 +284,9 @@ class Payments(Protocol):
     ``BadData`` (including a request Pay rejects, with Pay's error code in the detail).
     """
 
+    # Where ``next_url`` sends the payer: a form leading there must allow it (CSP form-action).
+    card_origin: str
+
     def create_payment(self, payment: NewPayment) -> Payment:
         """Create a payment; send the payer to its ``next_url``."""
         ...

@@ -14,6 +14,7 @@ from app.models.reports import (
     ReportDraft,
 )
 from app.models.tracking import CaseUpdate, Notification, PollCursor, StatusEvent, Subscription
+from app.models.waste import OrderPayment, WasteOrder
 
 __all__ = [
     "AuditEvent",
@@ -25,6 +26,7 @@ __all__ = [
     "LinkedCouncilAccount",
     "MailboxMessage",
     "Notification",
+    "OrderPayment",
     "OutboxMessage",
     "Photo",
     "PollCursor",
@@ -35,4 +37,5 @@ __all__ = [
     "StatusEvent",
     "Subscription",
     "UsedLogoutToken",
+    "WasteOrder",
 ]
