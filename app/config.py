@@ -46,10 +46,18 @@ class Config:
     OIDC_PRIVATE_KEY_FILE = _env("OIDC_PRIVATE_KEY_FILE")
     OIDC_SCOPES = _env("OIDC_SCOPES") or "openid profile email"
     OIDC_ACR_VERIFIED = _env("OIDC_ACR_VERIFIED")
+    # The issuer the discovery document must name (ASVS 10.5.3); production refuses to start without it.
+    OIDC_ISSUER = _env("OIDC_ISSUER")
+    # "standard" (acr_values / acr) or "govuk-one-login" (vtr / vot).
+    OIDC_PROFILE = _env("OIDC_PROFILE") or "standard"
+    # GOV.UK One Login: the vector of trust asked for at ordinary sign-in.
+    OIDC_VTR_SIGNED_IN = _env("OIDC_VTR_SIGNED_IN") or "Cl.Cm"
     # Whose word an email address is taken on: "claim" (userinfo's email_verified is JSON true) or "always"
     # (a provider that verifies every address it releases without saying so).
     OIDC_EMAIL_VERIFIED = _env("OIDC_EMAIL_VERIFIED") or "claim"
     OIDC_PASSWORD_RESET_DISCOVERY_URL = _env("OIDC_PASSWORD_RESET_DISCOVERY_URL")
+    # The password-reset flow's issuer, where it differs from PORTAL_OIDC_ISSUER.
+    OIDC_PASSWORD_RESET_ISSUER = _env("OIDC_PASSWORD_RESET_ISSUER")
     OIDC_TIMEOUT_SECONDS = float(_env("OIDC_TIMEOUT_SECONDS") or 10)
     OIDC_CLOCK_SKEW_SECONDS = _env_int("OIDC_CLOCK_SKEW_SECONDS", 60)
     # A back-channel logout token issued longer ago than this is refused, however long its exp.

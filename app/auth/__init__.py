@@ -6,14 +6,29 @@ from urllib.parse import urlsplit
 from flask import Flask
 
 from app.auth import replay
-from app.auth.relying_party import EMAIL_ALWAYS_VERIFIED, EMAIL_VERIFIED_CLAIM
+from app.auth.relying_party import (
+    EMAIL_ALWAYS_VERIFIED,
+    EMAIL_VERIFIED_CLAIM,
+    GOVUK_ONE_LOGIN,
+    STANDARD,
+)
 from app.auth.views import bp
 
 
 def init_app(app: Flask) -> None:
-    choices = (EMAIL_VERIFIED_CLAIM, EMAIL_ALWAYS_VERIFIED)
-    if app.config["OIDC_EMAIL_VERIFIED"] not in choices:
-        raise RuntimeError(f"PORTAL_OIDC_EMAIL_VERIFIED must be one of {', '.join(choices)}")
+    config = app.config
+    for name, choices in (
+        ("OIDC_EMAIL_VERIFIED", (EMAIL_VERIFIED_CLAIM, EMAIL_ALWAYS_VERIFIED)),
+        ("OIDC_PROFILE", (STANDARD, GOVUK_ONE_LOGIN)),
+    ):
+        if config[name] not in choices:
+            raise RuntimeError(f"PORTAL_{name} must be one of {', '.join(choices)}")
+    if (
+        config["ENVIRONMENT"] == "production"
+        and config.get("OIDC_DISCOVERY_URL")
+        and not config.get("OIDC_ISSUER")
+    ):
+        raise RuntimeError("Set PORTAL_OIDC_ISSUER to the provider's issuer: production pins it")
     discovery_url = app.config.get("OIDC_DISCOVERY_URL")
     if discovery_url:
         # Sign-out is a form whose response redirects to the provider's end-session page; the CSP's

@@ -2,7 +2,9 @@
 HTTP with a time limit and cached.
 
 Discovery URLs are used exactly as configured, so Azure AD B2C and Entra External ID URLs with the policy
-(user flow) in the path or the query work unchanged; the issuer is whatever the document says it is.
+(user flow) in the path or the query work unchanged. The issuer the document names must be the one pinned by
+PORTAL_OIDC_ISSUER (ASVS 10.5.3): a document that names another issuer is refused, so a compromised or
+mistyped discovery URL cannot make the portal trust someone else's tokens.
 """
 
 from __future__ import annotations
@@ -57,6 +59,8 @@ class ProviderMetadata:
     userinfo_endpoint: str
     end_session_endpoint: str | None = None
     id_token_signing_alg_values_supported: tuple[str, ...] = ("RS256",)
+    # RFC 9207: the provider names itself in every authorization response (`iss`), against mix-up attacks.
+    authorization_response_iss_parameter_supported: bool = False
 
     @classmethod
     def from_document(cls, document: dict) -> ProviderMetadata:
@@ -74,15 +78,19 @@ class ProviderMetadata:
             id_token_signing_alg_values_supported=tuple(
                 document.get("id_token_signing_alg_values_supported") or ("RS256",)
             ),
+            authorization_response_iss_parameter_supported=(
+                document.get("authorization_response_iss_parameter_supported") is True
+            ),
         )
 
 
 class Provider:
     """One provider, known by its discovery URL. Thread-safe; shared by every request of a process."""
 
-    def __init__(self, discovery_url: str, timeout: float):
+    def __init__(self, discovery_url: str, timeout: float, expected_issuer: str | None = None):
         self.discovery_url = discovery_url
         self.timeout = timeout
+        self.expected_issuer = expected_issuer
         self.http = requests.Session()
         self._lock = threading.Lock()
         self._metadata: ProviderMetadata | None = None
@@ -97,7 +105,10 @@ class Provider:
                 or time.monotonic() - self._metadata_fetched_at > METADATA_CACHE_SECONDS
             ):
                 document = http_get_json(self.http, self.discovery_url, self.timeout)
-                self._metadata = ProviderMetadata.from_document(document)
+                metadata = ProviderMetadata.from_document(document)
+                if self.expected_issuer is not None and metadata.issuer != self.expected_issuer:
+                    raise ProviderError("issuer_mismatch", f"{self.discovery_url} names another issuer")
+                self._metadata = metadata
                 self._metadata_fetched_at = time.monotonic()
                 self._keys = None
             return self._metadata
@@ -118,15 +129,15 @@ class Provider:
             return self._keys
 
 
-_providers: dict[tuple[str, float], Provider] = {}
+_providers: dict[tuple[str, float, str | None], Provider] = {}
 _providers_lock = threading.Lock()
 
 
-def provider_for(discovery_url: str, timeout: float) -> Provider:
+def provider_for(discovery_url: str, timeout: float, expected_issuer: str | None = None) -> Provider:
     with _providers_lock:
-        key = (discovery_url, timeout)
+        key = (discovery_url, timeout, expected_issuer)
         if key not in _providers:
-            _providers[key] = Provider(discovery_url, timeout)
+            _providers[key] = Provider(discovery_url, timeout, expected_issuer)
         return _providers[key]
 
 

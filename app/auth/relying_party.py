@@ -6,6 +6,7 @@ from userinfo only.
 
 from __future__ import annotations
 
+import json
 import secrets
 import time
 from dataclasses import dataclass
@@ -25,6 +26,8 @@ from app.auth.tokens import IdToken, TokenError, verify_id_token
 PENDING_KEY = "oidc_pending"
 PRIMARY = "primary"
 PASSWORD_RESET = "password_reset"  # noqa: S105 - the name of a sign-in flow
+STANDARD = "standard"
+GOVUK_ONE_LOGIN = "govuk-one-login"
 EMAIL_VERIFIED_CLAIM = "claim"
 EMAIL_ALWAYS_VERIFIED = "always"
 
@@ -51,6 +54,7 @@ class PendingSignIn:
     flow: str
     return_to: str | None
     acr_values: str | None
+    issuer: str | None = None
 
     def to_session(self) -> dict:
         return dict(self.__dict__)
@@ -81,7 +85,11 @@ def _discovery_url(flow: str) -> str:
 
 
 def provider(flow: str = PRIMARY) -> Provider:
-    return provider_for(_discovery_url(flow), current_app.config["OIDC_TIMEOUT_SECONDS"])
+    config = current_app.config
+    issuer = config.get("OIDC_ISSUER")
+    if flow == PASSWORD_RESET:
+        issuer = config.get("OIDC_PASSWORD_RESET_ISSUER") or issuer
+    return provider_for(_discovery_url(flow), config["OIDC_TIMEOUT_SECONDS"], issuer)
 
 
 def is_configured() -> bool:
@@ -139,8 +147,9 @@ def load_private_key(path: str | None) -> RSAKey | ECKey:
 def authorization_url(
     *, flow: str = PRIMARY, return_to: str | None = None, acr_values: str | None = None
 ) -> str:
-    """Start a sign-in: remember state, nonce and PKCE verifier in this browser's session and return the
-    provider's authorization URL."""
+    """Start a sign-in: remember state, nonce, PKCE verifier and the issuer asked in this browser's session
+    and return the provider's authorization URL. `acr_values` is the assurance level to ask for: sent as
+    `acr_values`, or for GOV.UK One Login as the vector of trust `vtr`."""
     metadata = provider(flow).metadata()
     pending = PendingSignIn(
         state=secrets.token_urlsafe(32),
@@ -150,15 +159,38 @@ def authorization_url(
         flow=flow,
         return_to=return_to,
         acr_values=acr_values,
+        issuer=metadata.issuer,
     )
     session[PENDING_KEY] = pending.to_session()
     extra = {"nonce": pending.nonce}
-    if acr_values:
+    if current_app.config["OIDC_PROFILE"] == GOVUK_ONE_LOGIN:
+        extra["vtr"] = json.dumps([acr_values or current_app.config["OIDC_VTR_SIGNED_IN"]])
+    elif acr_values:
         extra["acr_values"] = acr_values
     url, _ = _oauth_session(metadata, pending.redirect_uri).create_authorization_url(
         metadata.authorization_endpoint, state=pending.state, code_verifier=pending.code_verifier, **extra
     )
     return url
+
+
+def check_authorization_response(pending: PendingSignIn, *, state: str | None, issuer: str | None) -> None:
+    """Checks of the authorization response, success or error, before anything in it is acted on: the state
+    this browser was given (CSRF, ASVS 10.1.2), and the RFC 9207 `iss` parameter (mix-up, ASVS 10.2.2),
+    which must name the provider the request went to when present, and be present when that provider says it
+    always sends it."""
+    if not state or not secrets.compare_digest(state.encode(), pending.state.encode()):
+        raise SignInError("state_mismatch")
+    expected = pending.issuer
+    if issuer is not None:
+        if expected is None or not secrets.compare_digest(issuer.encode(), expected.encode()):
+            raise SignInError("iss_mismatch")
+        return
+    try:
+        advertised = provider(pending.flow).metadata().authorization_response_iss_parameter_supported
+    except (ProviderError, NotConfiguredError):
+        advertised = False
+    if advertised:
+        raise SignInError("missing_iss")
 
 
 def take_pending() -> PendingSignIn | None:
@@ -172,9 +204,8 @@ def take_pending() -> PendingSignIn | None:
         return None
 
 
-def complete_sign_in(pending: PendingSignIn, *, returned_state: str | None, code: str | None) -> SignedIn:
-    if not returned_state or not secrets.compare_digest(returned_state, pending.state):
-        raise SignInError("state_mismatch")
+def complete_sign_in(pending: PendingSignIn, *, code: str | None) -> SignedIn:
+    """Exchange the code of an authorization response that passed check_authorization_response."""
     if not code:
         raise SignInError("missing_code")
     chosen = provider(pending.flow)

@@ -33,6 +33,7 @@ class IdToken:
     acr: str | None
     provider_session_id: str | None
     auth_time: int | None
+    vot: str | None = None
 
 
 @dataclass(frozen=True)
@@ -138,6 +139,7 @@ def verify_id_token(
         acr=claims.get("acr") if isinstance(claims.get("acr"), str) else None,
         provider_session_id=claims.get("sid") if isinstance(claims.get("sid"), str) else None,
         auth_time=int(auth_time) if isinstance(auth_time, int | float) else None,
+        vot=claims.get("vot") if isinstance(claims.get("vot"), str) else None,
     )
 
 

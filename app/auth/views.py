@@ -25,7 +25,7 @@ from sqlalchemy import select
 from wtforms import ValidationError
 
 from app.auth import relying_party
-from app.auth.assurance import ACR_KEY
+from app.auth.assurance import ACR_KEY, assurance_level_of
 from app.auth.audit import record_security_event, resident_actor
 from app.auth.provider import ProviderError
 from app.auth.relying_party import NotConfiguredError, SignInError
@@ -48,7 +48,12 @@ B2C_FORGOT_PASSWORD = "AADB2C90118"  # noqa: S105 - an error code
 MAX_RETURN_PATH_LENGTH = 2000
 
 # Reasons grouped by what the resident can do about them; the exact reason goes to the audit log.
-PROVIDER_PROBLEMS = {"provider_unreachable": 502, "provider_error": 502, "provider_slow": 504}
+PROVIDER_PROBLEMS = {
+    "provider_unreachable": 502,
+    "provider_error": 502,
+    "issuer_mismatch": 502,
+    "provider_slow": 504,
+}
 
 
 def _council_hosts_only():
@@ -106,7 +111,8 @@ def sign_in():
 
 @bp.get("/sign-in/verify")
 def step_up():
-    """Sign in again asking the provider to verify the resident's identity (acr_values)."""
+    """Sign in again asking the provider to verify the resident's identity (acr_values, or GOV.UK One Login's
+    vtr)."""
     required = current_app.config.get("OIDC_ACR_VERIFIED")
     if not required:
         abort(404)
@@ -124,15 +130,19 @@ def step_up():
 @bp.get("/auth/callback")
 def callback():
     pending = relying_party.take_pending()
-    error = request.args.get("error")
-    if error:
-        return _provider_said_no(error, request.args.get("error_description") or "", pending)
     if pending is None:
         return _problem("missing_state")
     try:
-        signed_in = relying_party.complete_sign_in(
-            pending, returned_state=request.args.get("state"), code=request.args.get("code")
+        relying_party.check_authorization_response(
+            pending, state=request.args.get("state"), issuer=request.args.get("iss")
         )
+    except SignInError as failure:
+        return _problem(failure.reason)
+    error = request.args.get("error")
+    if error:
+        return _provider_said_no(error, request.args.get("error_description") or "", pending)
+    try:
+        signed_in = relying_party.complete_sign_in(pending, code=request.args.get("code"))
     except SignInError as failure:
         return _problem(failure.reason, subject=failure.subject)
     except ProviderError as failure:
@@ -160,10 +170,9 @@ def callback():
     session[ID_TOKEN_KEY] = signed_in.raw_id_token
     session[ISSUER_KEY] = signed_in.id_token.issuer
     session[PROVIDER_SESSION_KEY] = signed_in.id_token.provider_session_id
-    session[ACR_KEY] = signed_in.id_token.acr
-    record_security_event(
-        "signed_in", actor=resident_actor(resident.id), acr=signed_in.id_token.acr, flow=pending.flow
-    )
+    level = assurance_level_of(signed_in.id_token)
+    session[ACR_KEY] = level
+    record_security_event("signed_in", actor=resident_actor(resident.id), acr=level, flow=pending.flow)
     return redirect(pending.return_to or url_for("dashboard.show"))
 
 
@@ -176,7 +185,7 @@ def _provider_said_no(error: str, description: str, pending):
         try:
             return redirect(
                 relying_party.authorization_url(
-                    flow=relying_party.PASSWORD_RESET, return_to=pending.return_to if pending else None
+                    flow=relying_party.PASSWORD_RESET, return_to=pending.return_to
                 )
             )
         except ProviderError as failure:

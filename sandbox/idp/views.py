@@ -8,7 +8,7 @@ import secrets
 from authlib.common.urls import add_params_to_uri
 from authlib.oauth2.rfc6749 import OAuth2Error
 from authlib.oidc.rpinitiated import EndSessionEndpoint
-from flask import Blueprint, current_app, render_template, request, session, url_for
+from flask import Blueprint, current_app, make_response, render_template, request, session, url_for
 
 from sandbox.demo_residents import DEMO_RESIDENTS
 from sandbox.idp.server import IdentityProvider, issuer
@@ -78,6 +78,7 @@ def discovery():
         "acr_values_supported": [provider().verified_acr],
         "backchannel_logout_supported": True,
         "backchannel_logout_session_supported": True,
+        "authorization_response_iss_parameter_supported": True,
     }
 
 
@@ -100,8 +101,20 @@ def _sign_in_page(*, error: str | None = None, email: str = "", wants_verified: 
     )
 
 
+def _naming_the_issuer(response):
+    """RFC 9207: every authorization response, success or error, names this provider in `iss`."""
+    location = response.headers.get("Location") if response.status_code in (302, 303) else None
+    if location:
+        response.headers["Location"] = add_params_to_uri(location, [("iss", issuer())])
+    return response
+
+
 @bp.route("/authorize", methods=["GET", "POST"])
 def authorize():
+    return _naming_the_issuer(make_response(_authorize()))
+
+
+def _authorize():
     idp = provider()
     current = idp.find_session(session.get(SESSION_KEY))
     try:

@@ -43,6 +43,10 @@ class Behaviour:
     token_delay: float = 0.0
     userinfo: dict = field(default_factory=dict)
     issuer_path: str = "/v2.0"
+    # RFC 9207: advertise authorization_response_iss_parameter_supported and send `iss` in every
+    # authorization response (`response_iss` overrides the value sent; None leaves it out).
+    advertise_iss: bool = False
+    response_iss: str | None = "issuer"
 
 
 class ScriptableProvider:
@@ -137,6 +141,7 @@ class ScriptableProvider:
                 "jwks_uri": f"{provider.base}/jwks",
                 "end_session_endpoint": f"{provider.base}/logout",
                 "id_token_signing_alg_values_supported": ["RS256", "ES256"],
+                "authorization_response_iss_parameter_supported": provider.behaviour.advertise_iss,
             }
 
         @app.get("/jwks")
@@ -154,9 +159,11 @@ class ScriptableProvider:
                 "challenge": args.get("code_challenge"),
                 "redirect_uri": args.get("redirect_uri"),
             }
-            return redirect(
-                f"{args['redirect_uri']}?{urlencode({'code': code, 'state': args.get('state', '')})}"
-            )
+            answer = {"code": code, "state": args.get("state", "")}
+            sent_iss = provider.behaviour.response_iss
+            if provider.behaviour.advertise_iss and sent_iss is not None:
+                answer["iss"] = provider.issuer if sent_iss == "issuer" else sent_iss
+            return redirect(f"{args['redirect_uri']}?{urlencode(answer)}")
 
         @app.post("/token")
         def token():

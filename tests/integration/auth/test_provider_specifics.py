@@ -48,8 +48,10 @@ def test_b2c_forgot_password_starts_the_password_reset_flow(app, visitor, script
 
 
 def test_b2c_forgot_password_without_a_reset_flow_says_what_to_do(app, visitor, scripted):
-    visitor.start_sign_in()
-    response = visitor.portal("/auth/callback?error=access_denied&error_description=AADB2C90118%3a+forgotten")
+    state = parse_qs(urlsplit(visitor.start_sign_in()).query)["state"][0]
+    response = visitor.portal(
+        f"/auth/callback?error=access_denied&state={state}&error_description=AADB2C90118%3a+forgotten"
+    )
     assert response.status_code == 200
     assert "Reset your password" in response.get_data(as_text=True)
 
