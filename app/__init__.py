@@ -7,7 +7,7 @@ from flask_babel import get_translations
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app import extensions, theming
+from app import database, extensions, theming
 from app.config import PROJECT_ROOT, config_for
 from app.themes import ThemedEnvironment, ThemeRegistry
 
@@ -97,8 +97,10 @@ def create_app(environment: str | None = None, **overrides) -> Flask:
 
     # The council is chosen before any other before-request hook (CSRF among them) can answer with a page.
     theming.init_app(app)
+    database.configure(app)
     for extension in EXTENSIONS:
         extension.init_app(app)
+    database.init_app(app)
     extensions.migrate.init_app(
         app, extensions.db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True
     )

@@ -19,7 +19,12 @@ class Config:
     SECRET_KEY = _env("SECRET_KEY")
     INSTANCE_DIR = Path(_env("INSTANCE_DIR") or PROJECT_ROOT / "instance")
     SQLALCHEMY_DATABASE_URI = _env("DATABASE_URL") or f"sqlite:///{INSTANCE_DIR / 'portal.sqlite3'}"
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # Database connections per process: one per thread serving requests (app/database.py). Unset: gunicorn's
+    # threads per worker (gunicorn.conf.py sets PORTAL_SERVER_THREADS in each worker), otherwise 10.
+    DATABASE_POOL_SIZE = _env_int("DATABASE_POOL_SIZE", 0) or _env_int("SERVER_THREADS", 0) or 10
+    # How long a request waits for a connection (and, on SQLite, for the write lock) before the resident is
+    # asked to try again (503 with Retry-After).
+    DATABASE_WAIT_SECONDS = float(_env("DATABASE_WAIT_SECONDS") or 5)
     THEMES_DIR = Path(_env("THEMES_DIR") or PROJECT_ROOT / "themes")
     # Hosts that show the list of councils instead of one council's portal.
     PORTAL_INDEX_HOSTS = tuple(filter(None, (_env("INDEX_HOSTS") or "").split(",")))

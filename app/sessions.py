@@ -22,9 +22,12 @@ from flask_login import LoginManager, login_url
 from htmx_flask import make_response as htmx_response
 from htmx_flask import request
 from sqlalchemy import delete, insert, select, update
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import joinedload
 from werkzeug.datastructures import CallbackDict
 
+from app.database import answered_busy, busy_after_all, is_busy_error
 from app.extensions import db
 from app.models.identity import PortalSession, Resident
 
@@ -75,14 +78,16 @@ class SessionStore(Protocol):
 
 
 class DatabaseSessionStore:
-    """Sessions in the portal_sessions table, written on their own connection so that a session is saved
-    even when the request's own database work was rolled back."""
+    """Sessions in the portal_sessions table, read and written on the request's own connection (`db.session`):
+    a request never needs a second one, so a pool of one connection per server thread always suffices
+    (app/database.py). The session is saved once the request's own work is over: whatever the request left
+    uncommitted is rolled back first (as the end of the request would), so a session is saved even when that
+    work failed. Ending sessions (sign out everywhere, back-channel logout) commits at once."""
 
     table = PortalSession.__table__
 
     def load(self, id_hash: str) -> StoredSession | None:
-        with db.engine.connect() as connection:
-            row = connection.execute(select(self.table).where(self.table.c.id_hash == id_hash)).first()
+        row = db.session.execute(select(self.table).where(self.table.c.id_hash == id_hash)).first()
         if row is None:
             return None
         return StoredSession(
@@ -99,34 +104,36 @@ class DatabaseSessionStore:
             "created_at": stored.created_at,
             "last_active_at": stored.last_active_at,
         }
-        with db.engine.begin() as connection:
-            updated = connection.execute(
-                update(self.table).where(self.table.c.id_hash == id_hash).values(**values)
-            )
-            if updated.rowcount == 0:
-                connection.execute(insert(self.table).values(id_hash=id_hash, **values))
+        db.session.rollback()
+        updated = db.session.execute(
+            update(self.table).where(self.table.c.id_hash == id_hash).values(**values)
+        )
+        if updated.rowcount == 0:
+            db.session.execute(insert(self.table).values(id_hash=id_hash, **values))
+        db.session.commit()
 
     def touch(self, id_hash: str, when: datetime) -> None:
-        with db.engine.begin() as connection:
-            connection.execute(
-                update(self.table).where(self.table.c.id_hash == id_hash).values(last_active_at=when)
-            )
+        db.session.rollback()
+        db.session.execute(
+            update(self.table).where(self.table.c.id_hash == id_hash).values(last_active_at=when)
+        )
+        db.session.commit()
 
     def delete(self, id_hash: str) -> None:
-        with db.engine.begin() as connection:
-            connection.execute(delete(self.table).where(self.table.c.id_hash == id_hash))
+        db.session.rollback()
+        db.session.execute(delete(self.table).where(self.table.c.id_hash == id_hash))
+        db.session.commit()
 
     def delete_for_resident(self, resident_id: int) -> int:
-        with db.engine.begin() as connection:
-            return connection.execute(
-                delete(self.table).where(self.table.c.resident_id == resident_id)
-            ).rowcount
+        return self._delete_now(self.table.c.resident_id == resident_id)
 
     def delete_for_provider_session(self, provider_session_id: str) -> int:
-        with db.engine.begin() as connection:
-            return connection.execute(
-                delete(self.table).where(self.table.c.provider_session_id == provider_session_id)
-            ).rowcount
+        return self._delete_now(self.table.c.provider_session_id == provider_session_id)
+
+    def _delete_now(self, condition) -> int:
+        deleted = db.session.execute(delete(self.table).where(condition)).rowcount
+        db.session.commit()
+        return deleted
 
 
 class RedisSessionStore:
@@ -207,6 +214,9 @@ class ServerSession(CallbackDict, SessionMixin):
         self.stored = stored
         self.modified = False
         self.rotation_requested = False
+        # Why the stored session could not be read (its database did not answer): the request is refused
+        # (app/database.py) and nothing is saved.
+        self.unavailable: Exception | None = None
 
     @property
     def new(self) -> bool:
@@ -235,7 +245,13 @@ class ServerSessionInterface(SessionInterface):
         if not session_id:
             return ServerSession()
         id_hash = hash_session_id(session_id)
-        stored = self.store.load(id_hash)
+        try:
+            stored = self.store.load(id_hash)
+        except (PoolTimeout, OperationalError) as problem:
+            # Raised here, it would escape Flask's error pages (the session is opened before them).
+            unavailable = ServerSession()
+            unavailable.unavailable = problem
+            return unavailable
         if stored is None:
             return ServerSession()
         if self.is_expired(stored, utcnow()):
@@ -244,6 +260,18 @@ class ServerSessionInterface(SessionInterface):
         return ServerSession(stored.data, session_id=session_id, stored=stored)
 
     def save_session(self, app: Flask, session: ServerSession, response: Response) -> None:
+        if session.unavailable is not None or answered_busy():
+            return
+        try:
+            self._save(app, session, response)
+        except (PoolTimeout, OperationalError) as problem:
+            if not is_busy_error(problem):
+                raise
+            # The page was built for a session that is not saved: it would not work (a form's CSRF token, a
+            # journey's drafts), so the resident is asked to try again instead.
+            busy_after_all(response, problem)
+
+    def _save(self, app: Flask, session: ServerSession, response: Response) -> None:
         cookie_name = self.get_cookie_name(app)
         domain = self.get_cookie_domain(app)
         path = self.get_cookie_path(app)
