@@ -34,6 +34,7 @@ from app.reports.mail import Email, queue_email
 from app.reports.outbox import HANDLERS, PermanentFailure
 from app.themes import WastePrices
 from app.theming import themes
+from app.tracking.followers import links_for
 from connectors.errors import BadData, ConnectorError
 from connectors.models import (
     BulkyItem,
@@ -474,24 +475,24 @@ def deliver_cancellation(message: OutboxMessage) -> str:
 def _email(order: WasteOrder, event: str) -> None:
     if not order.email:
         return
-    from flask import render_template
-
-    body = render_template(
-        "waste/receipt.txt",
-        order=order,
-        event=event,
-        council=themes().get(order.council_slug),
-        what=describe(order),
-        money=money,
-    )
-    subjects = {
-        "booked": _(
-            "Your receipt for %(what)s – %(reference)s", what=describe(order), reference=order.reference
-        ),
-        "refunded": _("Your refund for %(reference)s", reference=order.reference),
-        "too_late": _("We could not cancel %(reference)s", reference=order.reference),
-    }
-    queue_email(Email(to=order.email, subject=subjects[event], body=body))
+    # The worker sends most receipts, outside any request: one as if on the council's own portal.
+    with links_for(order.council_slug):
+        body = current_app.jinja_env.get_template("waste/receipt.txt").render(
+            order=order,
+            event=event,
+            council=themes().get(order.council_slug),
+            what=describe(order),
+            money=money,
+        )
+        subjects = {
+            "booked": _(
+                "Your receipt for %(what)s – %(reference)s", what=describe(order), reference=order.reference
+            ),
+            "refunded": _("Your refund for %(reference)s", reference=order.reference),
+            "too_late": _("We could not cancel %(reference)s", reference=order.reference),
+        }
+        subject = subjects[event]
+    queue_email(Email(to=order.email, subject=subject, body=body))
 
 
 # --- delivering at once -------------------------------------------------------------------------------------

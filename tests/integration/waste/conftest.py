@@ -140,7 +140,8 @@ class Checkout:
         )
         if expected_status == 302:
             self.path = response.location
-        return response
+            return response
+        return self.client_request.check_page(response)
 
     def at(self, step: str) -> bool:
         return urlsplit(self.path).path.endswith(f"/{step}")
@@ -171,20 +172,28 @@ class Checkout:
         assert self.at("check"), self.path
         return self
 
-    def pay_button(self, expected_status: int = 303, **data):
-        """Press "Continue to payment" on the check page: GOV.UK Pay's next_url (or the page shown)."""
+    def pay_form(self) -> tuple[str, dict]:
+        """The check page's pay form as a tab that shows it holds it: its action and hidden fields."""
         assert self.at("check"), self.path
-        page = self.page()
-        form = page.select("form")[-1]
-        fields = {field["name"]: field.get("value", "") for field in form.select("input[type=hidden]")}
+        form = self.page().select("form")[-1]
+        return form["action"], {
+            field["name"]: field.get("value", "") for field in form.select("input[type=hidden]")
+        }
+
+    def press(self, pay_form: tuple[str, dict], expected_status: int = 303, **data):
+        """Press "Continue to payment": GOV.UK Pay's next_url (or where the portal sends the payer)."""
+        action, fields = pay_form
         response = self.client_request.client.post(
-            form["action"], data={**fields, **data}, headers={"Host": self.host}
+            action, data={**fields, **data}, headers={"Host": self.host}
         )
         assert response.status_code == expected_status, (
             response.status_code,
             response.get_data(as_text=True)[:500],
         )
         return response.location if expected_status in (302, 303) else response
+
+    def pay_button(self, expected_status: int = 303, **data):
+        return self.press(self.pay_form(), expected_status, **data)
 
     def come_back(self, return_url: str, client=None):
         """Follow Pay's return URL in this browser (or another one's client)."""
@@ -219,3 +228,30 @@ def mailbox(to: str = "guest@example.com") -> list[MailboxMessage]:
             select(MailboxMessage).where(MailboxMessage.recipient == to).order_by(MailboxMessage.id)
         )
     )
+
+
+def time_passes() -> None:
+    """Every retry the outbox scheduled is due now."""
+    from sqlalchemy import update
+
+    from app.models.reports import MessageStatus, OutboxMessage
+
+    db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.status == MessageStatus.PENDING)
+        .values(next_attempt_at=outbox.utcnow() - outbox.timedelta(seconds=1))
+    )
+    db.session.commit()
+
+
+def payers_gone_for(minutes: int) -> None:
+    """Every payment in progress was started, and last asked about, this long ago."""
+    from sqlalchemy import update
+
+    then = outbox.utcnow() - outbox.timedelta(minutes=minutes)
+    db.session.execute(update(WasteOrder).values(updated_at=then, checked_at=then))
+    db.session.commit()
+
+
+# Signing in through the sandbox's identity provider, as tests/integration/auth does.
+from tests.integration.auth.conftest import sandbox_idp, visitor, with_sandbox_idp  # noqa: E402,F401
