@@ -7,7 +7,7 @@ from flask_babel import get_translations
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app import database, extensions, theming
+from app import database, extensions, security, theming
 from app.config import PROJECT_ROOT, config_for
 from app.themes import ThemedEnvironment, ThemeRegistry
 
@@ -98,6 +98,7 @@ def create_app(environment: str | None = None, **overrides) -> Flask:
     # The council is chosen before any other before-request hook (CSRF among them) can answer with a page.
     theming.init_app(app)
     database.configure(app)
+    security.init_request_checks(app)
     for extension in EXTENSIONS:
         extension.init_app(app)
     database.init_app(app)
@@ -105,7 +106,7 @@ def create_app(environment: str | None = None, **overrides) -> Flask:
         app, extensions.db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True
     )
 
-    from app import assets, cli, errors, i18n, models, security  # noqa: F401 - models register on import
+    from app import assets, cli, errors, i18n, models  # noqa: F401 - models register on import
     from app.views import main
 
     i18n.init_app(app)

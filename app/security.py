@@ -1,6 +1,20 @@
-"""Security headers on every response. Scripts and styles come only from our own origin."""
+"""Security headers on every response, cookie names, and a second defence against cross-site requests.
 
-from flask import Flask, current_app, g, request
+Scripts and styles come only from our own origin. HSTS is sent whenever the portal is served over HTTPS: when
+the request came over HTTPS (directly, or through PORTAL_PROXY_HOPS proxies that say so), and always where the
+portal's own URLs are https (production), since a browser ignores the header over plain HTTP anyway.
+
+Cookies are `__Host-` prefixed wherever they are Secure: the browser then refuses them unless they were set
+over HTTPS for this host alone, with Path=/ and no Domain. Development over plain http cannot use the prefix
+(the browser would drop the cookie), so there the names are bare.
+
+State-changing requests a browser marks as coming from another site (`Sec-Fetch-Site: cross-site` or
+`same-site`) are refused with a page that says why, before the CSRF token is looked at. Requests from our own
+pages (`same-origin`), typed or bookmarked (`none`), and from browsers that do not send the header are left
+to the CSRF token.
+"""
+
+from flask import Flask, current_app, render_template, request
 
 CONTENT_SECURITY_POLICY = "; ".join(
     (
@@ -15,13 +29,21 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "frame-ancestors 'none'",
     )
 )
+HSTS = "max-age=31536000; includeSubDomains"
+HOST_PREFIX = "__Host-"
+PREFIXED_COOKIES = ("SESSION_COOKIE_NAME", "LOCALE_COOKIE", "JAVASCRIPT_COOKIE")
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+SAME_ORIGIN_FETCHES = frozenset({"same-origin", "none"})
+# Endpoints that servers, not browsers, call: they authenticate the caller themselves.
+SERVER_TO_SERVER_ENDPOINTS = frozenset({"auth.back_channel_logout"})
+
+
+def serves_https() -> bool:
+    return request.is_secure or current_app.config["PREFERRED_URL_SCHEME"] == "https"
 
 
 def _secure_headers(response):
-    # A page whose form leads elsewhere (GOV.UK Pay's card page) names that origin in g.form_action_origins.
-    form_targets = " ".join(
-        (*current_app.config.get("CSP_FORM_ACTION_ORIGINS", ()), *g.get("form_action_origins", ()))
-    )
+    form_targets = " ".join(current_app.config.get("CSP_FORM_ACTION_ORIGINS", ()))
     response.headers["Content-Security-Policy"] = (
         f"{CONTENT_SECURITY_POLICY}; form-action 'self' {form_targets}".rstrip()
     )
@@ -29,11 +51,35 @@ def _secure_headers(response):
     response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(self)"
-    if request.is_secure:
-        response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+    if serves_https():
+        response.headers["Strict-Transport-Security"] = HSTS
     if request.endpoint != "static":
         response.headers.setdefault("Cache-Control", "no-store")
     return response
+
+
+def _refuse_cross_site_changes():
+    if request.method in SAFE_METHODS or request.endpoint in SERVER_TO_SERVER_ENDPOINTS:
+        return None
+    fetch_site = request.headers.get("Sec-Fetch-Site")
+    if fetch_site is None or fetch_site.lower() in SAME_ORIGIN_FETCHES:
+        return None
+    return render_template("errors/cross_site.html"), 403
+
+
+def _prefix_cookie_names(app: Flask) -> None:
+    if not app.config["SESSION_COOKIE_SECURE"]:
+        return
+    for setting in PREFIXED_COOKIES:
+        name = app.config[setting]
+        if not name.startswith(HOST_PREFIX):
+            app.config[setting] = f"{HOST_PREFIX}{name}"
+
+
+def init_request_checks(app: Flask) -> None:
+    """Checks that run before every other before-request hook (CSRF among them) but the council's choice."""
+    _prefix_cookie_names(app)
+    app.before_request(_refuse_cross_site_changes)
 
 
 def init_app(app: Flask) -> None:
