@@ -20,6 +20,11 @@ NAMING_CONVENTION = {
 }
 
 
+# In a table's __table_args__: on SQLite, AUTOINCREMENT, so that the id of a deleted row (a resident who
+# deleted their data) is never given to a new one; PostgreSQL's sequences never reuse an id anyway.
+NEVER_REUSED_IDS = {"sqlite_autoincrement": True}
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 

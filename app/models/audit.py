@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 from sqlalchemy import JSON, DateTime, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import db
+from app.extensions import NEVER_REUSED_IDS, db
 
 
 def utcnow() -> datetime:
@@ -14,6 +14,7 @@ def utcnow() -> datetime:
 
 class AuditEvent(db.Model):
     __tablename__ = "audit_events"
+    __table_args__ = (NEVER_REUSED_IDS,)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)

@@ -15,13 +15,16 @@ from flask_login import UserMixin
 from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, String, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
+from app.extensions import NEVER_REUSED_IDS, db
 from app.models.audit import utcnow
 
 
 class Resident(UserMixin, db.Model):
     __tablename__ = "residents"
-    __table_args__ = (UniqueConstraint("issuer", "subject", name="uq_residents_issuer_subject"),)
+    __table_args__ = (
+        UniqueConstraint("issuer", "subject", name="uq_residents_issuer_subject"),
+        NEVER_REUSED_IDS,
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     issuer: Mapped[str] = mapped_column(String(512))
@@ -51,6 +54,7 @@ class LinkedCouncilAccount(db.Model):
     __tablename__ = "linked_council_accounts"
     __table_args__ = (
         UniqueConstraint("resident_id", "service", "council_gss", name="uq_linked_council_accounts_service"),
+        NEVER_REUSED_IDS,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
+from app.extensions import NEVER_REUSED_IDS, db
 
 # Crockford's base 32 without the letters people misread (I, L, O, U): references are read over the phone.
 REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -46,13 +46,16 @@ class ReportDraft(db.Model):
     """A journey in progress, kept server-side so that nothing typed is lost between pages."""
 
     __tablename__ = "report_drafts"
+    __table_args__ = (NEVER_REUSED_IDS,)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     token: Mapped[str] = mapped_column(String(64), unique=True)
     report_type: Mapped[str] = mapped_column(String(32))
     made_on: Mapped[str] = mapped_column(String(64))
     answers: Mapped[dict] = mapped_column(JSON, default=dict)
-    resident_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    resident_id: Mapped[int | None] = mapped_column(
+        ForeignKey("residents.id", ondelete="CASCADE"), index=True
+    )
     # One key per journey, carried in the final form: a second submission of it finds the first report.
     idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -61,6 +64,7 @@ class ReportDraft(db.Model):
 
 class Report(db.Model):
     __tablename__ = "reports"
+    __table_args__ = (NEVER_REUSED_IDS,)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(16), unique=True, default=new_reference)
@@ -79,11 +83,16 @@ class Report(db.Model):
     longitude: Mapped[float | None] = mapped_column(Float)
     location_description: Mapped[str | None] = mapped_column(Text)
     email: Mapped[str | None] = mapped_column(String(320), index=True)
-    resident_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    resident_id: Mapped[int | None] = mapped_column(
+        ForeignKey("residents.id", ondelete="SET NULL"), index=True
+    )
     idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
     service_request_id: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # When the resident who made it deleted their portal data: what they wrote and where goes as soon as
+    # the council has it, and the tracking link says the report is no longer available.
+    forgotten_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     photos: Mapped[list["Photo"]] = relationship(back_populates="report", order_by="Photo.id")
     messages: Mapped[list["OutboxMessage"]] = relationship(
@@ -95,6 +104,7 @@ class OutboxMessage(db.Model):
     """Something that must leave the portal: a report for a back office, an email for a person."""
 
     __tablename__ = "outbox_messages"
+    __table_args__ = (NEVER_REUSED_IDS,)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(32))
@@ -121,6 +131,7 @@ class OutboxMessage(db.Model):
 
 class DeliveryAttempt(db.Model):
     __tablename__ = "delivery_attempts"
+    __table_args__ = (NEVER_REUSED_IDS,)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     message_id: Mapped[int] = mapped_column(ForeignKey("outbox_messages.id"), index=True)
@@ -136,6 +147,7 @@ class Photo(db.Model):
     """A photo with its metadata (EXIF, GPS) already removed: only re-encoded pixels are stored."""
 
     __tablename__ = "report_photos"
+    __table_args__ = (NEVER_REUSED_IDS,)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     token: Mapped[str] = mapped_column(String(64), unique=True)
@@ -154,6 +166,7 @@ class Photo(db.Model):
 
 class Feedback(db.Model):
     __tablename__ = "report_feedback"
+    __table_args__ = (NEVER_REUSED_IDS,)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"), unique=True)
@@ -166,12 +179,15 @@ class FollowedRequest(db.Model):
     """Someone chose to follow an open report already at the council instead of sending a duplicate."""
 
     __tablename__ = "followed_requests"
+    __table_args__ = (NEVER_REUSED_IDS,)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     council_slug: Mapped[str] = mapped_column(String(64))
     service_request_id: Mapped[str] = mapped_column(String(64), index=True)
     email: Mapped[str | None] = mapped_column(String(320))
-    resident_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    resident_id: Mapped[int | None] = mapped_column(
+        ForeignKey("residents.id", ondelete="CASCADE"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
@@ -179,6 +195,7 @@ class MailboxMessage(db.Model):
     """The development mailbox: where email goes when GOV.UK Notify is not configured."""
 
     __tablename__ = "dev_mailbox"
+    __table_args__ = (NEVER_REUSED_IDS,)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     recipient: Mapped[str] = mapped_column(String(320), index=True)

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
+from app.extensions import NEVER_REUSED_IDS, db
 
 
 def utcnow() -> datetime:
@@ -32,6 +32,7 @@ class StatusEvent(db.Model):
     __tablename__ = "tracking_status_events"
     __table_args__ = (
         UniqueConstraint("council_slug", "source", "external_id", name="uq_tracking_status_events_external"),
+        NEVER_REUSED_IDS,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -59,13 +60,16 @@ class Subscription(db.Model):
         UniqueConstraint(
             "council_slug", "service_request_id", "email", name="uq_tracking_subscriptions_follower"
         ),
+        NEVER_REUSED_IDS,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     council_slug: Mapped[str] = mapped_column(String(64))
     service_request_id: Mapped[str] = mapped_column(String(64), index=True)
     email: Mapped[str] = mapped_column(String(320))
-    resident_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    resident_id: Mapped[int | None] = mapped_column(
+        ForeignKey("residents.id", ondelete="SET NULL"), index=True
+    )
     confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # When a guest was last sent the "confirm you want updates" email: no other is sent while it works.
     confirmation_sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -81,7 +85,10 @@ class Notification(db.Model):
     """One email to one follower about one change: the unique constraint is what makes it exactly once."""
 
     __tablename__ = "tracking_notifications"
-    __table_args__ = (UniqueConstraint("event_id", "subscription_id", name="uq_tracking_notifications_once"),)
+    __table_args__ = (
+        UniqueConstraint("event_id", "subscription_id", name="uq_tracking_notifications_once"),
+        NEVER_REUSED_IDS,
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("tracking_status_events.id", ondelete="CASCADE"))
@@ -118,13 +125,16 @@ class CaseUpdate(db.Model):
     """Something a resident added to a case: a comment or photo, or "this is not fixed"."""
 
     __tablename__ = "tracking_case_updates"
+    __table_args__ = (NEVER_REUSED_IDS,)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"), index=True)
     kind: Mapped[str] = mapped_column(String(16))
     text: Mapped[str] = mapped_column(Text)
     photo_id: Mapped[int | None] = mapped_column(ForeignKey("report_photos.id", ondelete="SET NULL"))
-    resident_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    resident_id: Mapped[int | None] = mapped_column(
+        ForeignKey("residents.id", ondelete="SET NULL"), index=True
+    )
     # The back office's id for the update once delivered; None while it waits in the outbox.
     back_office_update_id: Mapped[str | None] = mapped_column(String(64), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
+from app.extensions import NEVER_REUSED_IDS, db
 from app.models.reports import new_reference
 
 
@@ -41,6 +41,7 @@ class RefundReason:
 
 class WasteOrder(db.Model):
     __tablename__ = "waste_orders"
+    __table_args__ = (NEVER_REUSED_IDS,)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(16), unique=True, default=new_reference)
@@ -49,7 +50,9 @@ class WasteOrder(db.Model):
     kind: Mapped[str] = mapped_column(String(16))
     council_slug: Mapped[str] = mapped_column(String(64), index=True)
     status: Mapped[str] = mapped_column(String(16), default=OrderStatus.DRAFT, index=True)
-    resident_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    resident_id: Mapped[int | None] = mapped_column(
+        ForeignKey("residents.id", ondelete="SET NULL"), index=True
+    )
     postcode: Mapped[str | None] = mapped_column(String(10))
     uprn: Mapped[str | None] = mapped_column(String(16))
     address: Mapped[str | None] = mapped_column(String(255))
@@ -87,6 +90,7 @@ class OrderPayment(db.Model):
     """One payment at GOV.UK Pay for an order, with the state Pay last reported."""
 
     __tablename__ = "waste_order_payments"
+    __table_args__ = (NEVER_REUSED_IDS,)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("waste_orders.id"), index=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select, update
 
+from app.auth.audit import resident_actor
 from app.extensions import db
 from app.models.audit import AuditEvent
 from app.models.reports import Report
@@ -53,7 +54,7 @@ def claim(resident, ip_address: str | None = None) -> int:
         db.session.add(
             AuditEvent(
                 event="reports.claimed",
-                actor=str(resident.id),
+                actor=resident_actor(resident.id),
                 ip_address=ip_address,
                 detail={"count": claimed},
             )

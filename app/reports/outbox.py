@@ -34,6 +34,7 @@ from app.models.reports import (
 )
 from app.reports import backoffice
 from app.reports.mail import Email, PermanentEmailFailure, mailer
+from app.reports.personal_data import forget_report_content
 from connectors.models import NewServiceRequest
 
 log = logging.getLogger(__name__)
@@ -135,6 +136,9 @@ def deliver(message_id: int, worker: str, policy: DeliveryPolicy) -> DeliveryOut
     message.locked_until = None
     message.last_error = None
     db.session.add(DeliveryAttempt(message_id=message.id, worker=worker, outcome=outcome))
+    if message.report is not None and message.report.forgotten_at is not None:
+        db.session.flush()
+        forget_report_content(message.report)
     db.session.commit()
     return DeliveryOutcome(message_id, outcome)
 

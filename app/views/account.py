@@ -22,7 +22,7 @@ from wtforms.validators import InputRequired, Length, Regexp, ValidationError
 from app import addresses
 from app.auth import relying_party
 from app.auth.assurance import COUNCIL_TAX, assurance_of_current_resident
-from app.auth.audit import record_security_event, resident_actor
+from app.auth.audit import erased_actor, record_security_event, resident_actor
 from app.auth.views import ID_TOKEN_KEY, NOTICE_CATEGORY, safe_return_path
 from app.backoffice import registry
 from app.extensions import db
@@ -320,7 +320,7 @@ def delete_data():
     db.session.delete(resident)
     db.session.commit()
     end_sessions_of_resident(resident_id)
-    record_security_event("resident_data_deleted", actor=resident_actor(resident_id))
+    record_security_event("resident_data_deleted", actor=erased_actor(resident_id))
     session.clear()
     session.rotate()
     flash(_("Your portal data has been deleted and you have been signed out."), NOTICE_CATEGORY)

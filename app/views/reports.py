@@ -539,6 +539,9 @@ def track(signed: str):
     report = db.session.execute(db.select(Report).filter_by(reference=reference)).scalar_one_or_none()
     if report is None:
         abort(404)
+    if report.forgotten_at is not None:
+        council = themes().get(report.council_slug)
+        return render_template("reports/track_gone.html", reference=report.reference, council=council), 410
     return render_template(
         "reports/track.html",
         report=report,

@@ -4,8 +4,8 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models.identity import Resident
-from app.models.reports import Report, ReportDraft
-from app.reports.personal_data import forget_resident_in_reports
+from app.models.reports import MessageKind, MessageStatus, OutboxMessage, Report, ReportDraft
+from app.reports.personal_data import forget_report_content, forget_resident_in_reports
 from app.views.account import personal_data
 
 
@@ -54,12 +54,40 @@ def test_download_my_data_includes_my_reports_only(app_context):
     assert exported[0]["description"] == "Deep hole by the bus stop"
 
 
-def test_deleting_my_data_keeps_the_report_but_forgets_who_made_it(app_context):
+def test_deleting_my_data_keeps_the_report_but_forgets_who_made_it_and_what_they_wrote(app_context):
     resident, report, other = make_resident_with_a_report()
     forget_resident_in_reports(resident)
     db.session.commit()
     kept = db.session.get(Report, report.id)
-    assert kept.description == "Deep hole by the bus stop"
-    assert (kept.resident_id, kept.email) == (None, None)
+    assert (kept.reference, kept.report_type, kept.council_slug) == (report.reference, "pothole", "norfolk")
+    assert (kept.description, kept.resident_id, kept.email) == ("", None, None)
+    assert kept.forgotten_at is not None
     assert db.session.scalars(select(ReportDraft)).all() == []
-    assert db.session.get(Report, other.id).email == "other@example.com"
+    other = db.session.get(Report, other.id)
+    assert (other.email, other.description, other.forgotten_at) == (
+        "other@example.com",
+        "Someone else's",
+        None,
+    )
+
+
+def test_a_waiting_report_is_delivered_without_contact_details_then_forgotten(app_context):
+    resident, report, _other = make_resident_with_a_report()
+    waiting = OutboxMessage(
+        kind=MessageKind.OPEN311_CREATE,
+        report_id=report.id,
+        payload={"request": {"description": "Deep hole by the bus stop", "email": "sam@example.com"}},
+    )
+    db.session.add(waiting)
+    db.session.commit()
+
+    forget_resident_in_reports(resident)
+    db.session.commit()
+    kept = db.session.get(Report, report.id)
+    assert kept.description == "Deep hole by the bus stop"  # the council has not got it yet
+    assert waiting.payload["request"] == {"description": "Deep hole by the bus stop", "email": None}
+
+    waiting.status = MessageStatus.DELIVERED
+    forget_report_content(kept)
+    db.session.commit()
+    assert (kept.description, waiting.payload) == ("", {})
