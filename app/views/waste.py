@@ -462,6 +462,11 @@ def _check_page(order: WasteOrder, problem: str | None = None, status: int = 200
     )
 
 
+@bp.errorhandler(429)
+def too_many_payments(error):
+    return render_template("waste/too_many.html"), 429
+
+
 def _pay_rate_limit() -> str:
     return current_app.config["WASTE_PAY_RATE_LIMIT"]
 

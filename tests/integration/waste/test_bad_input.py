@@ -326,3 +326,17 @@ def test_a_tracking_link_that_was_tampered_with_is_not_found(checkout, client_re
     client_request.get(
         "/waste/track/not-a-signed-reference", host="south-norfolk.localhost", expected_status=404
     )
+
+
+def test_payments_started_from_one_place_are_limited(app, checkout, pay, monkeypatch):
+    monkeypatch.setitem(app.config, "WASTE_PAY_RATE_LIMIT", "2 per minute")
+    journeys = [checkout().bulky() for _ in range(3)]
+
+    journeys[0].pay_button()
+    journeys[1].pay_button()
+    refused = journeys[2].pay_button(expected_status=429)
+
+    assert "You have started a lot of payments" in refused.get_data(as_text=True)
+    with app.app_context():
+        assert order().status == "draft"
+        assert pay.payments(order().reference) == []
