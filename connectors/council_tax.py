@@ -10,7 +10,7 @@ import re
 from connectors import errors
 from connectors.council_rest import Fields, document, rest_client, segment, with_message
 from connectors.http import HttpClient, MalformedResponse
-from connectors.models import Bill, CouncilTaxAccount, Instalment, Result
+from connectors.models import Bill, CouncilTaxAccount, CouncilTaxMatch, Instalment, PortalLinkNotice, Result
 
 REFERENCE = re.compile(r"^[A-Za-z0-9-]{4,20}$")
 INSTALMENT_STATUSES = ("paid", "due", "overdue")
@@ -20,11 +20,29 @@ class RestCouncilTax:
     def __init__(self, http: HttpClient):
         self.http = http
 
-    def verify(self, reference: str, postcode: str, surname: str) -> bool:
+    def verify(self, reference: str, postcode: str, surname: str) -> CouncilTaxMatch | None:
         answers = {"reference": reference.strip(), "postcode": postcode.strip(), "surname": surname.strip()}
         if not all(answers.values()):
-            return False
+            return None
         return self.http.post("accounts/verify", json=answers, parse=parse_verification)
+
+    def tell_account_holder(self, reference: str, notice: PortalLinkNotice) -> str:
+        reference = reference.strip()
+        if not REFERENCE.match(reference):
+            raise errors.NotFound(
+                self.http.council, self.http.kind, "This is not a council tax account reference"
+            )
+        body = {
+            "link_id": notice.link_id,
+            "linked_at": notice.linked_at.isoformat(),
+            "unlink_url": notice.unlink_url,
+        }
+        try:
+            return self.http.post(
+                f"accounts/{segment(reference)}/portal-links", json=body, parse=parse_notice
+            )
+        except errors.NotFound as error:
+            raise with_message(error, "The council has no council tax account with this reference") from None
 
     def account(self, reference: str) -> Result[CouncilTaxAccount]:
         return self._get(reference, "", parse_account)
@@ -48,8 +66,15 @@ class RestCouncilTax:
             raise with_message(error, "The council has no council tax account with this reference") from None
 
 
-def parse_verification(response) -> bool:
-    return document(response).boolean("match")
+def parse_verification(response) -> CouncilTaxMatch | None:
+    answer = document(response)
+    if not answer.boolean("match"):
+        return None
+    return CouncilTaxMatch(reference=answer.text("reference"), uprn=answer.optional_text("uprn"))
+
+
+def parse_notice(response) -> str:
+    return document(response).text("notice_id")
 
 
 def parse_instalment(fields: Fields) -> Instalment:

@@ -141,6 +141,24 @@ class Bill:
 
 
 @dataclass(frozen=True)
+class CouncilTaxMatch:
+    """A verified account: its reference as the council writes it, and the property (UPRN) it is for."""
+
+    reference: str
+    uprn: str | None
+
+
+@dataclass(frozen=True)
+class PortalLinkNotice:
+    """That a portal account was linked to a council tax account: the council tells the account holder by
+    its own channel (letter, e-billing email), with the address where they can undo it."""
+
+    link_id: str
+    linked_at: datetime
+    unlink_url: str
+
+
+@dataclass(frozen=True)
 class CouncilTaxAccount:
     """The summary a dashboard shows: ``balance`` is what is owed now (positive) or in credit (negative);
     ``arrears`` is the overdue part of it."""

@@ -28,6 +28,7 @@ from connectors.models import (
     CaseDetail,
     CollectionSlot,
     CouncilTaxAccount,
+    CouncilTaxMatch,
     CreatedServiceRequest,
     Instalment,
     NewBulkyBooking,
@@ -37,6 +38,7 @@ from connectors.models import (
     Payment,
     PlanningApplication,
     PlanningComment,
+    PortalLinkNotice,
     Refund,
     Result,
     Service,
@@ -99,10 +101,16 @@ class CouncilTax(Protocol):
     ``Unavailable``; ``BadData``.
     """
 
-    def verify(self, reference: str, postcode: str, surname: str) -> bool:
+    def verify(self, reference: str, postcode: str, surname: str) -> CouncilTaxMatch | None:
         """Whether this account reference belongs to the property with this postcode and a liable person with
-        this surname (case and spacing ignored). Never cached; False is the answer to a mismatch, not an
-        error."""
+        this surname (case and spacing ignored): the account (its reference and property) when it does.
+        Never cached; None is the answer to a mismatch, not an error."""
+        ...
+
+    def tell_account_holder(self, reference: str, notice: PortalLinkNotice) -> str:
+        """Ask the council to tell the account holder, by its own channel, that a portal account was linked
+        to this account, with the address where they can undo it; the council's id for the notice. A repeated
+        ``link_id`` is the same notice (the back office sends one)."""
         ...
 
     def account(self, reference: str) -> Result[CouncilTaxAccount]:

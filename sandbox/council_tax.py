@@ -1,5 +1,8 @@
 """The districts' council tax systems (docs/api/council-tax.yaml): accounts with a band, ten monthly
-instalments from April, the latest bill, and verification by reference, postcode and surname.
+instalments from April, the latest bill, verification by reference, postcode and surname, and the notices
+the council sends an account holder when a portal account is linked to their account.
+
+    GET /council-tax/<council>/_admin/portal-links    the notices "sent" so far (the letters in the post)
 
 Instalment dates and their paid or overdue state are worked out from today, so the demo stories (up to date,
 two instalments in arrears, a new account) stay true whatever the date.
@@ -8,9 +11,10 @@ two instalments in arrears, a new account) stay true whatever the date.
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from flask import g, request
 from werkzeug.exceptions import NotFound
@@ -34,6 +38,9 @@ BAND_D_PENCE = {
 BAND_NINTHS = {"A": 6, "B": 7, "C": 8, "D": 9, "E": 11, "F": 13, "G": 15, "H": 18}
 SINGLE_PERSON_DISCOUNT = 0.25
 REFERENCE = re.compile(r"^[A-Za-z0-9-]{4,20}$")
+# Notices to account holders, per council: the same link_id is the same notice.
+NOTICES: dict[str, dict[str, dict]] = {}
+NOTICES_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -258,3 +265,41 @@ def verify():
     if not matched:
         return {"match": False}
     return {"match": True, "reference": account.reference, "uprn": account.uprn}
+
+
+@bp.post("/accounts/<reference>/portal-links")
+def tell_account_holder(reference: str):
+    """The council writes to the account holder (here: keeps the letter to show on the admin side)."""
+    account = account_in_council(reference)
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise InvalidParameter(description="Send a JSON object with link_id, linked_at and unlink_url.")
+    for name in ("link_id", "linked_at", "unlink_url"):
+        if not isinstance(body.get(name), str) or not body[name].strip():
+            raise InvalidParameter(description=f"The {name} field is required.")
+    try:
+        datetime.fromisoformat(body["linked_at"])
+    except ValueError:
+        raise InvalidParameter(description="linked_at is an ISO 8601 date and time.") from None
+    if not body["unlink_url"].startswith(("https://", "http://")):
+        raise InvalidParameter(description="unlink_url is an absolute URL.")
+    with NOTICES_LOCK:
+        sent = NOTICES.setdefault(g.council, {})
+        notice = sent.get(body["link_id"])
+        if notice is None:
+            notice = {
+                "notice_id": f"notice-{sum(len(notices) for notices in NOTICES.values()) + 1:06d}",
+                "reference": account.reference,
+                "surnames": list(account.liable_surnames),
+                "link_id": body["link_id"],
+                "linked_at": body["linked_at"],
+                "unlink_url": body["unlink_url"],
+            }
+            sent[body["link_id"]] = notice
+    return {"notice_id": notice["notice_id"]}, 202
+
+
+@bp.get("/_admin/portal-links")
+def notices_sent():
+    with NOTICES_LOCK:
+        return {"notices": list(NOTICES.get(g.council, {}).values())}

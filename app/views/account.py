@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from flask import Blueprint, Response, flash, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -19,48 +18,19 @@ from sqlalchemy import delete
 from wtforms import RadioField, StringField, SubmitField
 from wtforms.validators import InputRequired, Length, Regexp, ValidationError
 
-from app import addresses
+from app import addresses, council_tax_links, rate_limits
 from app.auth import relying_party
 from app.auth.assurance import COUNCIL_TAX, assurance_of_current_resident
 from app.auth.audit import erased_actor, record_security_event, resident_actor
 from app.auth.views import ID_TOKEN_KEY, NOTICE_CATEGORY, safe_return_path
-from app.backoffice import registry
 from app.extensions import db
 from app.models.identity import LinkedCouncilAccount, Resident, personal_data_sources
 from app.sessions import end_sessions_of_resident
 from app.theming import themes
-from connectors.errors import ConnectorError
-from connectors.models import ServiceKind
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
 UK_POSTCODE = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}$")
-
-
-class CouncilTaxCheckUnavailable(Exception):
-    """The council's council tax system cannot answer right now."""
-
-
-@dataclass(frozen=True)
-class CouncilTaxClaim:
-    council_slug: str
-    reference: str
-    postcode: str
-    surname: str
-
-
-def verify_council_tax_account(claim: CouncilTaxClaim) -> bool:
-    """Ask the council's council tax back office, through the connectors registry, whether the reference,
-    postcode and surname belong together."""
-    connectors = registry()
-    if not connectors.serves(claim.council_slug, ServiceKind.COUNCIL_TAX):
-        raise CouncilTaxCheckUnavailable()
-    try:
-        return connectors.council_tax(claim.council_slug).verify(
-            claim.reference, claim.postcode, claim.surname
-        )
-    except ConnectorError as error:
-        raise CouncilTaxCheckUnavailable() from error
 
 
 def normalise_postcode(value: str) -> str:
@@ -188,58 +158,116 @@ def link_council_tax():
         if theme is not None and theme.tier == "district":
             form.council.data = theme.slug
     return_to = safe_return_path(request.args.get("next"))
-    if form.validate_on_submit():
-        claim = CouncilTaxClaim(
-            council_slug=form.council.data,
-            reference=form.reference.data.strip().upper(),
-            postcode=normalise_postcode(form.postcode.data),
-            surname=form.surname.data.strip(),
+    home = home_address_text(current_user.home_uprn)
+
+    def page(status: int = 200):
+        return (
+            render_template(
+                "account/link_council_tax.html",
+                form=form,
+                errors=wtforms_errors(form),
+                return_to=return_to,
+                home_address=home,
+            ),
+            status,
         )
-        try:
-            matched = verify_council_tax_account(claim)
-        except CouncilTaxCheckUnavailable:
-            form.reference.errors = [
-                _("We cannot check council tax accounts at the moment. Try again later.")
-            ]
-        else:
-            council = themes().get(claim.council_slug)
-            record_security_event(
-                "council_tax_link_checked",
-                actor=resident_actor(current_user.id),
-                matched=matched,
-                linked_council=council.slug,
+
+    if not form.validate_on_submit():
+        return page()
+    if not current_user.home_uprn:
+        form.reference.errors = [
+            _(
+                "Add your home address before you link a council tax account: "
+                "you can only link the one for your home"
             )
-            if matched:
-                existing = next(
-                    (
-                        account
-                        for account in current_user.linked_accounts
-                        if account.service == COUNCIL_TAX and account.council_gss == council.gss_code
-                    ),
-                    None,
-                )
-                if existing is None:
-                    current_user.linked_accounts.append(
-                        LinkedCouncilAccount(
-                            service=COUNCIL_TAX,
-                            council_gss=council.gss_code,
-                            account_reference=claim.reference,
-                        )
-                    )
-                else:
-                    existing.account_reference = claim.reference
-                    existing.linked_at = datetime.now(UTC)
-                db.session.commit()
-                flash(_("Your council tax account is linked."), NOTICE_CATEGORY)
-                return redirect(return_to or url_for("account.show"))
-            form.reference.errors = [
-                _(
-                    "The account reference, postcode and surname do not match a council tax account. "
-                    "Check your bill and try again."
-                )
-            ]
+        ]
+        return page()
+    claim = council_tax_links.Claim(
+        council_slug=form.council.data,
+        reference=form.reference.data.strip().upper(),
+        postcode=normalise_postcode(form.postcode.data),
+        surname=form.surname.data.strip(),
+    )
+    until = council_tax_links.locked_until(current_user, claim)
+    if until is not None:
+        form.reference.errors = [
+            _(
+                "You have entered details that do not match too many times. You can try again after "
+                "%(time)s, or contact your council",
+                time=rate_limits.when(until),
+            )
+        ]
+        return page(429)
+    try:
+        match = council_tax_links.verify(claim)
+    except council_tax_links.CheckUnavailable:
+        form.reference.errors = [_("We cannot check council tax accounts at the moment. Try again later.")]
+        return page()
+    at_home = match is not None and match.uprn == current_user.home_uprn
+    record_security_event(
+        "council_tax_link_checked",
+        actor=resident_actor(current_user.id),
+        matched=match is not None,
+        at_home=at_home,
+        linked_council=claim.council_slug,
+    )
+    if match is None or not at_home:
+        council_tax_links.count_wrong_answer(current_user, claim)
+    if match is None:
+        form.reference.errors = [
+            _(
+                "The account reference, postcode and surname do not match a council tax account. "
+                "Check your bill and try again."
+            )
+        ]
+        return page()
+    if not at_home:
+        form.reference.errors = [
+            _(
+                "This council tax account is not for your home address (%(address)s). You can only link "
+                "the council tax account for the home address on your account",
+                address=home or current_user.home_uprn,
+            )
+        ]
+        return page()
+    council_tax_links.link(current_user, claim, match)
+    db.session.commit()
+    council = themes().get(claim.council_slug)
+    flash(
+        _(
+            "Your council tax account is linked. %(council)s will tell the account holder that it was "
+            "linked to a My Norfolk account.",
+            council=council.name,
+        ),
+        NOTICE_CATEGORY,
+    )
+    return redirect(return_to or url_for("account.show"))
+
+
+@bp.route("/council-tax/unlink/<token>", methods=["GET", "POST"])
+def unlink_council_tax(token: str):
+    """The undo link in the council's notice to the account holder: it works without signing in (the
+    holder may have no portal account). A GET only shows the button."""
+    try:
+        linked = council_tax_links.link_for(token)
+    except council_tax_links.UnknownUnlinkToken:
+        abort(404)
+    form = ConfirmForm()
+    if linked is None:
+        return render_template("account/unlinked_council_tax.html", already=True)
+    if form.validate_on_submit():
+        record_security_event(
+            "council_tax_link_removed_by_account_holder",
+            actor=resident_actor(linked.resident_id),
+            linked_council=next(
+                (theme.slug for theme in themes() if theme.gss_code == linked.council_gss), linked.council_gss
+            ),
+        )
+        db.session.delete(linked)
+        db.session.commit()
+        return render_template("account/unlinked_council_tax.html", already=False)
     return render_template(
-        "account/link_council_tax.html", form=form, errors=wtforms_errors(form), return_to=return_to
+        "account/unlink_council_tax.html", form=form, token=token, reference_end=linked.account_reference[-4:]
     )
 
 

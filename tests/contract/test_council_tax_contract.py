@@ -1,11 +1,20 @@
 """The council tax contract suite (docs/api/council-tax.yaml), against the sandbox and recorded answers."""
 
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
+import requests
 
 from connectors.errors import NotFound
-from connectors.models import Bill, CouncilTaxAccount, Instalment, ServiceKind
+from connectors.models import (
+    Bill,
+    CouncilTaxAccount,
+    CouncilTaxMatch,
+    Instalment,
+    PortalLinkNotice,
+    ServiceKind,
+)
 from tests.contract.conftest import DISTRICT_OF, RESIDENTS, resident_named
 from tests.contract.recorder import CONTRACT_DAY
 
@@ -63,8 +72,10 @@ def test_verification_answers_match_or_no_match_only(source_registry, resident):
     council_tax = source_registry.council_tax(DISTRICT_OF[resident.district_gss])
     reference, postcode = resident.council_tax_reference, resident.postcode
 
-    assert council_tax.verify(reference, postcode, resident.family_name) is True
-    assert council_tax.verify(reference, postcode, "Smith") is False
+    assert council_tax.verify(reference, postcode, resident.family_name) == CouncilTaxMatch(
+        reference=reference, uprn=resident.uprn
+    )
+    assert council_tax.verify(reference, postcode, "Smith") is None
 
 
 def test_verification_forgives_case_and_spacing_but_not_a_different_postcode(contract_registry):
@@ -79,6 +90,33 @@ def test_verification_forgives_case_and_spacing_but_not_a_different_postcode(con
     assert not council_tax.verify(margaret.council_tax_reference, margaret.postcode, "")
     assert not contract_registry.council_tax("norwich").verify(
         margaret.council_tax_reference, margaret.postcode, "Hill"
+    )
+
+
+def test_the_council_tells_the_account_holder_of_a_portal_link_once(contract_registry, contract_sandbox):
+    priya = resident_named("Priya")
+    council_tax = contract_registry.council_tax("south-norfolk")
+    notice = PortalLinkNotice(
+        link_id="contract-17",
+        linked_at=datetime(2026, 11, 30, 9, 14, 3, tzinfo=UTC),
+        unlink_url="https://south-norfolk.example/account/council-tax/unlink/signed",
+    )
+
+    first = council_tax.tell_account_holder(priya.council_tax_reference, notice)
+    assert council_tax.tell_account_holder(priya.council_tax_reference, notice) == first, "the same notice"
+    with pytest.raises(NotFound):
+        council_tax.tell_account_holder("99999999", notice)
+
+    sent = requests.get(
+        f"{contract_sandbox.url}/council-tax/south-norfolk/_admin/portal-links",
+        headers={"X-API-Key": contract_sandbox.api_key},
+        timeout=5,
+    ).json()["notices"]
+    [letter] = [sent_notice for sent_notice in sent if sent_notice["link_id"] == "contract-17"]
+    assert (letter["notice_id"], letter["reference"], letter["unlink_url"]) == (
+        first,
+        priya.council_tax_reference,
+        notice.unlink_url,
     )
 
 

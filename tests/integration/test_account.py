@@ -6,7 +6,7 @@ import json
 import pytest
 from sqlalchemy import select
 
-from app.extensions import db
+from app.extensions import db, limiter
 from app.models.identity import LinkedCouncilAccount, PortalSession, Resident
 from sandbox.demo_residents import DEMO_RESIDENTS
 from tests.integration.auth.conftest import (  # noqa: F401 - fixtures
@@ -160,9 +160,14 @@ def test_delete_without_the_form_token_changes_nothing(app, signed_in):
 
 
 @pytest.fixture
-def council_tax_back_office(app, connector_registry):
+def council_tax_back_office(app, connector_registry, signed_in):
+    """The sandbox's council tax systems, with Priya signed in and her home address on her account."""
     from app.backoffice import use_registry
 
+    limiter.reset()
+    with app.app_context():
+        db.session.scalar(select(Resident)).home_uprn = PRIYA.uprn
+        db.session.commit()
     previous = app.extensions.get("connectors")
     use_registry(app, connector_registry)
     yield connector_registry
@@ -182,7 +187,7 @@ def test_linking_a_council_tax_account_makes_the_resident_verified(
     assert "Signed in, not verified" not in page.get_text()
     assert f"South Norfolk Council, account {PRIYA.council_tax_reference}" in page.get_text()
     (event,) = audit_events(app, "council_tax_link_checked")
-    assert event.detail == {"matched": True, "linked_council": "south-norfolk"}
+    assert event.detail == {"matched": True, "at_home": True, "linked_council": "south-norfolk"}
 
 
 def test_a_council_tax_mismatch_is_explained_and_keeps_the_answers(
