@@ -393,6 +393,9 @@ def photo_file(photo_token: str):
         abort(404)
     response = Response(stored.data, mimetype=stored.content_type)
     response.headers["Cache-Control"] = "private, max-age=3600"
+    # Our own name for it (the uploaded file's name is never kept): the token, which is URL-safe base64.
+    extension = "png" if stored.content_type == "image/png" else "jpg"
+    response.headers["Content-Disposition"] = f'inline; filename="{stored.token}.{extension}"'
     return response
 
 
