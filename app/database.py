@@ -66,14 +66,20 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
 
 
 def release_connection() -> None:
-    """Give the request's connection back to the pool before waiting on something outside the portal (a
-    back office, GOV.UK Notify): the wait may be seconds, and every other request needs connections meanwhile.
-    Ends the current transaction, which must have nothing unsaved; objects loaded so far are read again when
-    next used."""
-    session = db.session
+    """Give this thread's connection back to the pool before waiting on something outside the portal (a back
+    office, GOV.UK Notify): the wait may be seconds, and other requests need connections (and, on SQLite, the
+    write lock) meanwhile. Ends the current transaction, which must have nothing unsaved. Objects already
+    loaded stay as they were read, without asking the database again; what is changed afterwards is saved by
+    the next commit, in a transaction of its own."""
+    session = db.session()
     if session.new or session.dirty or session.deleted:
         raise RuntimeError("release_connection() with unsaved changes: commit them first")
-    session.commit()
+    expire_on_commit = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expire_on_commit
 
 
 def is_busy_error(error: Exception) -> bool:

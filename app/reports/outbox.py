@@ -20,7 +20,9 @@ from datetime import UTC, datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import delete, or_, select, update
+from sqlalchemy.orm import joinedload
 
+from app.database import release_connection
 from app.extensions import db
 from app.models.reports import (
     DeliveryAttempt,
@@ -121,10 +123,13 @@ def claim_due(worker: str, limit: int, policy: DeliveryPolicy) -> list[int]:
 
 
 def deliver(message_id: int, worker: str, policy: DeliveryPolicy) -> DeliveryOutcome:
-    message = db.session.get(OutboxMessage, message_id)
+    message = db.session.get(OutboxMessage, message_id, options=[joinedload(OutboxMessage.report)])
     if message is None or message.status != MessageStatus.PENDING or message.locked_by != worker:
         db.session.rollback()
         return DeliveryOutcome(message_id, "skipped")
+    # The message (and its report) stay loaded, but no connection or lock is held while the back office or
+    # GOV.UK Notify answers: the lease keeps the message this worker's meanwhile.
+    release_connection()
     try:
         outcome = HANDLERS[message.kind](message)
     except Exception as error:  # noqa: BLE001 - any failure is recorded and retried, never lost

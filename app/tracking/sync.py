@@ -24,6 +24,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.backoffice import registry
+from app.database import release_connection
 from app.extensions import db
 from app.models.identity import Resident
 from app.models.reports import FollowedRequest, Report
@@ -219,6 +220,9 @@ def _poll_open311(council_slug: str, cursor: PollCursor) -> tuple[list[StatusEve
     now = utcnow()
     last_seen = _aware(cursor.last_seen_at)
     start = last_seen - OVERLAP if last_seen else now - FIRST_LOOK_BACK
+    # Everything the back office is asked, it is asked without a database connection (the worker's is back in
+    # the pool, and on SQLite no lock is held); what it said is then recorded in one short transaction.
+    release_connection()
     result = registry().street_reports(council_slug).updates(start_date=start, end_date=now + CLOCK_AHEAD)
     updates = sorted(result.value, key=lambda item: item.updated_datetime)
     wanted = followed_request_ids(council_slug)
@@ -229,10 +233,11 @@ def _poll_open311(council_slug: str, cursor: PollCursor) -> tuple[list[StatusEve
             )
         )
     )
+    news = [item for item in updates if item.service_request_id in wanted and item.update_id not in own]
+    release_connection()
+    responsible = {item.update_id: _responsible(council_slug, item) for item in news}
     events = []
-    for item in updates:
-        if item.service_request_id not in wanted or item.update_id in own:
-            continue
+    for item in news:
         recorded = _record(
             StatusEvent(
                 council_slug=council_slug,
@@ -242,7 +247,7 @@ def _poll_open311(council_slug: str, cursor: PollCursor) -> tuple[list[StatusEve
                 status=item.status,
                 description=item.description,
                 media_url=item.media_url,
-                responsible=_responsible(council_slug, item),
+                responsible=responsible[item.update_id],
                 happened_at=item.updated_datetime,
             )
         )
@@ -284,34 +289,43 @@ def _poll_crm(council_slug: str, cursor: PollCursor) -> tuple[list[StatusEvent],
     # (silently) when its case next changes. Later passes start a minute early.
     since = stored - CRM_OVERLAP if stored else utcnow() - CRM_OVERLAP
     news_since = since if stored else None
-    events: list[StatusEvent] = []
+    # The CRM is asked everything first, without a database connection (see _poll_open311); what it said is
+    # then recorded in one short transaction, as far as it answered.
+    fetched: list[tuple[Resident, CaseDetail]] = []
+    problem = None
     pages = 0
+    release_connection()
     while True:
         result = cases.changes(since, limit=CRM_PAGE)
         if result.stale:
             # The CRM did not answer; an old answer from the cache is no news. The cursor stays where it was.
-            return events, result.problem
+            problem = result.problem
+            break
         page = result.value
-        problem = _record_crm_changes(council_slug, cases, page.changes, events, news_since)
+        problem = _fetch_crm_cases(council_slug, cases, page.changes, fetched)
         if problem:
-            return events, problem
+            break
         if stored is None or page.until > stored:
             pages += 1
         since = page.until
         if not page.more or pages >= CRM_PAGES_PER_PASS:
             break
-    cursor.last_seen_at = since
-    return events, None
+    events: list[StatusEvent] = []
+    for resident, detail in fetched:
+        events += _record_crm_case(council_slug, resident, detail, news_since)
+    if problem is None:
+        cursor.last_seen_at = since
+    return events, problem
 
 
-def _record_crm_changes(
+def _fetch_crm_cases(
     council_slug: str,
     cases: Cases,
     changes: tuple[CaseChange, ...],
-    events: list[StatusEvent],
-    news_since: datetime | None,
+    fetched: list[tuple[Resident, CaseDetail]],
 ) -> str | None:
-    """Fetch and record the changed cases of the portal's residents (one query for the page's addresses)."""
+    """Fetch the changed cases of the portal's residents (one query for the page's addresses), adding each
+    with its residents to ``fetched``; the CRM's problem when it stops answering."""
     latest: dict[str, CaseChange] = {}
     for change in changes:
         latest[change.reference] = change
@@ -322,6 +336,7 @@ def _record_crm_changes(
             select(Resident).where(func.lower(Resident.email).in_(emails)).order_by(Resident.id)
         ):
             residents.setdefault(resident.email.lower(), []).append(resident)
+        release_connection()
     for change in latest.values():
         owners = residents.get(change.email.lower())
         if not owners:
@@ -335,8 +350,7 @@ def _record_crm_changes(
             continue
         if result.stale:
             return result.problem
-        for resident in owners:
-            events += _record_crm_case(council_slug, resident, result.value, news_since)
+        fetched.extend((resident, result.value) for resident in owners)
     return None
 
 

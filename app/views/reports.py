@@ -7,6 +7,7 @@ once, whether or not the council's back office is answering: the delivery worker
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import (
@@ -26,6 +27,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy.exc import IntegrityError
 
 from app import addresses
+from app.database import release_connection
 from app.extensions import db, limiter
 from app.models.reports import Feedback, FollowedRequest, Photo, Report
 from app.reports import backoffice, claims, places, submission
@@ -46,9 +48,9 @@ from app.reports.forms import (
     SendForm,
     question_form,
 )
-from app.reports.journey import Journey, Location, Outside
+from app.reports.journey import Journey, Location, NearbyRequest, Outside, Question
 from app.reports.photos import PhotoRejected, photo_from_upload
-from app.reports.types import REPORT_TYPES, report_type
+from app.reports.types import REPORT_TYPES, ReportType, report_type
 from app.theming import themes
 from connectors.errors import ConnectorError
 
@@ -204,35 +206,52 @@ def _coordinate_text(value: float | None) -> str | None:
 
 def _set_location(found: Journey, location: Location) -> None:
     """Save the place, decide the council, and snapshot what that council asks and has open nearby."""
-    found.set_location(location)
     routing = places.route(found.type, location)
+    asked = _ask_council(found.type, routing.council_slug, location) if routing.council_slug else None
+    found.set_location(location)
     if routing.outside:
         found.route_outside(routing.outside)
-    elif routing.council_slug:
-        _route_to(found, routing.council_slug)
+    elif asked is not None:
+        _route_to(found, asked)
     else:
         found.area_needed()
 
 
-def _route_to(found: Journey, council_slug: str) -> None:
-    found.route_to(council_slug)
+@dataclass(frozen=True)
+class CouncilAnswers:
+    council_slug: str
+    questions: list[Question]
+    nearby: list[NearbyRequest] | None  # None: not asked (the kind of report, or no coordinates)
+
+
+def _ask_council(report_type: ReportType, council_slug: str, location: Location) -> CouncilAnswers:
+    """What the council's back office asks about this kind of report, and its open reports nearby. Asked
+    before the journey changes, without a database connection: the back office may take seconds, and other
+    residents' requests need the connection (and, on SQLite, the write lock) meanwhile."""
+    release_connection()
     try:
-        found.set_questions(backoffice.questions(council_slug, found.type.service_code))
+        questions = backoffice.questions(council_slug, report_type.service_code)
     except ConnectorError:
         # The report is still taken: it is sent with its description when the back office answers.
         current_app.logger.warning(
-            "No service definition from %s for %s", council_slug, found.type.service_code
+            "No service definition from %s for %s", council_slug, report_type.service_code
         )
-        found.set_questions([])
-    location = found.location
-    if found.type.check_nearby and location and location.has_coordinates:
-        found.set_nearby(
-            backoffice.open_requests_near(
-                council_slug, found.type.service_code, location.latitude, location.longitude
-            )
+        questions = []
+    nearby = None
+    if report_type.check_nearby and location.has_coordinates:
+        nearby = backoffice.open_requests_near(
+            council_slug, report_type.service_code, location.latitude, location.longitude
         )
-    else:
+    return CouncilAnswers(council_slug, questions, nearby)
+
+
+def _route_to(found: Journey, asked: CouncilAnswers) -> None:
+    found.route_to(asked.council_slug)
+    found.set_questions(asked.questions)
+    if asked.nearby is None:
         found.nearby_answered()
+    else:
+        found.set_nearby(asked.nearby)
 
 
 @bp.route("/<token>/area", methods=["GET", "POST"])
@@ -251,8 +270,9 @@ def area(token: str):
         else:
             location = found.location
             location.gss_code = themes().get(form.council.data).gss_code
+            asked = _ask_council(found.type, form.council.data, location)
             found.set_location(location)
-            _route_to(found, form.council.data)
+            _route_to(found, asked)
         return _next(found)
     return _render("reports/area.html", found, "reports.area", form=form)
 

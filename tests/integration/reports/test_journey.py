@@ -12,6 +12,7 @@ from app.extensions import db
 from app.models.reports import Feedback, MailboxMessage, Photo, ReportStatus
 from tests.conftest import ClientRequest
 from tests.integration.reports.conftest import deliver_all, reports
+from tests.support.calls_out import calls_out
 from tests.support.images import png_bomb
 
 POTHOLE_ANSWERS = {"defect_type": "pothole", "location_on_road": "road", "depth": "deep"}
@@ -332,3 +333,26 @@ def test_photo_uploads_are_rate_limited_per_client(journey, back_offices, app_co
     # Going on without another photo still works, with both photos and every answer kept.
     walk.answer({}, **upload_form)
     assert walk.at("email")
+
+
+def test_the_council_is_asked_and_sent_the_report_without_a_database_connection_held(
+    app, journey, back_offices
+):
+    """A back office may take seconds to answer: meanwhile other residents' requests need the connection (and,
+    on SQLite, the write lock), so none is held while the portal waits on one."""
+    with calls_out() as calls:
+        walk = journey(HOST).start("pothole")
+        walk.go("place")
+        walk.answer({"description": "By the clock tower", "latitude": "52.6077", "longitude": "1.7305"})
+        if walk.at("already-reported"):
+            walk.answer({"choice": "none"})
+        walk.answer_questions(POTHOLE_ANSWERS)
+        walk.answer({"description": "A deep hole"})
+        walk.answer({})
+        walk.answer({"email": "guest@example.com"})
+        walk.send()
+        with app.app_context():
+            assert [outcome.outcome for outcome in deliver_all()] == ["delivered", "delivered"]
+    asked = {call.url.split("?")[0].rsplit("/", 1)[-1] for call in calls}
+    assert {"pothole.json", "requests.json"} <= asked, asked  # its questions, open reports nearby, the report
+    assert [call for call in calls if call.holding_connection] == []

@@ -14,6 +14,7 @@ from app.extensions import db
 from app.models.reports import MailboxMessage, MessageStatus, OutboxMessage
 from app.reports import outbox
 from app.reports.mail import Email, queue_email
+from tests.support.calls_out import calls_out
 
 SERVICE_ID = str(uuid.uuid4())
 SECRET = str(uuid.uuid4())
@@ -74,9 +75,12 @@ def test_with_a_notify_key_email_goes_through_notify_not_the_mailbox(app_context
     queue_email(Email(to="guest@example.com", subject="Your report NFK-AAAA-BBBB", body="What you reported"))
     db.session.commit()
 
-    outcomes = outbox.run_once("worker-a", POLICY)
+    with calls_out() as calls:
+        outcomes = outbox.run_once("worker-a", POLICY)
 
     assert [outcome.outcome for outcome in outcomes] == ["delivered"]
+    # No database connection is held while Notify answers.
+    assert [call.holding_connection for call in calls] == [False]
     assert received == [
         {
             "email_address": "guest@example.com",

@@ -18,6 +18,7 @@ from app.models.identity import Resident
 from app.models.tracking import EventSource, PollCursor, StatusEvent
 from app.tracking import sync
 from tests.integration.tracking.conftest import POLICY, PRIYA, TOM, officer_changes_case, once_past
+from tests.support.calls_out import calls_out
 from tests.support.sandbox import SandboxServer
 
 PRIYA_CASE = "SNC-MB-2026-08841"
@@ -108,7 +109,12 @@ def test_a_crm_change_is_recorded_once_and_its_older_history_is_not_news(portal,
         sandbox, "south-norfolk", PRIYA_CASE, status="waiting_for_you", note="Which side of the road?"
     )
     once_past(changed)
-    first, second = crm_outcomes(portal), crm_outcomes(portal)
+    with calls_out() as calls:
+        first = crm_outcomes(portal)
+    second = crm_outcomes(portal)
+    # The CRM's feed and the changed case are read without a database connection held.
+    assert any(PRIYA_CASE in call.url for call in calls)
+    assert [call for call in calls if call.holding_connection] == []
     portal.deliver()
 
     assert (first["south-norfolk"].new_events, second["south-norfolk"].new_events) == (2, 0)

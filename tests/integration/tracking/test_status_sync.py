@@ -16,6 +16,7 @@ from tests.integration.tracking.conftest import (
     link_in,
     sign_in,
 )
+from tests.support.calls_out import calls_out
 
 GUEST = "neighbour@example.net"
 
@@ -110,7 +111,11 @@ def test_handed_on_closures_name_who_is_responsible(app, portal, priya, sandbox)
         description="This road is a trunk road.",
         agency_responsible="National Highways",
     )
-    portal.poll()
+    with calls_out() as calls:
+        portal.poll()
+    # The back office is asked for its updates and who is responsible without a database connection held.
+    assert any("service_request_id=" in call.url for call in calls)
+    assert [call for call in calls if call.holding_connection] == []
     portal.deliver()
     page = ClientRequest(priya.client).get(f"/requests/{report.reference}", host=HOST)
     assert "Not our responsibility" in page.select_one(".govuk-summary-list").get_text()
