@@ -10,9 +10,12 @@ Which council to ask is app.addresses.council_for(...)'s job.
 from __future__ import annotations
 
 import threading
+from urllib.parse import parse_qs, urlsplit
 
 from flask import Flask, current_app
 
+from app.models.identity import PersonalDataSource, Resident, register_personal_data
+from connectors.cases import normalised
 from connectors.registry import ConnectorRegistry
 
 _lock = threading.Lock()
@@ -33,3 +36,41 @@ def registry(app: Flask | None = None) -> ConnectorRegistry:
 def use_registry(app: Flask, connectors: ConnectorRegistry | None) -> None:
     """Replace the app's registry (tests and benchmarks point it at a sandbox on another port)."""
     app.extensions["connectors"] = connectors
+
+
+def _about(resident: Resident):
+    """Whether a request URL asked a back office about this resident: their cases (by email) or their linked
+    council tax accounts (by reference)."""
+    email = normalised(resident.email) if resident.email else None
+    references = {account.account_reference.upper() for account in resident.linked_accounts}
+
+    def wanted(url: str) -> bool:
+        parts = urlsplit(url)
+        if email and email in (normalised(value) for value in parse_qs(parts.query).get("email", [])):
+            return True
+        segments = parts.path.upper().split("/")
+        return any(
+            segments[index] == "ACCOUNTS" and segments[index + 1] in references
+            for index in range(len(segments) - 1)
+        )
+
+    return wanted
+
+
+def export_cached_answers(resident: Resident) -> list[dict]:
+    return [
+        {
+            "asked": urlsplit(response.url).path,
+            "answered_at": response.created_at.isoformat() if response.created_at else None,
+        }
+        for response in registry().cached_answers(_about(resident))
+    ]
+
+
+def forget_cached_answers(resident: Resident) -> None:
+    registry().forget_cached(_about(resident))
+
+
+register_personal_data(
+    PersonalDataSource("answers_kept_from_council_systems", export_cached_answers, forget_cached_answers)
+)

@@ -24,11 +24,13 @@ import os
 import re
 import threading
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+
+from requests_cache import CachedResponse
 
 from connectors.breaker import BreakerStore, CircuitBreaker, InProcessBreakerStore, RedisBreakerStore
 from connectors.errors import ConfigurationError
@@ -223,6 +225,18 @@ class ConnectorRegistry:
             breakers=breakers,
             environ=environ,
         )
+
+    def cached_answers(self, wanted: Callable[[str], bool]) -> list[CachedResponse]:
+        """The cached answers (fresh or stale) to the requests whose URL ``wanted`` picks."""
+        return [response for response in self.cache.filter(expired=True) if wanted(response.url)]
+
+    def forget_cached(self, wanted: Callable[[str], bool]) -> int:
+        """Delete the cached answers to the requests whose URL ``wanted`` picks (what the back offices said
+        about a resident who deleted their portal data); how many went."""
+        keys = [response.cache_key for response in self.cached_answers(wanted)]
+        if keys:
+            self.cache.delete(*keys)
+        return len(keys)
 
     def serves(self, council: str, kind: ServiceKind | str) -> bool:
         return (council, ServiceKind(kind)) in self.deployment.sections

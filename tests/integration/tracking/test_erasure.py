@@ -9,7 +9,7 @@ from PIL import Image
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models.identity import LinkedCouncilAccount, Resident
+from app.models.identity import LinkedCouncilAccount, Resident, personal_data_sources
 from app.models.reports import FollowedRequest, Report
 from sandbox.demo_residents import DEMO_RESIDENTS
 from tests.conftest import ClientRequest
@@ -193,3 +193,34 @@ def test_a_deleted_residents_id_is_never_given_again(app_context):
     db.session.add(second)
     db.session.commit()
     assert second.id > first_id
+
+
+def test_what_the_back_offices_said_about_the_resident_is_forgotten(app, back_offices):
+    def asked(wanted) -> set[str]:
+        return {response.url for response in back_offices.cached_answers(wanted)}
+
+    with app.app_context():
+        priya = Resident(issuer="https://idp.example", subject="priya", email=PRIYA.email)
+        priya.linked_accounts.append(
+            LinkedCouncilAccount(
+                service="council-tax",
+                council_gss=PRIYA.district_gss,
+                account_reference=PRIYA.council_tax_reference,
+            )
+        )
+        db.session.add(priya)
+        db.session.commit()
+        back_offices.cases("south-norfolk").cases_for_email(PRIYA.email.upper())
+        back_offices.council_tax("south-norfolk").account(PRIYA.council_tax_reference)
+        back_offices.council_tax("south-norfolk").bills(PRIYA.council_tax_reference)
+        back_offices.cases("south-norfolk").cases_for_email(TOM.email)
+        assert len(asked(lambda url: True)) == 4
+
+        [source] = [
+            source for source in personal_data_sources if source.name == "answers_kept_from_council_systems"
+        ]
+        assert len(source.export(priya)) == 3
+        source.delete(priya)
+
+        [kept] = asked(lambda url: True)
+        assert "tom" in kept.lower()
