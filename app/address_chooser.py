@@ -26,16 +26,16 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput, GovTextInput
 from wtforms import SelectField, StringField, SubmitField
 from wtforms.validators import ValidationError
 
 from app import addresses
+from app.forms import PortalForm
 from connectors.models import Address
 
 
-class PostcodeForm(FlaskForm):
+class PostcodeForm(PortalForm):
     postcode = StringField(_l("Postcode"), widget=GovTextInput())
     submit = SubmitField(_l("Find address"), widget=GovSubmitInput())
 
@@ -57,7 +57,7 @@ def addresses_or_problem(postcode: str | None) -> tuple[list[Address], str | Non
         return [], problem.message
 
 
-class ChooseAddressForm(FlaskForm):
+class ChooseAddressForm(PortalForm):
     uprn = SelectField(
         _l("Select an address"),
         widget=GovSelect(),

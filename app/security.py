@@ -8,10 +8,11 @@ Cookies are `__Host-` prefixed wherever they are Secure: the browser then refuse
 over HTTPS for this host alone, with Path=/ and no Domain. Development over plain http cannot use the prefix
 (the browser would drop the cookie), so there the names are bare.
 
-State-changing requests a browser marks as coming from another site (`Sec-Fetch-Site: cross-site` or
-`same-site`) are refused with a page that says why, before the CSRF token is looked at. Requests from our own
-pages (`same-origin`), typed or bookmarked (`none`), and from browsers that do not send the header are left
-to the CSRF token.
+A web address with a NUL character in its path or query is refused (forms refuse NUL in their fields:
+app.forms). State-changing requests a browser marks as coming from another site (`Sec-Fetch-Site:
+cross-site` or `same-site`) are refused with a page that says why, before the CSRF token is looked at.
+Requests from our own pages (`same-origin`), typed or bookmarked (`none`), and from browsers that do not send
+the header are left to the CSRF token.
 """
 
 from flask import Flask, current_app, render_template, request
@@ -67,6 +68,15 @@ def _refuse_cross_site_changes():
     return render_template("errors/cross_site.html"), 403
 
 
+def _refuse_nul_in_the_address():
+    """A NUL character in a web address is never one of ours, and PostgreSQL cannot even look it up."""
+    if "\x00" in request.path:
+        return render_template("errors/404.html"), 404
+    if any("\x00" in value for value in request.args.values()):
+        return render_template("errors/bad_address.html"), 400
+    return None
+
+
 def _prefix_cookie_names(app: Flask) -> None:
     if not app.config["SESSION_COOKIE_SECURE"]:
         return
@@ -79,6 +89,7 @@ def _prefix_cookie_names(app: Flask) -> None:
 def init_request_checks(app: Flask) -> None:
     """Checks that run before every other before-request hook (CSRF among them) but the council's choice."""
     _prefix_cookie_names(app)
+    app.before_request(_refuse_nul_in_the_address)
     app.before_request(_refuse_cross_site_changes)
 
 

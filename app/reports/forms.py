@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCharacterCount,
@@ -27,6 +26,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 
 from app.addresses import InvalidPostcode, normalise_postcode
+from app.forms import PortalForm
 from app.reports.journey import Question
 from app.reports.types import REPORT_TYPES
 
@@ -36,7 +36,7 @@ ANSWER_MAX = 200
 COMMENT_MAX = 1200
 
 
-class ReportTypeForm(FlaskForm):
+class ReportTypeForm(PortalForm):
     report_type = RadioField(
         _l("What do you want to report?"),
         choices=[(report_type.slug, report_type.title) for report_type in REPORT_TYPES],
@@ -46,7 +46,7 @@ class ReportTypeForm(FlaskForm):
     submit = SubmitField(_l("Continue"), widget=GovSubmitInput())
 
 
-class PlaceForm(FlaskForm):
+class PlaceForm(PortalForm):
     description = TextAreaField(
         _l("Describe where the problem is"),
         description=_l(
@@ -100,7 +100,7 @@ def _coordinate(field, limit: int, message) -> None:
         raise ValidationError(message)
 
 
-class AreaForm(FlaskForm):
+class AreaForm(PortalForm):
     council = RadioField(
         _l("Which council area is the problem in?"),
         validators=[InputRequired(message=_l("Select the council area the problem is in"))],
@@ -109,7 +109,7 @@ class AreaForm(FlaskForm):
     submit = SubmitField(_l("Continue"), widget=GovSubmitInput())
 
 
-class NearbyForm(FlaskForm):
+class NearbyForm(PortalForm):
     choice = RadioField(
         _l("Is your problem one of these?"),
         validators=[
@@ -120,7 +120,7 @@ class NearbyForm(FlaskForm):
     submit = SubmitField(_l("Continue"), widget=GovSubmitInput())
 
 
-class DetailsForm(FlaskForm):
+class DetailsForm(PortalForm):
     description = TextAreaField(
         _l("Describe the problem"),
         validators=[
@@ -151,7 +151,7 @@ class OptionalDetailsForm(DetailsForm):
     )
 
 
-class PhotoForm(FlaskForm):
+class PhotoForm(PortalForm):
     photo = FileField(
         _l("Upload a photo (optional)"),
         description=_l(
@@ -162,7 +162,7 @@ class PhotoForm(FlaskForm):
     submit = SubmitField(_l("Continue"), widget=GovSubmitInput())
 
 
-class EmailForm(FlaskForm):
+class EmailForm(PortalForm):
     email = EmailField(
         _l("Email address (optional)"),
         description=_l(
@@ -181,14 +181,14 @@ class EmailForm(FlaskForm):
     submit = SubmitField(_l("Continue"), widget=GovSubmitInput())
 
 
-class SendForm(FlaskForm):
+class SendForm(PortalForm):
     idempotency_key = HiddenField()
     # A honeypot: people never see or reach it; form-filling robots fill it in.
     website = StringField(_l("Leave this empty"))
     submit = SubmitField(_l("Send report"), widget=GovSubmitInput())
 
 
-class FeedbackForm(FlaskForm):
+class FeedbackForm(PortalForm):
     rating = RadioField(
         _l("Overall, how did you feel about reporting this?"),
         choices=[
@@ -216,7 +216,7 @@ class FeedbackForm(FlaskForm):
     submit = SubmitField(_l("Send feedback"), widget=GovSubmitInput())
 
 
-def question_form(question: Question, formdata=None, data=None) -> FlaskForm:
+def question_form(question: Question, formdata=None, data=None) -> PortalForm:
     """A one-field form for one of the council's questions, built from its Open311 attribute."""
     required_message = (
         _l("Select an answer") if question.datatype.endswith("valuelist") else _l("Enter an answer")
@@ -268,13 +268,13 @@ def question_form(question: Question, formdata=None, data=None) -> FlaskForm:
 
     form_class = type(
         "QuestionForm",
-        (FlaskForm,),
+        (PortalForm,),
         {"answer": field, "submit": SubmitField(_l("Continue"), widget=GovSubmitInput())},
     )
     return form_class(formdata=formdata, data=data or {})
 
 
-class PostcodeForm(FlaskForm):
+class PostcodeForm(PortalForm):
     postcode = StringField(
         _l("What is the postcode?"),
         description=_l(
@@ -292,7 +292,7 @@ class PostcodeForm(FlaskForm):
             raise ValidationError(problem.message) from None
 
 
-class AddressForm(FlaskForm):
+class AddressForm(PortalForm):
     uprn = RadioField(
         _l("Select the address"),
         validators=[InputRequired(message=_l("Select an address from the list"))],
@@ -302,5 +302,5 @@ class AddressForm(FlaskForm):
     submit = SubmitField(_l("Continue"), widget=GovSubmitInput())
 
 
-class ClaimForm(FlaskForm):
+class ClaimForm(PortalForm):
     submit = SubmitField(_l("Add these reports to your account"), widget=GovSubmitInput())

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from govuk_frontend_wtf.wtforms_widgets import (
     GovFileInput,
@@ -16,10 +15,12 @@ from govuk_frontend_wtf.wtforms_widgets import (
 from wtforms import EmailField, RadioField, SelectField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
+from app.forms import PortalForm
+
 UPDATE_MAX = 2000
 
 
-class FilterForm(FlaskForm):
+class FilterForm(PortalForm):
     """Read from the query string: filtering changes nothing, so it needs no CSRF token."""
 
     class Meta:
@@ -36,7 +37,7 @@ class FilterForm(FlaskForm):
     submit = SubmitField(_l("Show requests"), widget=GovSubmitInput())
 
 
-class CommentForm(FlaskForm):
+class CommentForm(PortalForm):
     text = TextAreaField(
         _l("What do you want to tell the council?"),
         validators=[
@@ -55,7 +56,7 @@ class CommentForm(FlaskForm):
     submit = SubmitField(_l("Send to the council"), widget=GovSubmitInput())
 
 
-class NotFixedForm(FlaskForm):
+class NotFixedForm(PortalForm):
     text = TextAreaField(
         _l("What is still wrong?"),
         validators=[
@@ -70,7 +71,7 @@ class NotFixedForm(FlaskForm):
     submit = SubmitField(_l("Tell the council it is not fixed"), widget=GovSubmitInput())
 
 
-class FollowForm(FlaskForm):
+class FollowForm(PortalForm):
     """A guest follows by email (confirmed by a link); a signed-in resident's form has no field to fill."""
 
     email = EmailField(
@@ -89,5 +90,5 @@ class FollowForm(FlaskForm):
     submit = SubmitField(_l("Get updates"), widget=GovSubmitInput())
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(PortalForm):
     submit = SubmitField(_l("Confirm"), widget=GovSubmitInput())

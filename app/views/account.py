@@ -11,7 +11,6 @@ from flask import Blueprint, Response, abort, flash, g, redirect, render_templat
 from flask_babel import _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.main import wtforms_errors
 from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSubmitInput, GovTextInput
 from sqlalchemy import delete
@@ -24,6 +23,7 @@ from app.auth.assurance import COUNCIL_TAX, assurance_of_current_resident
 from app.auth.audit import erased_actor, record_security_event, resident_actor
 from app.auth.views import ID_TOKEN_KEY, NOTICE_CATEGORY, safe_return_path
 from app.extensions import db
+from app.forms import PortalForm
 from app.models.identity import LinkedCouncilAccount, Resident, personal_data_sources
 from app.sessions import end_sessions_of_resident
 from app.theming import themes
@@ -38,7 +38,7 @@ def normalise_postcode(value: str) -> str:
     return f"{compact[:-3]} {compact[-3:]}" if len(compact) > 3 else compact
 
 
-class ContactPreferencesForm(FlaskForm):
+class ContactPreferencesForm(PortalForm):
     contact_by_email = RadioField(
         _l("Can we email you about your reports and requests?"),
         choices=[("yes", _l("Yes")), ("no", _l("No"))],
@@ -50,7 +50,7 @@ class ContactPreferencesForm(FlaskForm):
     submit = SubmitField(_l("Save"), widget=GovSubmitInput())
 
 
-class LinkCouncilTaxForm(FlaskForm):
+class LinkCouncilTaxForm(PortalForm):
     council = RadioField(
         _l("Which council sends your council tax bill?"),
         validators=[InputRequired(message=_l("Select the council that sends your council tax bill"))],
@@ -89,7 +89,7 @@ class LinkCouncilTaxForm(FlaskForm):
             raise ValidationError(_("Enter a real postcode, like NR2 2PE"))
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(PortalForm):
     """A form with nothing to fill in: its CSRF token is what matters."""
 
 

@@ -6,10 +6,11 @@ from __future__ import annotations
 import re
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovCharacterCount, GovRadioInput, GovSubmitInput, GovTextInput
 from wtforms import EmailField, RadioField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, ValidationError
+
+from app.forms import PortalForm
 
 LOCATION_MAX = 500
 PHONE_DIGITS = re.compile(r"^\+?[0-9 ()-]{10,20}$")
@@ -21,17 +22,17 @@ def no_control_characters(form, field) -> None:
         raise ValidationError(_l("Remove the characters that cannot be typed on a keyboard"))
 
 
-class StartForm(FlaskForm):
+class StartForm(PortalForm):
     submit = SubmitField(_l("Start now"), widget=GovSubmitInput())
 
 
-class ItemsForm(FlaskForm):
+class ItemsForm(PortalForm):
     """Quantities come from the fields named ``item-<code>``, one per item in the council's price list."""
 
     submit = SubmitField(_l("Continue"), widget=GovSubmitInput())
 
 
-class BinsForm(FlaskForm):
+class BinsForm(PortalForm):
     bins = RadioField(
         _l("How many garden waste bins do you want to subscribe?"),
         validators=[InputRequired(message=_l("Select how many bins"))],
@@ -41,7 +42,7 @@ class BinsForm(FlaskForm):
     submit = SubmitField(_l("Continue"), widget=GovSubmitInput())
 
 
-class SlotForm(FlaskForm):
+class SlotForm(PortalForm):
     collection_date = RadioField(
         _l("When do you want your items collected?"),
         validators=[InputRequired(message=_l("Select a collection day"))],
@@ -51,7 +52,7 @@ class SlotForm(FlaskForm):
     submit = SubmitField(_l("Continue"), widget=GovSubmitInput())
 
 
-class LocationForm(FlaskForm):
+class LocationForm(PortalForm):
     location = TextAreaField(
         _l("Where will the items be?"),
         description=_l(
@@ -71,7 +72,7 @@ class LocationForm(FlaskForm):
     submit = SubmitField(_l("Continue"), widget=GovSubmitInput())
 
 
-class ContactForm(FlaskForm):
+class ContactForm(PortalForm):
     email = EmailField(
         _l("Email address"),
         description=_l("We send your receipt here, with a link to see or cancel your booking."),
@@ -105,17 +106,17 @@ class BulkyContactForm(ContactForm):
             raise ValidationError(_l("Enter a phone number, like 01632 960 001 or +44 808 157 0192"))
 
 
-class PayForm(FlaskForm):
+class PayForm(PortalForm):
     submit = SubmitField(_l("Continue to payment"), widget=GovSubmitInput())
 
 
-class RestartForm(FlaskForm):
+class RestartForm(PortalForm):
     submit = SubmitField(_l("Start the payment again"), widget=GovSubmitInput())
 
 
-class CancelForm(FlaskForm):
+class CancelForm(PortalForm):
     submit = SubmitField(_l("Cancel collection"), widget=GovSubmitInput())
 
 
-class ClaimForm(FlaskForm):
+class ClaimForm(PortalForm):
     submit = SubmitField(_l("Add these to your account"), widget=GovSubmitInput())
