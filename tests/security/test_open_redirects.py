@@ -49,6 +49,9 @@ def test_hostile_return_paths_are_dropped(path):
 def test_a_signed_in_resident_is_never_sent_elsewhere(app, visitor, scripted, path):
     assert visitor.sign_in_at_scripted().location == "/dashboard"
     response = visitor.portal("/sign-in", query_string={"next": path})
+    if "\x00" in path:
+        assert response.status_code == 400, "a NUL in a web address is refused outright"
+        return
     assert response.status_code == 302
     assert response.location == "/dashboard"
 
@@ -56,6 +59,9 @@ def test_a_signed_in_resident_is_never_sent_elsewhere(app, visitor, scripted, pa
 @pytest.mark.parametrize("path", HOSTILE)
 def test_signing_in_with_a_hostile_next_lands_on_the_dashboard(app, visitor, scripted, path):
     response = visitor.portal("/sign-in", query_string={"next": path})
+    if "\x00" in path:
+        assert response.status_code == 400, "a NUL in a web address is refused outright"
+        return
     assert response.status_code == 302
     answer = visitor.provider.get(response.location, allow_redirects=False, timeout=5)
     assert visitor.callback(answer.headers["Location"]).location == "/dashboard"
