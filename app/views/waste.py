@@ -13,7 +13,7 @@ from contextlib import suppress
 from datetime import date, timedelta
 
 from flask import Blueprint, Response, abort, current_app, g, redirect, render_template, request, url_for
-from flask_babel import format_date, get_locale
+from flask_babel import format_date, get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -389,9 +389,10 @@ def bins(token: str):
     form.bins.choices = [
         (
             str(n),
-            _(
-                "%(count)s bin(s): %(price)s a year",
-                count=n,
+            ngettext(
+                "%(num)s bin: %(price)s a year",
+                "%(num)s bins: %(price)s a year",
+                n,
                 price=orders.money(prices.garden_first_bin_pence + (n - 1) * prices.garden_further_bin_pence),
             ),
         )

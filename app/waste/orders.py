@@ -23,6 +23,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import or_, select, update
 
 from app.backoffice import registry
@@ -130,9 +131,11 @@ def money(pence: int | None) -> str:
 def describe(order: WasteOrder) -> str:
     if order.kind == OrderKind.GARDEN:
         bins = int(order.answers.get("bins") or 0)
-        return _("Garden waste subscription: %(bins)s bin(s)", bins=bins)
+        return ngettext(
+            "Garden waste subscription: %(num)s bin", "Garden waste subscription: %(num)s bins", bins
+        )
     count = sum(int(quantity) for quantity in (order.answers.get("items") or {}).values())
-    return _("Bulky waste collection: %(count)s item(s)", count=count)
+    return ngettext("Bulky waste collection: %(num)s item", "Bulky waste collection: %(num)s items", count)
 
 
 # --- paying -------------------------------------------------------------------------------------------------
