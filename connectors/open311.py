@@ -7,13 +7,20 @@ One module for every council that speaks Open311: everything council-specific co
     base_url = "https://open311.example.gov.uk/v2"      # the endpoint's root: services.json lives under it
     jurisdiction_id = "norwich.gov.uk"                  # optional: sent when the server hosts several
     format = "json"                                     # or "xml" (XML is the format every server must offer)
-    credentials = { api_key = "PORTAL_NORWICH_OPEN311_KEY" }   # sent as api_key on POST and on updates
+    credentials = { api_key = "PORTAL_NORWICH_OPEN311_KEY" }   # api_key in POST bodies; see below for GET
+    api_key_on_get = "header"                           # or "query", for a server that reads no header
+    api_key_header = "X-Api-Key"                        # the header GET servicerequestupdates sends it in
 
 GeoReport v2 (https://wiki.open311.org/GeoReport_v2): GET services, GET services/<code> (service definition),
 POST requests, GET requests, GET requests/<id>, GET tokens/<token>. The extension
 (https://github.com/mysociety/fixmystreet, "Open311 updates"): GET servicerequestupdates (status changes in a
 time window) and POST servicerequestupdates (an update from the resident). Optional fields may be absent or
 empty in either format; this client treats both as None.
+
+The API key never goes in a URL where the server allows otherwise, since URLs end up in access logs and
+caches: POSTs carry it as the `api_key` form field GeoReport v2 defines, and GET servicerequestupdates (the
+only read that needs it) sends it in a header. A server that only reads the `api_key` query parameter on GET
+needs `api_key_on_get = "query"`, which puts the key in that one URL.
 """
 
 from __future__ import annotations
@@ -59,6 +66,11 @@ REQUEST_FIELDS = (
 )
 
 
+API_KEY_IN_HEADER = "header"
+API_KEY_IN_QUERY = "query"
+DEFAULT_API_KEY_HEADER = "X-Api-Key"
+
+
 def build(settings, registry) -> Open311Client:
     fmt = settings.options.get("format", "json")
     if fmt not in FORMATS:
@@ -67,11 +79,22 @@ def build(settings, registry) -> Open311Client:
         raise ConfigurationError(
             f"{settings.council} street_reports: format must be json or xml, not {fmt!r}"
         )
+    api_key_on_get = settings.options.get("api_key_on_get", API_KEY_IN_HEADER)
+    if api_key_on_get not in (API_KEY_IN_HEADER, API_KEY_IN_QUERY):
+        from connectors.errors import ConfigurationError
+
+        raise ConfigurationError(
+            f"{settings.council} street_reports: api_key_on_get must be header or query, "
+            f"not {api_key_on_get!r}"
+        )
     return Open311Client(
         registry.http_client(settings),
         jurisdiction_id=settings.options.get("jurisdiction_id"),
         api_key=settings.credentials.get("api_key"),
         fmt=fmt,
+        api_key_header=None
+        if api_key_on_get == API_KEY_IN_QUERY
+        else settings.options.get("api_key_header", DEFAULT_API_KEY_HEADER),
     )
 
 
@@ -79,12 +102,20 @@ class Open311Client:
     """connectors.protocols.StreetReports over GeoReport v2."""
 
     def __init__(
-        self, http: HttpClient, *, jurisdiction_id: str | None, api_key: str | None, fmt: str = "json"
+        self,
+        http: HttpClient,
+        *,
+        jurisdiction_id: str | None,
+        api_key: str | None,
+        fmt: str = "json",
+        api_key_header: str | None = DEFAULT_API_KEY_HEADER,
     ):
         self.http = http
         self.jurisdiction_id = jurisdiction_id
         self.api_key = api_key
         self.fmt = fmt
+        # Where GET requests carry the key: this header, or (None) the api_key query parameter.
+        self.api_key_header = api_key_header
 
     # --- reads ---------------------------------------------------------------------------------------------
 
@@ -104,8 +135,18 @@ class Open311Client:
             raise MalformedResponse("expected a JSON array of objects")
         return body
 
-    def _get(self, path: str, parse: Callable[[Any], Any], **params: Any) -> Result:
-        return self.http.get(f"{path}.{self.fmt}", parse=parse, params=self._params(**params))
+    def _get(
+        self, path: str, parse: Callable[[Any], Any], *, with_key: bool = False, **params: Any
+    ) -> Result:
+        headers = {}
+        if with_key and self.api_key:
+            if self.api_key_header:
+                headers[self.api_key_header] = self.api_key
+            else:
+                params["api_key"] = self.api_key
+        return self.http.get(
+            f"{path}.{self.fmt}", parse=parse, params=self._params(**params), headers=headers
+        )
 
     def services(self) -> Result[tuple[Service, ...]]:
         return self._get(
@@ -217,7 +258,7 @@ class Open311Client:
         return self._get(
             "servicerequestupdates",
             parse,
-            api_key=self.api_key,
+            with_key=True,
             start_date=_w3c(start),
             end_date=_w3c(end),
         )

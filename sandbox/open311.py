@@ -10,7 +10,7 @@ fly-tipping and abandoned vehicles), in JSON and XML, with FixMyStreet's service
                                                      end_date; extension: lat, long, radius (metres)
     GET  /open311/v2/requests/<id>.{json,xml}
     GET  /open311/v2/tokens/<token>.{json,xml}
-    GET  /open311/v2/servicerequestupdates.{json,xml}   api_key required; start_date, end_date
+    GET  /open311/v2/servicerequestupdates.{json,xml}   api_key required (X-Api-Key); start_date, end_date
     POST /open311/v2/servicerequestupdates.{json,xml}   api_key required: a resident's update
     POST /open311/_admin/requests/<id>               the council's side: {status, description,
                                                      external_status_code} changes status and adds an update
@@ -517,7 +517,9 @@ def _council() -> str:
 
 
 def _check_api_key() -> None:
-    given = request.values.get("api_key", "")
+    """The key as a client may send it: the X-Api-Key header, the api_key form field of a POST, or (servers
+    that read only the parameter do this) the api_key query parameter."""
+    given = request.headers.get("X-Api-Key") or request.values.get("api_key", "")
     expected = current_app.config["SANDBOX_API_KEY"]
     if not given or not hmac.compare_digest(given.encode(), expected.encode()):
         raise Open311Error(403, "Invalid or missing api_key")
