@@ -88,6 +88,7 @@ def link(resident: Resident, claim: Claim, match: CouncilTaxMatch) -> LinkedCoun
         service=COUNCIL_TAX,
         council_gss=council.gss_code,
         account_reference=match.reference,
+        property_uprn=match.uprn,
         linked_at=utcnow(),
     )
     resident.linked_accounts.append(linked)
@@ -107,6 +108,19 @@ def link(resident: Resident, claim: Claim, match: CouncilTaxMatch) -> LinkedCoun
         )
     )
     return linked
+
+
+def end_links_elsewhere(resident: Resident) -> int:
+    """A resident who moved home keeps no council tax link for a property that is not their home now;
+    how many ended."""
+    elsewhere = [
+        linked
+        for linked in resident.linked_accounts
+        if linked.service == COUNCIL_TAX and linked.property_uprn != resident.home_uprn
+    ]
+    for linked in elsewhere:
+        resident.linked_accounts.remove(linked)
+    return len(elsewhere)
 
 
 def unlink_token(linked: LinkedCouncilAccount) -> str:

@@ -62,6 +62,9 @@ class LinkedCouncilAccount(db.Model):
     service: Mapped[str] = mapped_column(String(32))
     council_gss: Mapped[str] = mapped_column(String(9))
     account_reference: Mapped[str] = mapped_column(String(64))
+    # The property the account is for, as the council's match named it: a link lasts while it is the
+    # resident's home.
+    property_uprn: Mapped[str | None] = mapped_column(String(16))
     linked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     resident: Mapped[Resident] = relationship(back_populates="linked_accounts")

@@ -14,7 +14,17 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Response, abort, current_app, make_response, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    url_for,
+)
 from flask_babel import _, format_date, format_datetime
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -23,9 +33,10 @@ from htmx_flask import make_response as htmx_response
 from htmx_flask import request
 from sqlalchemy import select
 
-from app import addresses
+from app import addresses, council_tax_links
 from app.address_chooser import ChooseAddressForm, PostcodeForm, addresses_or_problem
 from app.auth.assurance import COUNCIL_TAX, Assurance, assurance_of_current_resident
+from app.auth.views import NOTICE_CATEGORY
 from app.backoffice import registry
 from app.dashboard import calendar
 from app.dashboard.tiles import TILE_NAMES, Household, OwnReport, TileState, fetch, shell
@@ -244,6 +255,11 @@ def home_address():
     form = ChooseAddressForm.for_addresses(found)
     if form.validate_on_submit():
         current_user.home_uprn = form.chosen_address().uprn
+        if council_tax_links.end_links_elsewhere(current_user):
+            flash(
+                _("Your council tax account is no longer linked: it is for your previous home."),
+                NOTICE_CATEGORY,
+            )
         db.session.commit()
         return redirect(url_for("dashboard.show"))
     return render_template(

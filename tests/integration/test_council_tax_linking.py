@@ -9,12 +9,14 @@ import pytest
 import requests
 from sqlalchemy import select
 
+from app import addresses
 from app.extensions import db
 from app.models.identity import LinkedCouncilAccount, Resident
 from app.reports import outbox
 from sandbox.demo_residents import DEMO_RESIDENTS
 from tests.conftest import ClientRequest
 from tests.integration.auth.conftest import Visitor, audit_events
+from tests.integration.reports.conftest import GAZETTEER
 from tests.integration.test_account import (  # noqa: F401 - fixtures
     HOST,
     PRIYA,
@@ -152,3 +154,22 @@ def test_the_account_holder_is_told_by_the_council_and_can_undo_the_link(
 @pytest.mark.parametrize("token", ["not-a-token", "WzEsIjEyMzQ1Njc4Il0.forged"])
 def test_a_made_up_unlink_link_is_not_found(client_request, token):
     client_request.get(f"/account/council-tax/unlink/{token}", host=HOST, expected_status=404)
+
+
+def test_moving_home_ends_the_link_to_the_previous_homes_account(
+    app,
+    client_request,
+    council_tax_back_office,  # noqa: F811 - the imported fixture
+):
+    with app.app_context():
+        addresses.import_rows(addresses._csv_rows(GAZETTEER))
+    linked = client_request.post_form("/account/council-tax/link", link_form(), host=HOST)
+    client_request.get(linked.location, host=HOST)  # the "is linked" banner is shown
+    assert len(_links(app)) == 1
+
+    chooser = f"/dashboard/home-address/select?postcode={TOM.postcode.replace(' ', '+')}"
+    response = client_request.post_form(chooser, {"uprn": TOM.uprn}, host=HOST)
+    assert response.location == "/dashboard"
+    assert _links(app) == []
+    banner = client_request.get("/account", host=HOST).select_one(".govuk-notification-banner")
+    assert "no longer linked: it is for your previous home" in banner.get_text()
