@@ -109,24 +109,28 @@ def _makes_everything(app, portal, priya, sandbox) -> dict:
 
     portal(outside_her_home)
 
-    def at_home_with_council_tax():
+    def at_home_following_a_nearby_report():
         resident = resident_called(PRIYA.email)
         resident.home_uprn = PRIYA.uprn
-        db.session.add(
-            LinkedCouncilAccount(
-                resident_id=resident.id,
-                service="council_tax",
-                council_gss=PRIYA.district_gss,
-                account_reference=PRIYA.council_tax_reference,
-            )
-        )
         db.session.add(
             FollowedRequest(council_slug="norfolk", service_request_id="NEARBY-1", resident_id=resident.id)
         )
         db.session.commit()
         return resident.id
 
-    resident_id = portal(at_home_with_council_tax)
+    resident_id = portal(at_home_following_a_nearby_report)
+    visitor.post_form(
+        "/account/council-tax/link",
+        {
+            "council": "south-norfolk",
+            "reference": PRIYA.council_tax_reference,
+            "postcode": PRIYA.postcode,
+            "surname": PRIYA.family_name,
+        },
+        host=HOST,
+    )
+    portal.deliver()  # the council is told, with the link that undoes it
+    assert portal(lambda: db.session.scalars(select(LinkedCouncilAccount)).one().property_uprn) == PRIYA.uprn
     assert priya.portal("/account/your-data.json").status_code == 200
     return {"resident_id": resident_id, "tracking_link": tracking_link}
 
@@ -152,6 +156,7 @@ def test_deleting_my_data_leaves_nothing_behind(app, portal, priya, sandbox):
     for needle in needles:
         assert needle.lower() in everywhere.lower(), f"the test made no {needle!r}"
     assert before["report_photos"] and before["tracking_subscriptions"] and before["dev_mailbox"]
+    assert any(row["kind"] == "council_tax_link_notice" for row in before["outbox_messages"])
 
     ClientRequest(priya.client).post_form("/account/delete", {}, host=HOST)
     portal.deliver()
