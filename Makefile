@@ -52,8 +52,11 @@ test-browser: install assets chromium
 
 # Dashboard benchmarks (bench/dashboard.py): prints each figure on a line of its own. Needs wrk (installed
 # with apt-get when missing) and gunicorn; uses Redis on 127.0.0.1:6379 (database 14) when it answers.
+# Then the burst (bench/burst.py): 50 guests reporting at once, against the development server on SQLite and
+# gunicorn on PostgreSQL (127.0.0.1:5432, a database of its own, dropped afterwards).
 bench: install assets
 	$(BIN)/python bench/dashboard.py
+	$(BIN)/python bench/burst.py
 
 screenshots: install assets chromium
 	$(BIN)/python bin/screenshots
