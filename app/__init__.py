@@ -149,4 +149,8 @@ def create_app(environment: str | None = None, **overrides) -> Flask:
     from app.waste import personal_data as _waste_personal_data  # noqa: F401 - registers on import
 
     waste_views.init_app(app)
+
+    from app import staff
+
+    staff.init_app(app)
     return app

@@ -70,6 +70,31 @@ class Config:
     SESSION_IDLE_MINUTES = _env_int("SESSION_IDLE_MINUTES", 30)
     SESSION_ABSOLUTE_HOURS = _env_int("SESSION_ABSOLUTE_HOURS", 12)
 
+    # Council staff (see README, "Council staff"): their own hosts, never a council's residents' domain, and
+    # their own client at the councils' workforce identity provider.
+    STAFF_HOSTS = tuple(filter(None, (_env("STAFF_HOSTS") or "").lower().split(",")))
+    STAFF_OIDC_DISCOVERY_URL = _env("STAFF_OIDC_DISCOVERY_URL")
+    STAFF_OIDC_CLIENT_ID = _env("STAFF_OIDC_CLIENT_ID")
+    STAFF_OIDC_CLIENT_SECRET = _env("STAFF_OIDC_CLIENT_SECRET")
+    STAFF_OIDC_CLIENT_AUTH_METHOD = _env("STAFF_OIDC_CLIENT_AUTH_METHOD") or "client_secret_basic"
+    STAFF_OIDC_PRIVATE_KEY_FILE = _env("STAFF_OIDC_PRIVATE_KEY_FILE")
+    STAFF_OIDC_SCOPES = _env("STAFF_OIDC_SCOPES") or "openid profile email"
+    # As PORTAL_OIDC_ISSUER: the issuer the staff provider's discovery document must name; production
+    # refuses to start without it when staff sign-in is configured.
+    STAFF_OIDC_ISSUER = _env("STAFF_OIDC_ISSUER")
+    # The ID token claim holding the staff member's roles, each `<council-slug>:<role>` or `*:<role>`.
+    STAFF_OIDC_ROLES_CLAIM = _env("STAFF_OIDC_ROLES_CLAIM") or "roles"
+    # Multi-factor sign-in: every one of these amr values must be in the ID token, and its acr must be this.
+    STAFF_OIDC_REQUIRED_AMR = tuple(filter(None, (_env("STAFF_OIDC_REQUIRED_AMR") or "").split(",")))
+    STAFF_OIDC_REQUIRED_ACR = _env("STAFF_OIDC_REQUIRED_ACR")
+    STAFF_SESSION_COOKIE_NAME = "portal_staff_session"
+    STAFF_SESSION_IDLE_MINUTES = _env_int("STAFF_SESSION_IDLE_MINUTES", 15)
+    # Sending a report for someone, adding to their case, retrying or cancelling a delivery: the staff member
+    # must have signed in (entered their password) at most this long before, or signs in again first.
+    STAFF_REAUTHENTICATE_MINUTES = _env_int("STAFF_REAUTHENTICATE_MINUTES", 10)
+    STAFF_SEARCH_RATE_LIMIT = _env("STAFF_SEARCH_RATE_LIMIT") or "30 per minute;300 per day"
+    STAFF_AUDIT_RETENTION_DAYS = _env_int("STAFF_AUDIT_RETENTION_DAYS", 7 * 366)
+
     LANGUAGES = ("en",)
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "Europe/London"
@@ -141,6 +166,13 @@ class DevelopmentConfig(Config):
     # The sandbox provider's step-up level (sandbox/idp), so step-up can be tried in development.
     OIDC_ACR_VERIFIED = _env("OIDC_ACR_VERIFIED") or "urn:my-norfolk:sandbox:verified"
     DEV_MAILBOX = True
+    STAFF_HOSTS = Config.STAFF_HOSTS or ("staff.localhost",)
+    # The sandbox identity provider also stands in for the councils' workforce provider (sandbox/idp).
+    STAFF_OIDC_DISCOVERY_URL = (
+        _env("STAFF_OIDC_DISCOVERY_URL") or "http://127.0.0.1:5001/idp/.well-known/openid-configuration"
+    )
+    STAFF_OIDC_CLIENT_ID = _env("STAFF_OIDC_CLIENT_ID") or "my-norfolk-staff-development"
+    STAFF_OIDC_CLIENT_SECRET = _env("STAFF_OIDC_CLIENT_SECRET") or "development-only-staff-client-secret"
 
 
 class TestConfig(DevelopmentConfig):
@@ -154,6 +186,7 @@ class TestConfig(DevelopmentConfig):
     FOLLOW_RATE_LIMIT = "1000 per minute"
     FOLLOW_EMAIL_RATE_LIMIT = "1000 per minute"
     COUNCIL_TAX_GUESS_LIMIT = "1000 per minute"
+    STAFF_SEARCH_RATE_LIMIT = "1000 per minute"
     RATELIMIT_STORAGE_URI = "memory://"
 
 

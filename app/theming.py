@@ -1,6 +1,6 @@
 """Choose the council from the request's host, and give every template its theme."""
 
-from flask import Flask, current_app, g, render_template, request
+from flask import Flask, abort, current_app, g, redirect, render_template, request
 
 from app.themes import Theme, ThemeRegistry
 
@@ -14,14 +14,33 @@ def is_portal_index_host() -> bool:
     return hostname in current_app.config["PORTAL_INDEX_HOSTS"]
 
 
+# Blueprints served only on the staff hosts (PORTAL_STAFF_HOSTS), and there nothing else.
+STAFF_BLUEPRINTS = ("staff", "staff_report")
+
+
+def is_staff_host() -> bool:
+    hostname = request.host.rsplit(":", 1)[0].lower().rstrip(".")
+    return hostname in current_app.config["STAFF_HOSTS"]
+
+
 def _choose_theme():
     if request.endpoint == "static":
         return None
+    staff_page = request.blueprint in STAFF_BLUEPRINTS
+    if is_staff_host():
+        # The staff host has the neutral portal theme and only staff pages; its front door is staff sign-in.
+        if staff_page:
+            return None
+        if request.path == "/":
+            return redirect("/staff")
+        abort(404)
     theme = themes().for_host(request.host)
     if theme is not None:
         g.theme = theme
+        if staff_page:
+            abort(404)
         return None
-    if is_portal_index_host():
+    if is_portal_index_host() and not staff_page:
         return None
     return render_template("errors/unknown_host.html", host=request.host), 404
 

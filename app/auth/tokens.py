@@ -7,7 +7,7 @@ from __future__ import annotations
 import hmac
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from joserfc import jws, jwt
 from joserfc.errors import BadSignatureError, InvalidKeyIdError, JoseError, MissingKeyError
@@ -34,6 +34,9 @@ class IdToken:
     provider_session_id: str | None
     auth_time: int | None
     vot: str | None = None
+    amr: tuple[str, ...] = ()
+    # Every claim, checked: for claims only some clients read (the staff client's roles).
+    claims: dict = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -133,6 +136,7 @@ def verify_id_token(
     if not isinstance(subject, str) or not subject:
         raise TokenError("missing_sub")
     auth_time = claims.get("auth_time")
+    amr = claims.get("amr")
     return IdToken(
         subject=subject,
         issuer=claims["iss"],
@@ -140,6 +144,8 @@ def verify_id_token(
         provider_session_id=claims.get("sid") if isinstance(claims.get("sid"), str) else None,
         auth_time=int(auth_time) if isinstance(auth_time, int | float) else None,
         vot=claims.get("vot") if isinstance(claims.get("vot"), str) else None,
+        amr=tuple(value for value in amr if isinstance(value, str)) if isinstance(amr, list) else (),
+        claims=claims,
     )
 
 

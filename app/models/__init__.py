@@ -13,12 +13,14 @@ from app.models.reports import (
     Report,
     ReportDraft,
 )
+from app.models.staff import ContactNote, StaffAuditEntry, StaffAuditHead
 from app.models.tracking import CaseUpdate, Notification, PollCursor, StatusEvent, Subscription
 from app.models.waste import OrderPayment, WasteOrder
 
 __all__ = [
     "AuditEvent",
     "CaseUpdate",
+    "ContactNote",
     "DeliveryAttempt",
     "Feedback",
     "FollowedRequest",
@@ -34,6 +36,8 @@ __all__ = [
     "Report",
     "ReportDraft",
     "Resident",
+    "StaffAuditEntry",
+    "StaffAuditHead",
     "StatusEvent",
     "Subscription",
     "UsedLogoutToken",

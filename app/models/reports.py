@@ -35,6 +35,7 @@ class MessageStatus:
     PENDING = "pending"
     DELIVERED = "delivered"
     PARKED = "parked"
+    CANCELLED = "cancelled"  # a supervisor decided a parked message will never be sent
 
 
 class MessageKind:
@@ -93,6 +94,10 @@ class Report(db.Model):
     # When the resident who made it deleted their portal data: what they wrote and where goes as soon as
     # the council has it, and the tracking link says the report is no longer available.
     forgotten_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Assisted digital: made by a council's contact centre for the person (phone, face to face, email).
+    staff_council_slug: Mapped[str | None] = mapped_column(String(64))
+    staff_channel: Mapped[str | None] = mapped_column(String(16))
+    staff_agent: Mapped[str | None] = mapped_column(String(255))
 
     photos: Mapped[list["Photo"]] = relationship(back_populates="report", order_by="Photo.id")
     messages: Mapped[list["OutboxMessage"]] = relationship(

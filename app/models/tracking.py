@@ -135,6 +135,8 @@ class CaseUpdate(db.Model):
     resident_id: Mapped[int | None] = mapped_column(
         ForeignKey("residents.id", ondelete="SET NULL"), index=True
     )
+    # Added for the resident by this council's contact centre (assisted digital).
+    staff_council_slug: Mapped[str | None] = mapped_column(String(64))
     # The back office's id for the update once delivered; None while it waits in the outbox.
     back_office_update_id: Mapped[str | None] = mapped_column(String(64), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

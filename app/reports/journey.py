@@ -80,6 +80,16 @@ class NearbyRequest:
 
 
 @dataclass
+class AssistedBy:
+    """A contact centre agent is making this report for someone: which council's, how they were contacted,
+    and who."""
+
+    council: str
+    channel: str  # phone | face_to_face | email
+    agent: str
+
+
+@dataclass
 class Outside:
     """The place is not in Norfolk: who to contact instead (None when the portal cannot tell)."""
 
@@ -214,6 +224,16 @@ class Journey:
     def set_email(self, email: str | None) -> None:
         self._set(email=email or None)
 
+    # Made by a contact centre for someone (assisted digital)
+
+    @property
+    def assisted_by(self) -> AssistedBy | None:
+        data = self._get("assisted_by")
+        return AssistedBy(**data) if data else None
+
+    def set_assisted_by(self, assisted_by: AssistedBy) -> None:
+        self._set(assisted_by=asdict(assisted_by))
+
     # Where next
 
     def next_step(self, signed_in: bool) -> tuple[str, dict]:
@@ -276,6 +296,11 @@ def start(report_type_slug: str, made_on: str, resident_id: int | None) -> Journ
     tokens = [draft.token, *session.get(SESSION_KEY, [])][:MAX_DRAFTS_PER_SESSION]
     session[SESSION_KEY] = tokens
     return Journey(draft)
+
+
+def session_tokens() -> list[str]:
+    """The journeys this browser session started."""
+    return list(session.get(SESSION_KEY, []))
 
 
 def find(token: str) -> Journey | None:

@@ -57,8 +57,16 @@ def remove_photo(journey: Journey, photo_token: str) -> None:
             db.session.delete(photo)
 
 
-def submit(journey: Journey, resident, tracking_url: Callable[[Report], str]) -> Report:
-    """Add the report and everything that must leave the portal for it to the session (the caller commits)."""
+def submit(
+    journey: Journey,
+    resident,
+    tracking_url: Callable[[Report], str],
+    public_url: Callable[..., str] | None = None,
+) -> Report:
+    """Add the report and everything that must leave the portal for it to the session (the caller commits).
+    ``public_url(endpoint, **values)`` makes the photo's address the back office fetches."""
+    public_url = public_url or (lambda endpoint, **values: url_for(endpoint, _external=True, **values))
+    assisted_by = journey.assisted_by
     location = journey.location
     council = themes().get(journey.council_slug)
     questions = journey.questions or []
@@ -89,6 +97,9 @@ def submit(journey: Journey, resident, tracking_url: Callable[[Report], str]) ->
         email=email,
         resident_id=resident.id if resident is not None else None,
         idempotency_key=journey.draft.idempotency_key,
+        staff_council_slug=assisted_by.council if assisted_by else None,
+        staff_channel=assisted_by.channel if assisted_by else None,
+        staff_agent=assisted_by.agent if assisted_by else None,
     )
     db.session.add(report)
     db.session.flush()  # the unique idempotency key: a second submission of the journey fails here
@@ -107,9 +118,7 @@ def submit(journey: Journey, resident, tracking_url: Callable[[Report], str]) ->
         # Servers that de-duplicate by device_id (the sandbox, several vendors) add a second guard to the
         # outbox's own look-up by reference.
         device_id=report.reference,
-        media_url=url_for("reports.photo_file", photo_token=photos[0].token, _external=True)
-        if photos
-        else None,
+        media_url=public_url("reports.photo_file", photo_token=photos[0].token) if photos else None,
     )
     payload_request = {key: value for key, value in asdict(request).items() if key != "attributes"}
     db.session.add(
@@ -130,6 +139,9 @@ def _back_office_description(report: Report, journey: Journey) -> str:
     parts = [report.description] if report.description else []
     if report.location_description:
         parts.append(f"Location: {report.location_description}")
+    if report.staff_council_slug:
+        council = themes().get(report.staff_council_slug).name
+        parts.append(f"Made for the person by {council}'s contact centre ({report.staff_channel})")
     parts.append(f"My Norfolk reference: {report.reference}")
     return "\n\n".join(parts)
 
@@ -141,6 +153,16 @@ def acknowledgement(report: Report, council_name: str, tracking_url: str) -> Ema
     lines = [
         _("Thank you for your report. We are sending it to %(council)s.", council=council_name),
         "",
+    ]
+    if report.staff_council_slug:
+        lines += [
+            _(
+                "%(council)s's contact centre made this report for you.",
+                council=themes().get(report.staff_council_slug).name,
+            ),
+            "",
+        ]
+    lines += [
         _("Your reference is %(reference)s", reference=report.reference),
         "",
         _("What you reported"),

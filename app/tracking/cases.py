@@ -55,6 +55,8 @@ class CaseSummary:
     status: StatusMeaning
     last_activity: datetime
     from_portal: bool
+    # "Reported on your behalf by <this>", when a council's contact centre made the report for the resident.
+    made_by_contact_centre_of: str | None = None
 
 
 @dataclass(frozen=True)
@@ -172,13 +174,24 @@ def report_summary(report: Report) -> CaseSummary:
         status=_report_status(report, events, updates),
         last_activity=max(moments),
         from_portal=True,
+        made_by_contact_centre_of=themes().get(report.staff_council_slug).name
+        if report.staff_council_slug
+        else None,
     )
 
 
 def report_view(report: Report) -> CaseView:
     events, updates = _events(report), _updates(report)
     council = themes().get(report.council_slug).name
-    timeline = [TimelineEntry(_aware(report.created_at), _("Reported through My Norfolk"))]
+    reported = (
+        _(
+            "Reported on your behalf by %(council)s's contact centre",
+            council=themes().get(report.staff_council_slug).name,
+        )
+        if report.staff_council_slug
+        else _("Reported through My Norfolk")
+    )
+    timeline = [TimelineEntry(_aware(report.created_at), reported)]
     if report.sent_at:
         timeline.append(
             TimelineEntry(_aware(report.sent_at), _("Sent to %(council)s", council=council), status=RECEIVED)
@@ -201,6 +214,13 @@ def report_view(report: Report) -> CaseView:
             if update.kind == CaseUpdateKind.NOT_FIXED
             else _("You added a comment")
         )
+        if update.staff_council_slug:
+            centre = themes().get(update.staff_council_slug).name
+            heading = (
+                _("%(council)s's contact centre said for you that this is not fixed", council=centre)
+                if update.kind == CaseUpdateKind.NOT_FIXED
+                else _("%(council)s's contact centre added a comment for you", council=centre)
+            )
         follow_up = follow_up_of(update)
         if follow_up:
             heading = _(

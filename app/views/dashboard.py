@@ -109,16 +109,20 @@ def _own_reports(resident_id: int) -> tuple[OwnReport, ...]:
 
 
 def household_for_current_resident() -> Household:
-    """The resident's household as plain data; raises addresses.AddressProblem when the home address cannot
-    be looked up or is not in Norfolk."""
-    home = addresses.address_for_uprn(current_user.home_uprn)
+    return household_for(current_user, verified=assurance_of_current_resident() is Assurance.VERIFIED)
+
+
+def household_for(resident, *, verified: bool) -> Household:
+    """A resident's household as plain data (for the resident's dashboard, or a council agent's single view of
+    them); raises addresses.AddressProblem when the home address cannot be looked up or is not in Norfolk."""
+    home = addresses.address_for_uprn(resident.home_uprn)
     district = themes().by_gss_code(home.lad_gss)
     if district is None or district.tier != "district":
         raise addresses.OutsideNorfolk(home.lad_gss, home.single_line)
     reference = next(
         (
             account.account_reference
-            for account in current_user.linked_accounts
+            for account in resident.linked_accounts
             if account.service == COUNCIL_TAX and account.council_gss == district.gss_code
         ),
         None,
@@ -130,14 +134,14 @@ def household_for_current_resident() -> Household:
         longitude=home.longitude,
         district=district.slug,
         county=themes().county().slug,
-        email=current_user.email,
-        verified=assurance_of_current_resident() is Assurance.VERIFIED,
+        email=resident.email,
+        verified=verified,
         council_tax_reference=reference,
-        own_reports=_own_reports(current_user.id),
+        own_reports=_own_reports(resident.id),
     )
 
 
-def _tile_context() -> dict:
+def tile_context() -> dict:
     return {
         "titles": TILE_TITLES,
         "councils": {theme.slug: theme for theme in themes()},
@@ -166,7 +170,7 @@ def show():
             resident=current_user,
             household_address=household.address,
             tiles=[tiles[name] for name in TILE_NAMES],
-            **_tile_context(),
+            **tile_context(),
         )
     )
     if _without_javascript():
@@ -191,7 +195,7 @@ def tile(name: str):
         # The dashboard asks for the home address, or explains what is wrong with it, before any tile.
         return htmx_response(redirect=url_for("dashboard.show"))
     found = fetch((name,), household, registry(), _budget())[name]
-    response = Response(render_template(f"dashboard/_{name}.html", tile=found, **_tile_context()))
+    response = Response(render_template(f"dashboard/_{name}.html", tile=found, **tile_context()))
     response.headers["Cache-Control"] = "no-store"
     response.headers["Vary"] = "HX-Request"
     return response

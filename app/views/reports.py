@@ -3,6 +3,10 @@
 Every page asks one thing and saves the answer in the journey's draft; the next page is whatever is still
 missing. Sending commits the report and its outbox messages in one transaction and shows the reference at
 once, whether or not the council's back office is answering: the delivery worker sends it.
+
+The same blueprint is registered a second time on the staff host as ``staff_report`` (app.staff.assisted): a
+contact centre agent goes through the very same pages for a resident or a caller. Links between the pages
+are relative to the blueprint (``url_for(".postcode")``) so that each journey stays on its own host.
 """
 
 from __future__ import annotations
@@ -51,6 +55,7 @@ from app.reports.forms import (
 from app.reports.journey import Journey, Location, NearbyRequest, Outside, Question
 from app.reports.photos import PhotoRejected, photo_from_upload
 from app.reports.types import REPORT_TYPES, ReportType, report_type
+from app.staff import assisted
 from app.theming import themes
 from connectors.errors import ConnectorError
 
@@ -60,13 +65,30 @@ TRACKING_SALT = "report-tracking"
 
 @bp.before_request
 def _council_pages_only():
+    if assisted.is_assisted():
+        return assisted.before_step()
     if g.get("theme") is None:
         abort(404)
+    return None
+
+
+@bp.after_request
+def _record_assisted_step(response):
+    if assisted.is_assisted():
+        assisted.after_step(response)
+    return response
 
 
 def signed_in_resident():
-    """The signed-in resident, or None for a guest."""
+    """The signed-in resident, or None for a guest; in a contact centre's journey, the resident it is for."""
+    if assisted.is_assisted():
+        return assisted.resident_of_journey()
     return current_user if current_user.is_authenticated else None
+
+
+def _url_for_step(endpoint: str, **arguments) -> str:
+    """A page of this journey, on this blueprint (the journey names its pages as the residents' blueprint)."""
+    return url_for("." + endpoint.removeprefix("reports."), **arguments)
 
 
 def _journey(token: str) -> Journey:
@@ -80,14 +102,14 @@ def _open_journey(token: str) -> Journey | Response:
     """The journey, unless it was already sent: then its confirmation (the back button after sending)."""
     found = _journey(token)
     if submission.report_for(found) is not None:
-        return redirect(url_for("reports.confirmation", token=token))
+        return redirect(url_for(".confirmation", token=token))
     return found
 
 
 def _next(found: Journey) -> Response:
     db.session.commit()
     endpoint, arguments = found.next_step(signed_in_resident() is not None)
-    return redirect(url_for(endpoint, token=found.token, **arguments))
+    return redirect(_url_for_step(endpoint, token=found.token, **arguments))
 
 
 def _back_link(found: Journey, endpoint: str, **arguments) -> str:
@@ -97,8 +119,8 @@ def _back_link(found: Journey, endpoint: str, **arguments) -> str:
         index = steps.index(here)
         if index > 0:
             previous_endpoint, previous_arguments = steps[index - 1]
-            return url_for(previous_endpoint, token=found.token, **previous_arguments)
-    return url_for("reports.start")
+            return _url_for_step(previous_endpoint, token=found.token, **previous_arguments)
+    return url_for(".start")
 
 
 def _render(template: str, found: Journey | None, endpoint: str | None = None, **context):
@@ -111,6 +133,8 @@ def _render(template: str, found: Journey | None, endpoint: str | None = None, *
 
 @bp.route("", methods=["GET", "POST"])
 def start():
+    if assisted.is_assisted():
+        return assisted.start()
     form = ReportTypeForm()
     if form.validate_on_submit():
         resident = signed_in_resident()
@@ -151,7 +175,7 @@ def address(token: str):
     if isinstance(found, Response):
         return found
     if not found.postcode:
-        return redirect(url_for("reports.postcode", token=token))
+        return redirect(url_for(".postcode", token=token))
     try:
         choices = places.addresses_for_postcode(found.postcode)
     except addresses.AddressProblem as problem:
@@ -176,7 +200,7 @@ def place(token: str):
     if isinstance(found, Response):
         return found
     if found.type.at_a_property:
-        return redirect(url_for("reports.postcode", token=token))
+        return redirect(url_for(".postcode", token=token))
     location = found.location if found.location and found.location.method == "description" else None
     form = PlaceForm(
         data={
@@ -313,7 +337,7 @@ def nearby(token: str):
             )
         )
         db.session.commit()
-        return redirect(url_for("reports.following", token=token, request_id=form.choice.data))
+        return redirect(url_for(".following", token=token, request_id=form.choice.data))
     return _render("reports/nearby.html", found, "reports.nearby", form=form, requests=requests)
 
 
@@ -402,7 +426,7 @@ def remove_photo(token: str, photo_token: str):
         return found
     submission.remove_photo(found, photo_token)
     db.session.commit()
-    return redirect(url_for("reports.photo", token=token))
+    return redirect(url_for(".photo", token=token))
 
 
 @bp.get("/photos/<photo_token>")
@@ -442,6 +466,8 @@ def check(token: str):
     resident = signed_in_resident()
     if not found.is_complete(resident is not None):
         return _next(found)
+    if assisted.is_assisted() and assisted.needs_reauthentication():
+        return assisted.reauthenticate(url_for(".check", token=token))
     form = SendForm(data={"idempotency_key": found.draft.idempotency_key})
     return _check_page(found, form)
 
@@ -471,12 +497,12 @@ def _report_rate_limit() -> str:
 
 
 @bp.post("/<token>/send")
-@limiter.limit(_report_rate_limit)
+@limiter.limit(_report_rate_limit, exempt_when=lambda: assisted.is_assisted())
 def send(token: str):
     found = _journey(token)
     already = submission.report_for(found)
     if already is not None:
-        return redirect(url_for("reports.confirmation", token=token))
+        return redirect(url_for(".confirmation", token=token))
     resident = signed_in_resident()
     form = SendForm()
     if not form.validate_on_submit() or form.idempotency_key.data != found.draft.idempotency_key:
@@ -486,21 +512,33 @@ def send(token: str):
         abort(400)
     if not found.is_complete(resident is not None):
         return _next(found)
+    if assisted.is_assisted() and assisted.needs_reauthentication():
+        return assisted.reauthenticate(url_for(".check", token=token))
     try:
-        submission.submit(found, resident, tracking_url=_tracking_url)
+        report = submission.submit(found, resident, tracking_url=_tracking_url, public_url=_public_url)
+        if assisted.is_assisted():
+            assisted.made(report, found)
         db.session.commit()
     except IntegrityError:
         # Two submissions of the same journey raced (a double click): the first one won; show it.
         db.session.rollback()
-    return redirect(url_for("reports.confirmation", token=token))
+    return redirect(url_for(".confirmation", token=token))
 
 
 def _serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=TRACKING_SALT)
 
 
+def _public_url(endpoint: str, **values) -> str:
+    """A page anyone may open (a tracking link in an email, a photo a back office fetches): on a council's
+    domain, also when a contact centre made the report on the staff host."""
+    if assisted.is_assisted():
+        return assisted.council_url(url_for(endpoint, **values))
+    return url_for(endpoint, _external=True, **values)
+
+
 def _tracking_url(report: Report) -> str:
-    return url_for("reports.track", signed=_serializer().dumps(report.reference), _external=True)
+    return _public_url("reports.track", signed=_serializer().dumps(report.reference))
 
 
 @bp.get("/<token>/confirmation")
@@ -535,9 +573,9 @@ def feedback(token: str):
             Feedback(report_id=report.id, rating=form.rating.data, comment=(form.comment.data or None))
         )
         db.session.commit()
-        return redirect(url_for("reports.confirmation", token=token, _anchor="feedback"))
+        return redirect(url_for(".confirmation", token=token, _anchor="feedback"))
     if existing is not None:
-        return redirect(url_for("reports.confirmation", token=token))
+        return redirect(url_for(".confirmation", token=token))
     return _render(
         "reports/confirmation.html",
         found,
@@ -591,7 +629,7 @@ def yours():
 def claim():
     if ClaimForm().validate_on_submit():
         claims.claim(current_user, request.remote_addr)
-    return redirect(url_for("reports.yours"))
+    return redirect(url_for(".yours"))
 
 
 def init_app(app) -> None:

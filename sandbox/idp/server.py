@@ -20,6 +20,7 @@ from joserfc import jwt
 from joserfc.jwk import ECKey, RSAKey
 
 from sandbox.demo_residents import DemoResident, by_subject
+from sandbox.demo_staff import DEMO_STAFF, DemoStaff, staff_by_subject
 
 CODE_LIFETIME = 120
 TOKEN_LIFETIME = 3600
@@ -56,6 +57,13 @@ class PortalClient(ClientMixin):
     redirect_uris: tuple[str, ...]
     post_logout_redirect_uris: tuple[str, ...]
     backchannel_logout_path: str | None = None
+    # The staff client signs in only staff accounts; the residents' client only residents.
+    for_staff: bool = False
+
+    def accounts(self) -> tuple:
+        from sandbox.demo_residents import DEMO_RESIDENTS
+
+        return DEMO_STAFF if self.for_staff else DEMO_RESIDENTS
 
     @property
     def client_metadata(self) -> dict:
@@ -149,7 +157,7 @@ class AccessToken:
         return self.revoked
 
     def get_user(self):
-        return by_subject(self.subject)
+        return account_by_subject(self.subject)
 
     def get_client(self):
         return _provider().clients[self.client_id]
@@ -165,6 +173,10 @@ class ProviderSession:
     acr: str
     # client id -> the port its redirect URI used, where its back-channel logout endpoint is called
     clients: dict[str, int] = field(default_factory=dict)
+
+
+def account_by_subject(subject: str) -> DemoResident | DemoStaff | None:
+    return by_subject(subject) or staff_by_subject(subject)
 
 
 def _provider() -> IdentityProvider:
@@ -207,6 +219,10 @@ class SandboxOpenIDCode(OpenIDCode):
     def get_authorization_code_claims(self, authorization_code):
         claims = super().get_authorization_code_claims(authorization_code)
         claims["sid"] = authorization_code.provider_session_id
+        member = staff_by_subject(authorization_code.subject)
+        if member is not None:
+            # As Entra ID puts a user's app roles in the ID token.
+            claims["roles"] = list(member.roles)
         return claims
 
     def generate_user_info(self, user, scope):
@@ -246,7 +262,7 @@ class SandboxCodeGrant(grants.AuthorizationCodeGrant):
         _provider().delete_code(authorization_code.code)
 
     def authenticate_user(self, authorization_code):
-        return by_subject(authorization_code.subject)
+        return account_by_subject(authorization_code.subject)
 
 
 class SandboxBearerTokenValidator(BearerTokenValidator):

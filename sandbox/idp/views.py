@@ -4,6 +4,7 @@ end-session."""
 from __future__ import annotations
 
 import secrets
+import time
 
 from authlib.common.urls import add_params_to_uri
 from authlib.oauth2.rfc6749 import OAuth2Error
@@ -11,6 +12,7 @@ from authlib.oidc.rpinitiated import EndSessionEndpoint
 from flask import Blueprint, current_app, make_response, render_template, request, session, url_for
 
 from sandbox.demo_residents import DEMO_RESIDENTS
+from sandbox.demo_staff import DEMO_STAFF
 from sandbox.idp.server import IdentityProvider, issuer
 
 bp = Blueprint("idp", __name__, template_folder="templates")
@@ -87,11 +89,14 @@ def jwks():
     return provider().public_jwks()
 
 
-def _sign_in_page(*, error: str | None = None, email: str = "", wants_verified: bool, status: int = 200):
+def _sign_in_page(
+    *, error: str | None = None, email: str = "", wants_verified: bool, for_staff: bool, status: int = 200
+):
     return (
         render_template(
             "idp/sign_in.html",
-            residents=DEMO_RESIDENTS,
+            residents=() if for_staff else DEMO_RESIDENTS,
+            staff=DEMO_STAFF if for_staff else (),
             error=error,
             email=email,
             wants_verified=wants_verified,
@@ -125,6 +130,18 @@ def _authorize():
         return render_template("idp/error.html", error=error), 400
     wants_verified = idp.verified_acr in (request.values.get("acr_values") or "").split()
     forces_login = "login" in (request.values.get("prompt") or "").split()
+    client = grant.client
+    accounts = client.accounts()
+    if current is not None and all(account.subject != current.subject for account in accounts):
+        current = None  # signed in here as the other kind of account: this client needs its own sign-in
+    max_age = request.values.get("max_age")
+    if (
+        current is not None
+        and max_age
+        and max_age.isdigit()
+        and time.time() - current.auth_time > int(max_age)
+    ):
+        forces_login = True
 
     if request.method == "GET":
         if (
@@ -133,7 +150,7 @@ def _authorize():
             and (not wants_verified or current.acr == idp.verified_acr)
         ):
             return idp.server.create_authorization_response(grant=grant, grant_user=current)
-        return _sign_in_page(wants_verified=wants_verified)
+        return _sign_in_page(wants_verified=wants_verified, for_staff=client.for_staff)
 
     action = request.form.get("action", "sign-in")
     if action == "cancel":
@@ -146,12 +163,14 @@ def _authorize():
 
     email = (request.form.get("email") or "").strip().lower()
     password = request.form.get("password") or ""
-    resident = next((resident for resident in DEMO_RESIDENTS if resident.email == email), None)
+    resident = next((account for account in accounts if account.email == email), None)
     if resident is None or not secrets.compare_digest(password, resident.password):
         return _sign_in_page(
-            error="That email address and password do not match a demo resident.",
+            error="That email address and password do not match a demo "
+            + ("staff account." if client.for_staff else "resident."),
             email=email,
             wants_verified=wants_verified,
+            for_staff=client.for_staff,
             status=400,
         )
     acr = (

@@ -1,0 +1,106 @@
+"""Finding a resident from what a caller says: one search box that tells a name from an email address, a
+postcode (optionally after a house number or name), a report or case reference, or a council tax account
+reference. Results come a page at a time; there is no way to list everyone."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import func, or_, select
+
+from app import addresses
+from app.extensions import db
+from app.models.identity import LinkedCouncilAccount, Resident
+from app.models.reports import Report
+
+PAGE_SIZE = 20
+POSTCODE_AT_END = re.compile(
+    r"^(?P<house>.*?)[\s,]*(?P<postcode>[A-Za-z]{1,2}[0-9][A-Za-z0-9]?\s*[0-9][A-Za-z]{2})$"
+)
+REPORT_REFERENCE = re.compile(r"^NFK-?[0-9A-Z]{4}-?[0-9A-Z]{4}$", re.IGNORECASE)
+ACCOUNT_REFERENCE = re.compile(r"^[0-9][0-9A-Za-z-]{4,19}$")
+
+
+@dataclass(frozen=True)
+class Query:
+    kind: str  # name | email | postcode | reference | council_tax
+    text: str
+    house: str = ""
+
+
+@dataclass(frozen=True)
+class Found:
+    residents: list[Resident]
+    page: int
+    pages: int
+    total: int
+
+
+def understand(text: str) -> Query:
+    text = " ".join(text.split())
+    if "@" in text:
+        return Query("email", text.lower())
+    if REPORT_REFERENCE.match(text):
+        compact = text.upper().replace("-", "").removeprefix("NFK")
+        return Query("reference", f"NFK-{compact[:4]}-{compact[4:]}")
+    match = POSTCODE_AT_END.match(text)
+    if match:
+        return Query("postcode", addresses.normalise_postcode(match["postcode"]), match["house"].strip())
+    if ACCOUNT_REFERENCE.match(text):
+        return Query("council_tax", text)
+    return Query("name", text)
+
+
+def _like(text: str) -> str:
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _matching(query: Query):
+    if query.kind == "email":
+        return func.lower(Resident.email) == query.text
+    if query.kind == "reference":
+        owner = select(Report.resident_id).where(Report.reference == query.text)
+        return Resident.id.in_(owner)
+    if query.kind == "council_tax":
+        holders = select(LinkedCouncilAccount.resident_id).where(
+            LinkedCouncilAccount.account_reference == query.text
+        )
+        # A back office's own request id (an Open311 service_request_id) is a case reference too.
+        reporters = select(Report.resident_id).where(Report.service_request_id == query.text)
+        return or_(Resident.id.in_(holders), Resident.id.in_(reporters))
+    if query.kind == "postcode":
+        try:
+            homes = addresses.addresses_for_postcode(query.text)
+        except addresses.AddressProblem:
+            homes = []
+        house = query.house.lower()
+        uprns = [
+            home.uprn
+            for home in homes
+            if not house
+            or home.single_line.lower().startswith(house + " ")
+            or home.single_line.lower().startswith(house + ",")
+            or home.single_line.lower() == house
+        ]
+        return Resident.home_uprn.in_(uprns) if uprns else None
+    return Resident.name.ilike(_like(query.text), escape="\\")
+
+
+def search(query: Query, page: int = 1) -> Found:
+    condition = _matching(query)
+    if condition is None:
+        return Found([], 1, 1, 0)
+    total = db.session.scalar(select(func.count()).select_from(Resident).where(condition)) or 0
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(max(page, 1), pages)
+    residents = list(
+        db.session.scalars(
+            select(Resident)
+            .where(condition)
+            .order_by(Resident.name, Resident.id)
+            .offset((page - 1) * PAGE_SIZE)
+            .limit(PAGE_SIZE)
+        )
+    )
+    return Found(residents, page, pages, total)

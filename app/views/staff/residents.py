@@ -1,0 +1,237 @@
+"""Finding a resident, the reason for the look, their single view, contact notes, and adding to their case on
+their behalf. A resident's record opens only after the agent has given the reason for this look; guessed ids
+and references answer 404, recorded like any other look."""
+
+from __future__ import annotations
+
+import time
+
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import _
+
+from app.extensions import db
+from app.models.identity import Resident
+from app.models.staff import ContactNote
+from app.models.tracking import CaseUpdateKind
+from app.staff import audit, search, single_view
+from app.staff.forms import CHANNELS, ContactNoteForm, ReasonForm, SearchForm
+from app.staff.identity import current_staff, needs_reauthentication, reauthenticate, staff_required
+from app.theming import themes
+from app.tracking import cases, updates
+from app.tracking.forms import CommentForm, NotFixedForm
+from app.views.dashboard import tile_context
+from app.views.reports import limiter
+from app.views.staff import bp
+
+LOOKS_KEY = "staff_looks"
+# A reason covers one contact: after this long the agent is asked again.
+LOOK_SECONDS = 30 * 60
+
+
+def _page_context(view, note_form) -> dict:
+    return {
+        "view": view,
+        "look": _current_look(view.resident.id),
+        "note_form": note_form,
+        "channels": CHANNELS,
+        "reasons": audit.REASONS,
+        "councils_by_gss": {theme.gss_code: theme.name for theme in themes()},
+        "staff_view": True,
+        **tile_context(),
+    }
+
+
+def _search_limit() -> str:
+    return current_app.config["STAFF_SEARCH_RATE_LIMIT"]
+
+
+def _staff_key() -> str:
+    member = current_staff()
+    return f"staff:{member.subject}" if member else f"staff-address:{request.remote_addr}"
+
+
+@bp.errorhandler(429)
+def too_many_searches(error):
+    audit.record("refused", detail={"page": request.endpoint, "why": "rate_limited"}, commit=True)
+    return render_template("staff/too_many.html"), 429
+
+
+@bp.get("/search")
+@staff_required
+@limiter.limit(_search_limit, key_func=_staff_key)
+def find():
+    form = SearchForm(request.args)
+    if not form.validate():
+        audit.record("searched", detail={"invalid": True}, commit=True)
+        return render_template("staff/home.html", form=form), 400
+    query = search.understand(form.q.data)
+    page = request.args.get("page", "1")
+    found = search.search(query, int(page) if page.isdigit() else 1)
+    audit.record(
+        "searched",
+        detail={"kind": query.kind, "terms": form.q.data.strip(), "page": found.page, "results": found.total},
+        commit=True,
+    )
+    return render_template("staff/results.html", form=form, query=query, found=found)
+
+
+def _resident(resident_id: int) -> Resident:
+    resident = db.session.get(Resident, resident_id)
+    if resident is None:
+        audit.record("not_found", detail={"resident_id": resident_id, "page": request.endpoint}, commit=True)
+        abort(404)
+    return resident
+
+
+def _current_look(resident_id: int) -> dict | None:
+    look = session.get(LOOKS_KEY, {}).get(str(resident_id))
+    if not isinstance(look, dict) or time.time() - look.get("at", 0) > LOOK_SECONDS:
+        return None
+    return look
+
+
+@bp.route("/residents/<int:resident_id>/reason", methods=["GET", "POST"])
+@staff_required
+def reason(resident_id: int):
+    resident = _resident(resident_id)
+    form = ReasonForm()
+    if form.validate_on_submit():
+        looks = {
+            key: value
+            for key, value in session.get(LOOKS_KEY, {}).items()
+            if isinstance(value, dict) and time.time() - value.get("at", 0) <= LOOK_SECONDS
+        }
+        looks[str(resident.id)] = {
+            "reason": form.reason.data,
+            "detail": (form.detail.data or "").strip() or None,
+            "at": time.time(),
+        }
+        session[LOOKS_KEY] = looks
+        return redirect(url_for("staff.resident", resident_id=resident.id))
+    audit.record("reason_asked", resident_id=resident.id, commit=True)
+    return render_template("staff/reason.html", resident=resident, form=form), (400 if form.errors else 200)
+
+
+@bp.get("/residents/<int:resident_id>")
+@staff_required
+def resident(resident_id: int):
+    found = _resident(resident_id)
+    look = _current_look(found.id)
+    if look is None:
+        audit.record(
+            "reason_asked", resident_id=found.id, detail={"look_expired_or_missing": True}, commit=True
+        )
+        return redirect(url_for("staff.reason", resident_id=found.id))
+    member = current_staff()
+    view = single_view.build(found, member)
+    audit.record(
+        "resident_viewed", resident_id=found.id, reason_code=look["reason"], reason_text=look["detail"]
+    )
+    if view.household is not None and not view.council_tax.allowed:
+        audit.record(
+            "council_tax_refused",
+            resident_id=found.id,
+            reason_code=look["reason"],
+            reason_text=look["detail"],
+            detail={"billing_council": view.council_tax.district},
+        )
+    db.session.commit()
+    return render_template("staff/resident.html", **_page_context(view, ContactNoteForm()))
+
+
+@bp.post("/residents/<int:resident_id>/notes")
+@staff_required
+def add_note(resident_id: int):
+    found = _resident(resident_id)
+    if _current_look(found.id) is None:
+        audit.record("reason_asked", resident_id=found.id, commit=True)
+        return redirect(url_for("staff.reason", resident_id=found.id))
+    form = ContactNoteForm()
+    member = current_staff()
+    if not form.validate_on_submit():
+        audit.record("contact_note_added", resident_id=found.id, detail={"invalid": True}, commit=True)
+        view = single_view.build(found, member)
+        return render_template("staff/resident.html", form=form, **_page_context(view, form)), 400
+    note = ContactNote(
+        resident_id=found.id,
+        council_slug=member.working_for,
+        channel=form.channel.data,
+        summary=form.summary.data.strip(),
+        staff_subject=member.subject,
+        staff_name=member.name,
+    )
+    db.session.add(note)
+    audit.record("contact_note_added", resident_id=found.id, detail={"channel": note.channel})
+    db.session.commit()
+    flash(_("Contact note added."))
+    return redirect(url_for("staff.resident", resident_id=found.id, _anchor="notes"))
+
+
+# --- adding to a resident's case for them -------------------------------------------------------------------
+
+
+def _their_report_case(resident: Resident, reference: str) -> cases.CaseView:
+    report = cases.own_report(resident, reference)
+    if report is None:
+        audit.record("not_found", resident_id=resident.id, reference=reference[:64], commit=True)
+        abort(404)
+    return cases.report_view(report)
+
+
+UPDATE_FORMS = {
+    "comment": (CommentForm, CaseUpdateKind.COMMENT),
+    "not-fixed": (NotFixedForm, CaseUpdateKind.NOT_FIXED),
+}
+
+
+@bp.route(
+    "/residents/<int:resident_id>/cases/<reference>/<any(comment, 'not-fixed'):kind>", methods=["GET", "POST"]
+)
+@staff_required
+def case_update(resident_id: int, reference: str, kind: str):
+    found = _resident(resident_id)
+    if _current_look(found.id) is None:
+        audit.record("reason_asked", resident_id=found.id, commit=True)
+        return redirect(url_for("staff.reason", resident_id=found.id))
+    view = _their_report_case(found, reference)
+    allowed = view.can_add_update if kind == "comment" else view.can_say_not_fixed
+    if not allowed:
+        audit.record(
+            "refused",
+            resident_id=found.id,
+            reference=view.summary.reference,
+            detail={"kind": kind},
+            commit=True,
+        )
+        return redirect(url_for("staff.resident", resident_id=found.id, _anchor="reports"))
+    here = url_for("staff.case_update", resident_id=found.id, reference=view.summary.reference, kind=kind)
+    if needs_reauthentication():
+        audit.record(
+            "refused",
+            resident_id=found.id,
+            reference=view.summary.reference,
+            detail={"reauthenticate": True},
+            commit=True,
+        )
+        return reauthenticate(here)
+    form_class, update_kind = UPDATE_FORMS[kind]
+    form = form_class()
+    if form.validate_on_submit():
+        member = current_staff()
+        added = updates.add(view.report, update_kind, form.text.data.strip(), found)
+        added.staff_council_slug = member.working_for
+        audit.record(
+            "case_update_added",
+            resident_id=found.id,
+            reference=view.summary.reference,
+            detail={"kind": update_kind},
+        )
+        db.session.commit()
+        flash(_("Sent to %(council)s for the resident.", council=view.summary.council_name))
+        return redirect(url_for("staff.resident", resident_id=found.id, _anchor="reports"))
+    audit.record(
+        "viewed", resident_id=found.id, reference=view.summary.reference, detail={"page": kind}, commit=True
+    )
+    return render_template(
+        "staff/case_update.html", resident=found, case=view, form=form, kind=kind, action=here
+    ), (400 if form.errors else 200)
