@@ -101,7 +101,8 @@ def start():
     resident_text = request.args.get("resident", "")
     resident = None
     if resident_text:
-        resident = db.session.get(Resident, int(resident_text)) if resident_text.isdigit() else None
+        known = resident_text.isdigit() and len(resident_text) <= 18
+        resident = db.session.get(Resident, int(resident_text)) if known else None
         if resident is None:
             audit.record("not_found", detail={"resident": resident_text[:20]}, commit=True)
             abort(404)

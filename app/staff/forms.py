@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovRadioInput,
     GovSelect,
@@ -14,6 +13,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
 from wtforms import RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
+from app.forms import PortalForm
 from app.reports.types import REPORT_TYPES
 from app.staff.audit import REASONS
 
@@ -27,7 +27,7 @@ NOTE_MAX = 2000
 REASON_MAX = 500
 
 
-class SearchForm(FlaskForm):
+class SearchForm(PortalForm):
     """Read from the query string: searching changes nothing, so it needs no CSRF token."""
 
     class Meta:
@@ -48,7 +48,7 @@ class SearchForm(FlaskForm):
     submit = SubmitField(_l("Search"), widget=GovSubmitInput())
 
 
-class WorkingForForm(FlaskForm):
+class WorkingForForm(PortalForm):
     council = RadioField(
         _l("Which council are you working for?"),
         validators=[InputRequired(message=_l("Select the council you are working for"))],
@@ -57,7 +57,7 @@ class WorkingForForm(FlaskForm):
     submit = SubmitField(_l("Continue"), widget=GovSubmitInput())
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(PortalForm):
     reason = RadioField(
         _l("Why are you opening this record?"),
         choices=list(REASONS.items()),
@@ -88,7 +88,7 @@ def channel_field():
     )
 
 
-class ContactNoteForm(FlaskForm):
+class ContactNoteForm(PortalForm):
     channel = channel_field()
     summary = TextAreaField(
         _l("What was the contact about?"),
@@ -101,7 +101,7 @@ class ContactNoteForm(FlaskForm):
     submit = SubmitField(_l("Add the note"), widget=GovSubmitInput())
 
 
-class AssistedStartForm(FlaskForm):
+class AssistedStartForm(PortalForm):
     report_type = RadioField(
         _l("What is the problem?"),
         choices=[(kind.slug, kind.title) for kind in REPORT_TYPES],
@@ -112,7 +112,7 @@ class AssistedStartForm(FlaskForm):
     submit = SubmitField(_l("Continue"), widget=GovSubmitInput())
 
 
-class AuditFilterForm(FlaskForm):
+class AuditFilterForm(PortalForm):
     class Meta:
         csrf = False
 
@@ -132,5 +132,5 @@ class AuditFilterForm(FlaskForm):
             raise ValidationError(_l("Resident number must be a number, like 42"))
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(PortalForm):
     """A button: its CSRF token is what matters."""

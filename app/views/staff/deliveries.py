@@ -15,6 +15,7 @@ from app.staff.forms import ConfirmForm
 from app.staff.identity import current_staff, needs_reauthentication, reauthenticate, supervisor_required
 from app.theming import themes
 from app.views.staff import bp
+from app.views.staff.residents import MAX_ID
 
 
 def _visible(message: OutboxMessage, councils: list[str]) -> bool:
@@ -42,13 +43,13 @@ def deliveries():
 
 
 def _message(message_id: int) -> OutboxMessage:
-    message = db.session.get(OutboxMessage, message_id)
+    message = db.session.get(OutboxMessage, message_id) if message_id <= MAX_ID else None
     if (
         message is None
         or message.status != MessageStatus.PARKED
         or not _visible(message, current_staff().supervises())
     ):
-        audit.record("not_found", detail={"message_id": message_id}, commit=True)
+        audit.record("not_found", detail={"message_id": str(message_id)[:20]}, commit=True)
         abort(404)
     return message
 

@@ -75,10 +75,15 @@ def find():
     return render_template("staff/results.html", form=form, query=query, found=found)
 
 
+MAX_ID = 2**63 - 1
+
+
 def _resident(resident_id: int) -> Resident:
-    resident = db.session.get(Resident, resident_id)
+    resident = db.session.get(Resident, resident_id) if resident_id <= MAX_ID else None
     if resident is None:
-        audit.record("not_found", detail={"resident_id": resident_id, "page": request.endpoint}, commit=True)
+        audit.record(
+            "not_found", detail={"resident_id": str(resident_id)[:20], "page": request.endpoint}, commit=True
+        )
         abort(404)
     return resident
 
