@@ -2,7 +2,7 @@
 contact notes, and who made a report or case update for a resident (assisted digital).
 
 Revision ID: staff_0001
-Revises: identity_0002
+Revises: identity_0003
 Create Date: 2026-11-30 06:41:07.738725
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'staff_0001'
-down_revision = 'identity_0002'
+down_revision = 'identity_0003'
 branch_labels = None
 depends_on = None
 
