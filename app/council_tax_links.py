@@ -78,10 +78,12 @@ def count_wrong_answer(resident: Resident, claim: Claim) -> None:
 
 def link(resident: Resident, claim: Claim, match: CouncilTaxMatch) -> LinkedCouncilAccount:
     """Link the account (replacing a link to another account at the same council) and queue the notice to
-    its holder."""
+    its holder; linking the same account again changes nothing and sends the holder nothing more."""
     council = themes().get(claim.council_slug)
     for existing in list(resident.linked_accounts):
         if existing.service == COUNCIL_TAX and existing.council_gss == council.gss_code:
+            if existing.account_reference == match.reference and existing.property_uprn == match.uprn:
+                return existing
             resident.linked_accounts.remove(existing)
     db.session.flush()
     linked = LinkedCouncilAccount(

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from app import addresses
 from app.extensions import db
 from app.models.identity import LinkedCouncilAccount, Resident
+from app.models.reports import OutboxMessage
 from app.reports import outbox
 from sandbox.demo_residents import DEMO_RESIDENTS
 from tests.conftest import ClientRequest
@@ -173,3 +174,16 @@ def test_moving_home_ends_the_link_to_the_previous_homes_account(
     assert _links(app) == []
     banner = client_request.get("/account", host=HOST).select_one(".govuk-notification-banner")
     assert "no longer linked: it is for your previous home" in banner.get_text()
+
+
+def test_linking_the_same_account_again_sends_the_holder_nothing_more(
+    app,
+    client_request,
+    council_tax_back_office,  # noqa: F811 - the imported fixture
+):
+    for _ in range(3):
+        client_request.post_form("/account/council-tax/link", link_form(), host=HOST)
+    [linked] = _links(app)
+    with app.app_context():
+        notices = db.session.scalars(select(OutboxMessage).filter_by(kind="council_tax_link_notice")).all()
+    assert [notice.payload["link_id"] for notice in notices] == [str(linked.id)]
