@@ -9,8 +9,9 @@ Which council to ask is app.addresses.council_for(...)'s job.
 
 from __future__ import annotations
 
+import json
 import threading
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 from flask import Flask, current_app
 
@@ -38,15 +39,25 @@ def use_registry(app: Flask, connectors: ConnectorRegistry | None) -> None:
     app.extensions["connectors"] = connectors
 
 
+def _asked_email(body: bytes | None) -> str | None:
+    try:
+        question = json.loads(body) if body else None
+    except ValueError:
+        return None
+    email = question.get("email") if isinstance(question, dict) else None
+    return email if isinstance(email, str) else None
+
+
 def _about(resident: Resident):
-    """Whether a request URL asked a back office about this resident: their cases (by email) or their linked
-    council tax accounts (by reference)."""
+    """Whether a request asked a back office about this resident: their cases (by email, in the body of a
+    search) or their linked council tax accounts (by reference, in the path)."""
     email = normalised(resident.email) if resident.email else None
     references = {account.account_reference.upper() for account in resident.linked_accounts}
 
-    def wanted(url: str) -> bool:
+    def wanted(url: str, body: bytes | None) -> bool:
         parts = urlsplit(url)
-        if email and email in (normalised(value) for value in parse_qs(parts.query).get("email", [])):
+        asked = _asked_email(body)
+        if email and asked and normalised(asked) == email:
             return True
         segments = parts.path.upper().split("/")
         return any(

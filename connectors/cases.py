@@ -33,20 +33,21 @@ class RestCases:
         self.http = http
         self.feed = feed or http
 
+    # The email address goes in a POST body, never in a URL (docs/api/cases.yaml).
     def cases_for_email(self, email: str) -> Result[tuple[Case, ...]]:
-        return self.http.get("cases", params={"email": normalised(email)}, parse=parse_cases)
+        return self.http.get("cases/search", question={"email": normalised(email)}, parse=parse_cases)
 
     def case(self, reference: str, email: str, *, as_of: datetime | None = None) -> Result[CaseDetail]:
         reference = reference.strip()
         if not reference:
             raise errors.NotFound(self.http.council, self.http.kind, "This is not a case reference")
-        params = {"email": normalised(email)}
+        question = {"email": normalised(email)}
         if as_of is not None:
             # Part of the question, so part of the cache key: an answer cached before the change never
             # answers for the case after it.
-            params["as_of"] = rfc3339(as_of)
+            question["as_of"] = rfc3339(as_of)
         try:
-            return self.http.get(f"cases/{segment(reference)}", params=params, parse=parse_case)
+            return self.http.get(f"cases/{segment(reference)}/lookup", question=question, parse=parse_case)
         except errors.NotFound as error:
             raise with_message(error, "The council has no case with this reference for you") from None
 

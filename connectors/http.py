@@ -29,6 +29,7 @@ without the cache, for answers that must be current (a payment's state).
 from __future__ import annotations
 
 import contextvars
+import json
 import logging
 import os
 import threading
@@ -172,14 +173,18 @@ def make_cache(
 
 
 def memo_key(
-    path: str, params: Mapping[str, Any], headers: Mapping[str, str], parse: Callable[[Any], Any]
+    path: str,
+    params: Mapping[str, Any],
+    headers: Mapping[str, str],
+    parse: Callable[[Any], Any],
+    body: Any = None,
 ) -> Hashable | None:
     """What identifies one read's parsed answer within one client, or None when it cannot be memoised.
 
-    Query parameters and headers keep their order and their values' reprs, so two reads share an entry only
-    when they would send the same request. ``parse`` is part of the key (one document may be parsed into
-    different models); a closure is rebuilt per call and may depend on what it captured, so it is never
-    memoised, while module functions and bound methods are.
+    Query parameters, headers and a JSON body keep their order and their values' reprs, so two reads share
+    an entry only when they would send the same request. ``parse`` is part of the key (one document may be
+    parsed into different models); a closure is rebuilt per call and may depend on what it captured, so it is
+    never memoised, while module functions and bound methods are.
     """
     if isinstance(parse, types.FunctionType) and parse.__closure__:
         return None
@@ -187,6 +192,7 @@ def memo_key(
         path,
         tuple((str(name), repr(value)) for name, value in params.items()),
         tuple((str(name), str(value)) for name, value in headers.items()),
+        None if body is None else json.dumps(body, sort_keys=True, default=str),
         parse,
     )
     try:
@@ -326,8 +332,13 @@ class HttpClient:
         parse: Callable[[Any], T],
         params: Mapping[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
+        question: Mapping[str, Any] | None = None,
     ) -> Result[T]:
         """Read ``path`` (relative to base_url) and return ``parse(response)`` as a Result.
+
+        With ``question``, the read is sent as a POST whose JSON body is the question: for questions that name
+        a person (an email address), which must not be in a URL, where access logs and proxies keep them.
+        It is cached and memoised like any read, keyed by the body too.
 
         ``parse`` receives a requests Response (or a cached one: same interface) and returns typed models; it
         raises MalformedResponse (or any ValueError, KeyError, TypeError) when the body breaks the contract.
@@ -335,12 +346,15 @@ class HttpClient:
         """
         all_params = {**self._params, **(params or {})}
         all_headers = {**self._headers, **(headers or {})}
-        memo_as = memo_key(path, all_params, all_headers, parse) if _memoised.get() else None
+        memo_as = memo_key(path, all_params, all_headers, parse, question) if _memoised.get() else None
         if memo_as is not None and (memoised := self.memo.get(memo_as, utcnow())) is not None:
             return memoised
         if _memo_only.get():
             raise NotMemoised(path)
-        request = requests.Request("GET", self.url(path), params=all_params, headers=all_headers)
+        method = "GET" if question is None else "POST"
+        request = requests.Request(
+            method, self.url(path), params=all_params, headers=all_headers, json=question
+        )
         prepared = self._session.prepare_request(request)
         key = self._cache_key(prepared)
         cached = self._cached(key)

@@ -226,13 +226,18 @@ class ConnectorRegistry:
             environ=environ,
         )
 
-    def cached_answers(self, wanted: Callable[[str], bool]) -> list[CachedResponse]:
-        """The cached answers (fresh or stale) to the requests whose URL ``wanted`` picks."""
-        return [response for response in self.cache.filter(expired=True) if wanted(response.url)]
+    def cached_answers(self, wanted: Callable[[str, bytes | None], bool]) -> list[CachedResponse]:
+        """The cached answers (fresh or stale) to the requests whose URL and body ``wanted`` picks (a read
+        that names a person asks in its body: connectors.http.HttpClient.get's ``question``)."""
+        return [
+            response
+            for response in self.cache.filter(expired=True)
+            if wanted(response.url, _body_of(response))
+        ]
 
-    def forget_cached(self, wanted: Callable[[str], bool]) -> int:
-        """Delete the cached answers to the requests whose URL ``wanted`` picks (what the back offices said
-        about a resident who deleted their portal data); how many went."""
+    def forget_cached(self, wanted: Callable[[str, bytes | None], bool]) -> int:
+        """Delete the cached answers to the requests whose URL and body ``wanted`` picks (what the back
+        offices said about a resident who deleted their portal data); how many went."""
         keys = [response.cache_key for response in self.cached_answers(wanted)]
         if keys:
             self.cache.delete(*keys)
@@ -349,3 +354,8 @@ class ConnectorRegistry:
 
     def payments(self, council: str) -> Payments:
         return self.connector(council, ServiceKind.PAYMENTS)
+
+
+def _body_of(response: CachedResponse) -> bytes | None:
+    body = response.request.body if response.request is not None else None
+    return body.encode() if isinstance(body, str) else body

@@ -235,11 +235,17 @@ def now() -> datetime:
     return datetime.combine(today(), time(12, 0), tzinfo=UTC)
 
 
+def _question() -> dict:
+    body = request.get_json(silent=True)
+    return body if isinstance(body, dict) else {}
+
+
 def _email_argument() -> str:
-    return require(request.args.get("email"), "email").strip().casefold()
+    email = _question().get("email")
+    return require(email if isinstance(email, str) else None, "email").strip().casefold()
 
 
-@bp.get("/cases")
+@bp.post("/cases/search")
 def cases_for_email():
     email, moment = _email_argument(), now()
     mine = [
@@ -251,7 +257,7 @@ def cases_for_email():
     return {"cases": mine}
 
 
-@bp.get("/cases/<reference>")
+@bp.post("/cases/<reference>/lookup")
 def case_detail(reference: str):
     email = _email_argument()
     moment = now()

@@ -63,8 +63,14 @@ def exchanges_to_record() -> list[tuple[str, str, str, dict, dict | None]]:
                 {},
                 {"reference": reference, "postcode": resident.postcode, "surname": "Smith"},
             ),
-            (f"cases-{slug}-{council}", "GET", f"/cases/{council}/cases", {"email": resident.email}, None),
-            (f"cases-{slug}-norfolk", "GET", "/cases/norfolk/cases", {"email": resident.email}, None),
+            (
+                f"cases-{slug}-{council}",
+                "POST",
+                f"/cases/{council}/cases/search",
+                {},
+                {"email": resident.email},
+            ),
+            (f"cases-{slug}-norfolk", "POST", "/cases/norfolk/cases/search", {}, {"email": resident.email}),
         ]
     exchanges += [
         (
@@ -84,24 +90,24 @@ def exchanges_to_record() -> list[tuple[str, str, str, dict, dict | None]]:
         ),
         (
             "cases-unknown",
-            "GET",
-            "/cases/norfolk/cases/NCC-XX-0000",
+            "POST",
+            "/cases/norfolk/cases/NCC-XX-0000/lookup",
+            {},
             {"email": "tom.blake@example.com"},
-            None,
         ),
         (
             "cases-someone-elses",
-            "GET",
-            "/cases/norfolk/cases/NCC-CT-2026-110001",
+            "POST",
+            "/cases/norfolk/cases/NCC-CT-2026-110001/lookup",
+            {},
             {"email": "tom.blake@example.com"},
-            None,
         ),
         (
             "cases-tom-pothole",
-            "GET",
-            "/cases/norfolk/cases/NCC-HW-2026-114502",
+            "POST",
+            "/cases/norfolk/cases/NCC-HW-2026-114502/lookup",
+            {},
             {"email": "tom.blake@example.com"},
-            None,
         ),
         (
             "cases-changes-norfolk",
