@@ -14,7 +14,7 @@ from types import SimpleNamespace
 
 import pytest
 import requests
-from sqlalchemy import func, select, text
+from sqlalchemy import event, func, select, text
 
 from app import create_app
 from app.extensions import db
@@ -90,6 +90,33 @@ def test_requests_beyond_the_pool_size_all_complete(app, small_pool):
     assert time.monotonic() - started < 20
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(ReportDraft)) == GUESTS
+
+
+def test_a_request_holds_one_connection_at_a_time(app):
+    """The session store works on the request's own connection: reading the session, the page's own work
+    (committed, then read again), and saving the session never take a second one."""
+    portal = portal_sharing(app)
+    held: dict[int, int] = {}
+    most: list[int] = [0]
+
+    def checked_out(*_):
+        thread = threading.get_ident()
+        held[thread] = held.get(thread, 0) + 1
+        most[0] = max(most[0], held[thread])
+
+    def checked_in(*_):
+        held[threading.get_ident()] -= 1
+
+    with portal.app_context():
+        event.listen(db.engine, "checkout", checked_out)
+        event.listen(db.engine, "checkin", checked_in)
+    try:
+        with LiveServer(portal) as server:
+            assert start_a_report(server.url) == [200, 302, 200]
+    finally:
+        with portal.app_context():
+            db.engine.dispose()
+    assert most[0] == 1
 
 
 def test_the_pool_is_sized_from_the_servers_threads(app, monkeypatch):
