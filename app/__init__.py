@@ -8,7 +8,7 @@ from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import database, extensions, security, theming
-from app.config import PROJECT_ROOT, config_for
+from app.config import PROJECT_ROOT, config_for, production_problems
 from app.themes import ThemedEnvironment, ThemeRegistry
 
 EXTENSIONS = (
@@ -29,6 +29,12 @@ class PortalFlask(Flask):
         if request and request.args.get("v"):
             return super().get_send_file_max_age(filename)
         return 0
+
+    def log_exception(self, exc_info) -> None:
+        """The request's URL rule, never its path (a tracking link's token)."""
+        from app.observability.logs import route
+
+        self.logger.error("Exception on %s [%s]", route(), request.method, exc_info=exc_info)
 
 
 def _request_translations():
@@ -70,8 +76,11 @@ def create_app(environment: str | None = None, **overrides) -> Flask:
     )
     app.config.from_object(config_for(environment))
     app.config.update(overrides)
-    if not app.config["SECRET_KEY"]:
-        raise RuntimeError("Set PORTAL_SECRET_KEY: the portal will not start in production without it")
+    if app.config["ENVIRONMENT"] == "production" and (problems := production_problems(app.config)):
+        raise RuntimeError(
+            "The portal will not start in production until these are set (see README, Configuration):\n- "
+            + "\n- ".join(problems)
+        )
     Path(app.config["INSTANCE_DIR"]).mkdir(parents=True, exist_ok=True)
 
     themes = ThemeRegistry(Path(app.config["THEMES_DIR"]), app.config["SERVE_LOCALHOST_SUBDOMAINS"])
@@ -95,10 +104,16 @@ def create_app(environment: str | None = None, **overrides) -> Flask:
         hops = app.config["PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
 
-    # The council is chosen before any other before-request hook (CSRF among them) can answer with a page.
+    # Every request gets its id first; the council is chosen before any other before-request hook (CSRF
+    # among them) can answer with a page.
+    from app.observability import health, logs, metrics, tracing
+
+    logs.init_app(app)
     theming.init_app(app)
     database.configure(app)
     security.init_request_checks(app)
+    health.init_app(app)
+    metrics.init_app(app)
     for extension in EXTENSIONS:
         extension.init_app(app)
     database.init_app(app)
@@ -153,4 +168,5 @@ def create_app(environment: str | None = None, **overrides) -> Flask:
     from app import staff
 
     staff.init_app(app)
+    tracing.init_app(app)
     return app

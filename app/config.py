@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SANDBOX_CONNECTORS_FILE = PROJECT_ROOT / "connectors" / "sandbox.toml"
 
 
 def _env(name: str, default: str | None = None) -> str | None:
@@ -12,6 +13,23 @@ def _env(name: str, default: str | None = None) -> str | None:
 
 def _env_int(name: str, default: int) -> int:
     return int(_env(name) or default)
+
+
+def _env_flag(name: str) -> bool:
+    return (_env(name) or "").strip().lower() in ("1", "true", "yes")
+
+
+def _env_list(name: str) -> tuple[str, ...]:
+    return tuple(item.strip() for item in (_env(name) or "").split(",") if item.strip())
+
+
+# Values that exist only so that development works out of the box: production refuses to start with them.
+DEVELOPMENT_SECRETS = {
+    "SECRET_KEY": "development-only-secret-key",
+    "OIDC_CLIENT_SECRET": "development-only-client-secret",
+    "STAFF_OIDC_CLIENT_SECRET": "development-only-staff-client-secret",
+    "METRICS_TOKEN": "development-metrics-token",
+}
 
 
 class Config:
@@ -25,18 +43,32 @@ class Config:
     # How long a request waits for a connection (and, on SQLite, for the write lock) before the resident is
     # asked to try again (503 with Retry-After).
     DATABASE_WAIT_SECONDS = float(_env("DATABASE_WAIT_SECONDS") or 5)
+    # Production runs on PostgreSQL; SQLite there only when this says so (one small process, no replicas).
+    SQLITE_IN_PRODUCTION = _env_flag("SQLITE_IN_PRODUCTION")
     THEMES_DIR = Path(_env("THEMES_DIR") or PROJECT_ROOT / "themes")
     # Hosts that show the list of councils instead of one council's portal.
     PORTAL_INDEX_HOSTS = tuple(filter(None, (_env("INDEX_HOSTS") or "").split(",")))
     # `<slug>.localhost` serves each council in development and test only.
     SERVE_LOCALHOST_SUBDOMAINS = False
     REDIS_URL = _env("REDIS_URL")
+    # How many app servers run the portal, and how many gunicorn workers each (gunicorn.conf.py reads the
+    # same variable): more than one process in all needs Redis for sessions, rate limits and breakers.
+    APP_SERVERS = _env_int("APP_SERVERS", 1)
+    WEB_WORKERS = _env_int("WEB_WORKERS", os.cpu_count() or 1)
+    LOG_LEVEL = _env("LOG_LEVEL") or "INFO"
+    # /metrics (docs/operating.md): a Bearer token for the scraper, and/or the networks it may scrape from.
+    METRICS_TOKEN = _env("METRICS_TOKEN")
+    METRICS_ALLOW = _env_list("METRICS_ALLOW")
+    # `flask worker` touches this file on every round; `flask worker --check` fails when it is older than
+    # the stale limit (the container's health check).
+    WORKER_HEARTBEAT_FILE = Path(_env("WORKER_HEARTBEAT_FILE") or INSTANCE_DIR / "worker.heartbeat")
+    WORKER_HEARTBEAT_STALE_SECONDS = _env_int("WORKER_HEARTBEAT_STALE_SECONDS", 120)
     # How many reverse proxies (load balancer, CDN) stand in front of the portal and set X-Forwarded-*:
     # callback URLs, HTTPS detection and audit IP addresses depend on it.
     PROXY_HOPS = _env_int("PROXY_HOPS", 0)
     # Which back office serves which council's services (docs/connectors.md); credentials come from the
     # environment variables that file names.
-    CONNECTORS_FILE = Path(_env("CONNECTORS_FILE") or PROJECT_ROOT / "connectors" / "sandbox.toml")
+    CONNECTORS_FILE = Path(_env("CONNECTORS_FILE") or SANDBOX_CONNECTORS_FILE)
     OS_PLACES_API_KEY = _env("OS_PLACES_API_KEY")
     # The dashboard's time budget: a tile whose back office has not answered by then is stale or unavailable.
     DASHBOARD_BUDGET_SECONDS = float(_env("DASHBOARD_BUDGET_SECONDS") or 2.0)
@@ -122,6 +154,10 @@ class Config:
     TRACKING_LINK_DAYS = _env_int("TRACKING_LINK_DAYS", 365)
     # Journeys left unfinished (and unsent photos) are forgotten after this long.
     DRAFT_DAYS = _env_int("DRAFT_DAYS", 30)
+    # How often `flask worker` deletes what has outlived its retention period (app/retention.py).
+    RETENTION_SESSIONS_MINUTES = _env_int("RETENTION_SESSIONS_MINUTES", 15)
+    RETENTION_DRAFTS_MINUTES = _env_int("RETENTION_DRAFTS_MINUTES", 60)
+    RETENTION_UNCONFIRMED_FOLLOWERS_MINUTES = _env_int("RETENTION_UNCONFIRMED_FOLLOWERS_MINUTES", 60)
     DELIVERY_MAX_ATTEMPTS = _env_int("DELIVERY_MAX_ATTEMPTS", 12)
     DELIVERY_BASE_DELAY_SECONDS = _env_int("DELIVERY_BASE_DELAY_SECONDS", 30)
     DELIVERY_MAX_DELAY_SECONDS = _env_int("DELIVERY_MAX_DELAY_SECONDS", 3600)
@@ -173,6 +209,8 @@ class DevelopmentConfig(Config):
     )
     STAFF_OIDC_CLIENT_ID = _env("STAFF_OIDC_CLIENT_ID") or "my-norfolk-staff-development"
     STAFF_OIDC_CLIENT_SECRET = _env("STAFF_OIDC_CLIENT_SECRET") or "development-only-staff-client-secret"
+    # One development server process: no Redis needed.
+    WEB_WORKERS = _env_int("WEB_WORKERS", 1)
 
 
 class TestConfig(DevelopmentConfig):
@@ -192,6 +230,35 @@ class TestConfig(DevelopmentConfig):
 
 class ProductionConfig(Config):
     pass
+
+
+def production_problems(config) -> list[str]:
+    """Every setting production cannot run without (create_app refuses to start and lists them all)."""
+    problems = []
+    if not config.get("SECRET_KEY"):
+        problems.append("PORTAL_SECRET_KEY is not set")
+    for name, development_value in DEVELOPMENT_SECRETS.items():
+        if config.get(name) == development_value:
+            problems.append(f"PORTAL_{name} is the development value")
+    database = str(config.get("SQLALCHEMY_DATABASE_URI", ""))
+    if database.startswith("sqlite") and not config.get("SQLITE_IN_PRODUCTION"):
+        problems.append(
+            "PORTAL_DATABASE_URL is not a PostgreSQL URL "
+            "(set PORTAL_SQLITE_IN_PRODUCTION=true to run on SQLite)"
+        )
+    processes = config.get("APP_SERVERS", 1) * config.get("WEB_WORKERS", 1)
+    if processes > 1 and not config.get("REDIS_URL"):
+        problems.append(
+            f"PORTAL_REDIS_URL is not set, and {processes} processes "
+            "(PORTAL_APP_SERVERS x PORTAL_WEB_WORKERS) would each keep their own rate limits, "
+            "circuit breakers and connector cache"
+        )
+    if Path(config.get("CONNECTORS_FILE", "")).resolve() == SANDBOX_CONNECTORS_FILE:
+        problems.append(
+            "PORTAL_CONNECTORS_FILE is the sandbox's (connectors/sandbox.toml): "
+            "name the councils' back offices"
+        )
+    return problems
 
 
 CONFIGS = {

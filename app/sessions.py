@@ -4,7 +4,12 @@ The cookie carries only a random session id; the data lives in the database (by 
 PORTAL_REDIS_URL is set), stored under the SHA-256 of the id. Ending a session deletes its record, so a copied
 cookie stops working the moment its resident signs out, signs out everywhere, or the provider says so through
 back-channel logout. Sessions expire after PORTAL_SESSION_IDLE_MINUTES without a request and at most
-PORTAL_SESSION_ABSOLUTE_HOURS after they began; signing in starts a new session id.
+PORTAL_SESSION_ABSOLUTE_HOURS after they began; signing in starts a new session id; `flask worker` deletes
+expired records (app/retention.py).
+
+A visitor who has only been shown a form (its CSRF token is all the session holds) gets no record: the token
+travels in a signed cookie instead, and a record is made when the session holds anything more (a journey
+started, a sign-in begun).
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from flask.sessions import SessionInterface, SessionMixin
 from flask_login import LoginManager, login_url
 from htmx_flask import make_response as htmx_response
 from htmx_flask import request
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -35,6 +41,10 @@ from app.models.identity import PortalSession, Resident
 ACTIVITY_WRITE_INTERVAL = timedelta(seconds=60)
 USER_ID_KEY = "_user_id"
 PROVIDER_SESSION_KEY = "provider_sid"
+# What a session may hold and still live in a signed cookie rather than a record (flask-wtf's CSRF token).
+COOKIE_ONLY_KEYS = frozenset({"csrf_token"})
+# A cookie holding the data itself starts with this; a record's random id never does.
+COOKIE_ONLY_PREFIX = "c."
 
 login_manager = LoginManager()
 
@@ -217,6 +227,7 @@ class ServerSession(CallbackDict, SessionMixin):
         # Why the stored session could not be read (its database did not answer): the request is refused
         # (app/database.py) and nothing is saved.
         self.unavailable: Exception | None = None
+        self.cookie_only = False
 
     @property
     def new(self) -> bool:
@@ -240,10 +251,26 @@ class ServerSessionInterface(SessionInterface):
             or now - stored.created_at > self.absolute_lifetime
         )
 
+    def _cookie_serializer(self, app: Flask) -> URLSafeTimedSerializer:
+        return URLSafeTimedSerializer(app.secret_key, salt="portal-cookie-only-session")
+
+    def _open_cookie_only(self, app: Flask, value: str) -> ServerSession:
+        try:
+            data = self._cookie_serializer(app).loads(
+                value.removeprefix(COOKIE_ONLY_PREFIX), max_age=self.absolute_lifetime.total_seconds()
+            )
+        except BadSignature:
+            return ServerSession()
+        session = ServerSession({key: data[key] for key in COOKIE_ONLY_KEYS & data.keys()})
+        session.cookie_only = True
+        return session
+
     def open_session(self, app: Flask, request: Request) -> ServerSession:
         session_id = request.cookies.get(self.get_cookie_name(app))
         if not session_id:
             return ServerSession()
+        if session_id.startswith(COOKIE_ONLY_PREFIX):
+            return self._open_cookie_only(app, session_id)
         id_hash = hash_session_id(session_id)
         try:
             stored = self.store.load(id_hash)
@@ -258,6 +285,17 @@ class ServerSessionInterface(SessionInterface):
             self.store.delete(id_hash)
             return ServerSession()
         return ServerSession(stored.data, session_id=session_id, stored=stored)
+
+    def _set_cookie(self, app: Flask, response: Response, value: str) -> None:
+        response.set_cookie(
+            self.get_cookie_name(app),
+            value,
+            domain=self.get_cookie_domain(app),
+            path=self.get_cookie_path(app),
+            httponly=self.get_cookie_httponly(app),
+            secure=self.get_cookie_secure(app),
+            samesite=self.get_cookie_samesite(app),
+        )
 
     def save_session(self, app: Flask, session: ServerSession, response: Response) -> None:
         if session.unavailable is not None or answered_busy():
@@ -279,7 +317,17 @@ class ServerSessionInterface(SessionInterface):
         if not session:
             if session.session_id is not None:
                 self.store.delete(hash_session_id(session.session_id))
+            if session.session_id is not None or session.cookie_only:
                 response.delete_cookie(cookie_name, domain=domain, path=path)
+            return
+        if (
+            session.session_id is None
+            and session.keys() <= COOKIE_ONLY_KEYS
+            and not session.rotation_requested
+        ):
+            if session.modified or not session.cookie_only:
+                value = COOKIE_ONLY_PREFIX + self._cookie_serializer(app).dumps(dict(session))
+                self._set_cookie(app, response, value)
             return
         if session.rotation_requested and session.session_id is not None:
             self.store.delete(hash_session_id(session.session_id))
@@ -290,15 +338,7 @@ class ServerSessionInterface(SessionInterface):
                 hash_session_id(session.session_id),
                 StoredSession(data=dict(session), created_at=now, last_active_at=now),
             )
-            response.set_cookie(
-                cookie_name,
-                session.session_id,
-                domain=domain,
-                path=path,
-                httponly=self.get_cookie_httponly(app),
-                secure=self.get_cookie_secure(app),
-                samesite=self.get_cookie_samesite(app),
-            )
+            self._set_cookie(app, response, session.session_id)
             return
         if session.modified:
             self.store.save(

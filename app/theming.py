@@ -23,6 +23,12 @@ def is_staff_host() -> bool:
     return hostname in current_app.config["STAFF_HOSTS"]
 
 
+def any_host(view):
+    """Mark a view that answers on any Host header, before a council is chosen (health checks, metrics)."""
+    view.any_host = True
+    return view
+
+
 def _choose_theme():
     if request.endpoint == "static":
         return None
@@ -34,6 +40,9 @@ def _choose_theme():
         if request.path == "/":
             return redirect("/staff")
         abort(404)
+
+    if getattr(current_app.view_functions.get(request.endpoint), "any_host", False):
+        return None
     theme = themes().for_host(request.host)
     if theme is not None:
         g.theme = theme

@@ -54,6 +54,7 @@ from urllib3.util.retry import Retry
 from connectors.breaker import CircuitBreaker
 from connectors.errors import BadData, ConnectorError, NotAuthorised, NotFound, Unavailable
 from connectors.models import Result, ServiceKind, utcnow
+from connectors.telemetry import backoffice_call, refused
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -375,12 +376,15 @@ class HttpClient:
             )
             return self._stale_or_raise(cached, parse, error)
         if not self.breaker.allow():
+            refused(self.council, self.kind.value)
             return self._stale_or_raise(
                 cached, parse, Unavailable(self.council, self.kind, detail="breaker open")
             )
 
         try:
-            response = self._session.send(prepared, timeout=self.policy.timeout)
+            with backoffice_call(self.council, self.kind.value, "GET") as call:
+                response = self._session.send(prepared, timeout=self.policy.timeout)
+                call.answered(response.status_code)
         except requests.Timeout:
             self.breaker.record_failure()
             error = Unavailable(
@@ -454,18 +458,21 @@ class HttpClient:
         headers: Mapping[str, str] | None = None,
     ) -> T:
         if not self.breaker.allow():
+            refused(self.council, self.kind.value)
             raise Unavailable(self.council, self.kind, detail="breaker open")
         url = self.url(path)
         try:
-            response = self._session.request(
-                method,
-                url,
-                data=data,
-                json=json,
-                params={**self._params, **(params or {})},
-                headers={**self._headers, **(headers or {})},
-                timeout=self.policy.timeout,
-            )
+            with backoffice_call(self.council, self.kind.value, method) as call:
+                response = self._session.request(
+                    method,
+                    url,
+                    data=data,
+                    json=json,
+                    params={**self._params, **(params or {})},
+                    headers={**self._headers, **(headers or {})},
+                    timeout=self.policy.timeout,
+                )
+                call.answered(response.status_code)
         except requests.Timeout:
             self.breaker.record_failure()
             raise Unavailable(

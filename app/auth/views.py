@@ -33,6 +33,7 @@ from app.auth.replay import replay_cache, replay_key
 from app.auth.tokens import TokenError, verify_logout_token
 from app.extensions import csrf, db
 from app.models.identity import Resident
+from app.observability.metrics import count_sign_in
 from app.sessions import (
     PROVIDER_SESSION_KEY,
     end_sessions_of_provider_session,
@@ -167,6 +168,7 @@ def callback():
     session.clear()
     session.rotate()
     login_user(resident)
+    count_sign_in()
     session[ID_TOKEN_KEY] = signed_in.raw_id_token
     session[ISSUER_KEY] = signed_in.id_token.issuer
     session[PROVIDER_SESSION_KEY] = signed_in.id_token.provider_session_id

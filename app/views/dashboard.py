@@ -42,6 +42,7 @@ from app.dashboard import calendar
 from app.dashboard.tiles import TILE_NAMES, Household, OwnReport, TileState, fetch, shell
 from app.extensions import db
 from app.models.reports import FollowedRequest, Report
+from app.observability.metrics import count_tiles
 from app.theming import themes
 
 bp = Blueprint("dashboard", __name__)
@@ -164,6 +165,7 @@ def show():
         tiles = shell(TILE_NAMES, household, registry())
     else:
         tiles = fetch(TILE_NAMES, household, registry(), _budget())
+        count_tiles(tiles.values())
     response = make_response(
         render_template(
             "dashboard/show.html",
@@ -195,6 +197,7 @@ def tile(name: str):
         # The dashboard asks for the home address, or explains what is wrong with it, before any tile.
         return htmx_response(redirect=url_for("dashboard.show"))
     found = fetch((name,), household, registry(), _budget())[name]
+    count_tiles((found,))
     response = Response(render_template(f"dashboard/_{name}.html", tile=found, **tile_context()))
     response.headers["Cache-Control"] = "no-store"
     response.headers["Vary"] = "HX-Request"

@@ -8,7 +8,7 @@ bp = Blueprint("main", __name__)
 
 
 def _council_pages_only():
-    if g.get("theme") is None and request.endpoint not in ("main.start", "main.healthcheck"):
+    if g.get("theme") is None and request.endpoint != "main.start":
         abort(404)
 
 
@@ -40,8 +40,3 @@ def cookies():
 @bp.get("/privacy")
 def privacy():
     return render_template("pages/privacy.html")
-
-
-@bp.get("/healthcheck")
-def healthcheck():
-    return {"status": "ok"}

@@ -4,6 +4,7 @@ from app import create_app
 from app.config import PROJECT_ROOT
 from app.themes import ThemeRegistry
 from tests.conftest import ClientRequest
+from tests.support.production import PRODUCTION_SETTINGS
 
 THEME_SLUGS = [
     theme.slug for theme in ThemeRegistry(PROJECT_ROOT / "themes", serve_localhost_subdomains=True)
@@ -95,18 +96,18 @@ def test_hsts_over_https(client):
 
 def test_production_refuses_to_start_without_a_secret_key(monkeypatch):
     with pytest.raises(RuntimeError, match="PORTAL_SECRET_KEY"):
-        create_app("production", SECRET_KEY=None)
+        create_app("production", **{**PRODUCTION_SETTINGS, "SECRET_KEY": None})
 
 
 def test_production_cookies_are_secure():
-    app = create_app("production", SECRET_KEY="x" * 32)
+    app = create_app("production", **PRODUCTION_SETTINGS)
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["SESSION_COOKIE_HTTPONLY"] is True
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
 
 
 def test_production_serves_no_localhost_subdomains():
-    client = create_app("production", SECRET_KEY="x" * 32).test_client()
+    client = create_app("production", **PRODUCTION_SETTINGS).test_client()
     assert client.get("/", headers={"Host": "norwich.localhost"}).status_code == 404
     assert client.get("/", headers={"Host": "my.norwich.gov.uk"}).status_code == 200
 

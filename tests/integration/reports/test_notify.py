@@ -15,6 +15,7 @@ from app.models.reports import MailboxMessage, MessageStatus, OutboxMessage
 from app.reports import outbox
 from app.reports.mail import Email, queue_email
 from tests.support.calls_out import calls_out
+from tests.support.production import PRODUCTION_SETTINGS
 
 SERVICE_ID = str(uuid.uuid4())
 SECRET = str(uuid.uuid4())
@@ -123,7 +124,7 @@ def test_outside_development_email_goes_only_through_notify_and_the_worker_needs
 
     production = create_app(
         "production",
-        SECRET_KEY="x" * 32,
+        **PRODUCTION_SETTINGS,
         SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'portal.sqlite3'}",
         NOTIFY_API_KEY=None,
     )

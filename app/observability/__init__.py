@@ -1,0 +1,1 @@
+"""Operating the portal: logs, metrics, traces and health checks (docs/operating.md)."""

@@ -1,0 +1,96 @@
+"""Health checks for load balancers and container orchestrators, answered on any Host header (a probe asks by
+IP address) before a council is chosen, and holding no personal data.
+
+- ``/healthz``: the process is alive and serving; no dependency is asked (a database outage must not get every
+  app server restarted).
+- ``/readyz``: this app server can serve residents: the database answers and is migrated to the newest
+  revision, Redis answers when one is configured, and the stylesheets and scripts are built. 503 otherwise,
+  naming the failed check (never a connection string or an error text).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from alembic.script import ScriptDirectory
+from flask import Flask, current_app
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+
+from app.config import PROJECT_ROOT
+from app.extensions import db
+
+MIGRATIONS = PROJECT_ROOT / "migrations"
+READY_TIMEOUT_SECONDS = 2
+
+
+@cache
+def migration_heads() -> frozenset[str]:
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return frozenset(ScriptDirectory.from_config(config).get_heads())
+
+
+def _database() -> str:
+    try:
+        with db.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+            try:
+                with connection.begin_nested():
+                    current = frozenset(connection.scalars(text("SELECT version_num FROM alembic_version")))
+            except DBAPIError:
+                current = frozenset()  # no alembic_version table: never migrated
+    except Exception:  # noqa: BLE001 - any failure to reach the database means not ready
+        return "unreachable"
+    return "ok" if current == migration_heads() else "not migrated"
+
+
+def _redis() -> str | None:
+    url = current_app.config.get("REDIS_URL")
+    if not url:
+        return None
+    import redis
+
+    try:
+        client = redis.Redis.from_url(
+            url, socket_connect_timeout=READY_TIMEOUT_SECONDS, socket_timeout=READY_TIMEOUT_SECONDS
+        )
+        client.ping()
+        client.close()
+    except redis.RedisError:
+        return "unreachable"
+    return "ok"
+
+
+def required_assets(app: Flask) -> list[Path]:
+    dist = Path(app.static_folder) / "dist"
+    stylesheets = [dist / "portal.css", *(dist / f"{theme.slug}.css" for theme in app.extensions["themes"])]
+    return [*stylesheets, dist / "htmx.min.js", dist / "govuk-frontend.min.js", dist / "portal.mjs"]
+
+
+def _assets() -> str:
+    missing = [path for path in required_assets(current_app) if not path.is_file()]
+    return "ok" if not missing else "not built"
+
+
+def healthz():
+    return {"status": "ok"}
+
+
+def readyz():
+    checks = {"database": _database(), "assets": _assets()}
+    redis_state = _redis()
+    if redis_state is not None:
+        checks["redis"] = redis_state
+    ready = all(state == "ok" for state in checks.values())
+    return {"status": "ready" if ready else "not ready", "checks": checks}, 200 if ready else 503
+
+
+def init_app(app: Flask) -> None:
+    from app.theming import any_host
+
+    app.add_url_rule("/healthz", "healthz", any_host(healthz))
+    app.add_url_rule("/readyz", "readyz", any_host(readyz))

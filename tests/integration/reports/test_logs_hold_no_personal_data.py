@@ -1,0 +1,114 @@
+"""Logs are JSON lines with a request id on every request, and no line holds anything personal: a signed-in
+resident and a guest reporter go through the portal carrying names, emails, addresses, tokens and tracking
+links in forms, paths, query strings and headers, and every log line is searched for them."""
+
+import io
+import json
+import logging
+import re
+import subprocess
+import sys
+
+import pytest
+
+from app.observability.logs import JsonFormatter
+from sandbox.demo_residents import DEMO_RESIDENTS
+from tests.integration.auth.conftest import Visitor
+from tests.integration.reports.conftest import deliver_all
+from tests.integration.reports.test_journey import HOST, described_pothole
+
+PRIYA = DEMO_RESIDENTS[0]
+SECRET_TOKEN = "tok3nThatMustNeverBeLogged0123456789abc"
+
+
+@pytest.fixture
+def log_lines():
+    """Every record any logger emits at DEBUG and above, formatted as the portal formats them."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    root = logging.getLogger()
+    previous_level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    yield lambda: stream.getvalue().splitlines()
+    root.removeHandler(handler)
+    root.setLevel(previous_level)
+
+
+def test_no_log_line_holds_personal_data(
+    app, client, journey, back_offices, with_sandbox_idp, app_context, log_lines
+):
+    walk = described_pothole(journey, description="Outside Priya Shah's house at 12 Orchard Way, NR18 0AB")
+    walk.go("check")
+    walk.send()
+    confirmation = walk.page()
+    tracking_link = confirmation.select_one("a[href*='/track/']")["href"]
+    tracking_token = tracking_link.rsplit("/", 1)[1]
+    assert client.get(tracking_link, headers={"Host": HOST}).status_code == 200, tracking_link
+    deliver_all()
+
+    Visitor(client, host=HOST).sign_in_at_sandbox(PRIYA)
+    client.get("/dashboard", headers={"Host": HOST})
+    client.get(
+        f"/report/{SECRET_TOKEN}/place?email={PRIYA.email}&name={PRIYA.given_name}&postcode=NR18+0AB",
+        headers={"Host": HOST, "X-Request-ID": PRIYA.email, "Authorization": f"Bearer {SECRET_TOKEN}"},
+    )
+    client.get(f"/report/track/{SECRET_TOKEN}", headers={"Host": HOST})
+    client.get(f"/{PRIYA.email}", headers={"Host": "10.0.0.5"})
+
+    lines = log_lines()
+    assert lines, "the requests above were logged"
+    forbidden = [
+        "guest@example.com",
+        PRIYA.email,
+        PRIYA.given_name,
+        PRIYA.family_name,
+        PRIYA.address[0],
+        "Orchard Way",
+        "NR18 0AB",
+        "NR18+0AB",
+        tracking_token,
+        tracking_token.split(".")[0],
+        SECRET_TOKEN,
+        "track/ey",
+    ]
+    for line in lines:
+        record = json.loads(line)
+        assert {"time", "level", "logger", "message"} <= record.keys()
+        for value in forbidden:
+            assert value.lower() not in line.lower(), (value, line)
+    requests_logged = [json.loads(line) for line in lines if '"logger": "portal.request"' in line]
+    assert {record["route"] for record in requests_logged} >= {"/report/track/<signed>", "/dashboard"}
+    assert all(re.fullmatch(r"[0-9a-f]{32}", record["request_id"]) for record in requests_logged)
+    assert all(
+        record["council"] == "great-yarmouth" for record in requests_logged if record["route"] == "/dashboard"
+    )
+
+
+def test_logs_are_json_lines_on_standard_output_with_a_request_id():
+    program = (
+        "from app import create_app\n"
+        "app = create_app('development', PROXY_HOPS=1)\n"
+        "client = app.test_client()\n"
+        "client.get('/healthz', headers={'Host': '10.0.0.5', 'X-Request-ID': 'lb-request-0001'})\n"
+        "client.get('/privacy', headers={'Host': 'norwich.localhost'})\n"
+        "app.logger.warning('a warning from the app')\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, timeout=120, check=True
+    )
+    records = [json.loads(line) for line in run.stdout.splitlines()]
+    requests_logged = [record for record in records if record["logger"] == "portal.request"]
+    assert requests_logged[0]["request_id"] == "lb-request-0001", "a trusted proxy's request id is kept"
+    assert requests_logged[0]["route"] == "/healthz" and requests_logged[0]["status"] == 200
+    assert requests_logged[1]["council"] == "norwich" and requests_logged[1]["duration_ms"] >= 0
+    assert any(
+        record["level"] == "warning" and record["message"] == "a warning from the app" for record in records
+    )
+
+
+def test_a_request_id_from_an_untrusted_client_is_replaced(client):
+    response = client.get("/healthz", headers={"Host": "10.0.0.5", "X-Request-ID": "chosen-by-the-client"})
+    assert response.headers["X-Request-ID"] != "chosen-by-the-client"
+    assert re.fullmatch(r"[0-9a-f]{32}", response.headers["X-Request-ID"])
