@@ -4,7 +4,6 @@ import os
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-SANDBOX_CONNECTORS_FILE = PROJECT_ROOT / "connectors" / "sandbox.toml"
 
 
 def _env(name: str, default: str | None = None) -> str | None:
@@ -30,6 +29,7 @@ DEVELOPMENT_SECRETS = {
     "STAFF_OIDC_CLIENT_SECRET": "development-only-staff-client-secret",
     "METRICS_TOKEN": "development-metrics-token",
 }
+DEVELOPMENT_SANDBOX_API_KEY = "sandbox-back-office-key"  # noqa: S105 - named to be refused
 
 
 class Config:
@@ -68,7 +68,7 @@ class Config:
     PROXY_HOPS = _env_int("PROXY_HOPS", 0)
     # Which back office serves which council's services (docs/connectors.md); credentials come from the
     # environment variables that file names.
-    CONNECTORS_FILE = Path(_env("CONNECTORS_FILE") or SANDBOX_CONNECTORS_FILE)
+    CONNECTORS_FILE = Path(_env("CONNECTORS_FILE") or PROJECT_ROOT / "connectors" / "sandbox.toml")
     OS_PLACES_API_KEY = _env("OS_PLACES_API_KEY")
     # The dashboard's time budget: a tile whose back office has not answered by then is stale or unavailable.
     DASHBOARD_BUDGET_SECONDS = float(_env("DASHBOARD_BUDGET_SECONDS") or 2.0)
@@ -232,7 +232,7 @@ class ProductionConfig(Config):
     pass
 
 
-def production_problems(config) -> list[str]:
+def production_problems(config, environ=os.environ) -> list[str]:
     """Every setting production cannot run without (create_app refuses to start and lists them all)."""
     problems = []
     if not config.get("SECRET_KEY"):
@@ -253,11 +253,8 @@ def production_problems(config) -> list[str]:
             "(PORTAL_APP_SERVERS x PORTAL_WEB_WORKERS) would each keep their own rate limits, "
             "circuit breakers and connector cache"
         )
-    if Path(config.get("CONNECTORS_FILE", "")).resolve() == SANDBOX_CONNECTORS_FILE:
-        problems.append(
-            "PORTAL_CONNECTORS_FILE is the sandbox's (connectors/sandbox.toml): "
-            "name the councils' back offices"
-        )
+    if environ.get("PORTAL_SANDBOX_API_KEY") == DEVELOPMENT_SANDBOX_API_KEY:
+        problems.append("PORTAL_SANDBOX_API_KEY is the development value")
     return problems
 
 

@@ -119,7 +119,7 @@ def fresh_registry(sandbox: SandboxFleet, name: str, *, ttl: float | None = 0):
 
 
 # The sandbox's origin as connectors/sandbox.toml writes it.
-SANDBOX_FILE_ORIGIN = "http://127.0.0.1:${PORTAL_SANDBOX_PORT:-5001}"
+SANDBOX_FILE_ORIGIN = "http://${PORTAL_SANDBOX_HOST:-127.0.0.1}:${PORTAL_SANDBOX_PORT:-5001}"
 # Which sandbox process serves each back office: the path prefix of its base URLs in connectors/sandbox.toml,
 # and the service name its faults are set under.
 BACK_OFFICES = {

@@ -11,8 +11,9 @@ file (TOML; its path in PORTAL_CONNECTORS_FILE, connectors/sandbox.toml by defau
     # any other key (jurisdiction_id, format, timeout, ttl, ...) is passed to the adapter in settings.options
 
 String values may name environment variables: ``${NAME}`` (the file cannot be loaded when NAME is unset) or
-``${NAME:-default}``; connectors/sandbox.toml writes ``http://127.0.0.1:${PORTAL_SANDBOX_PORT:-5001}`` so the
-back offices move with the sandbox.
+``${NAME:-default}``; connectors/sandbox.toml writes
+``http://${PORTAL_SANDBOX_HOST:-127.0.0.1}:${PORTAL_SANDBOX_PORT:-5001}`` so the back offices move with the
+sandbox.
 
 Connectors are council-agnostic: a council opts in to a service by configuration alone (docs/connectors.md).
 """

@@ -37,6 +37,8 @@ REDACTIONS = (
 ENVIRON_REQUEST_ID = "portal.request_id"
 ENVIRON_ROUTE = "portal.route"
 ENVIRON_COUNCIL = "portal.council"
+# Fields the portal itself makes, which look like tokens and are none.
+UNREDACTED_FIELDS = frozenset({"request_id"})
 
 _configured = False
 
@@ -62,7 +64,10 @@ class JsonFormatter(logging.Formatter):
         fields = getattr(record, "fields", None)
         if fields:
             line.update(
-                {key: redact(value) if isinstance(value, str) else value for key, value in fields.items()}
+                {
+                    key: redact(value) if isinstance(value, str) and key not in UNREDACTED_FIELDS else value
+                    for key, value in fields.items()
+                }
             )
         if record.exc_info:
             kind, error, trace = record.exc_info

@@ -16,7 +16,8 @@ from app.retention import Schedule
 from tests.support.production import PRODUCTION_SETTINGS
 
 
-def test_production_lists_every_missing_setting_at_once():
+def test_production_lists_every_missing_setting_at_once(monkeypatch):
+    monkeypatch.setenv("PORTAL_SANDBOX_API_KEY", "sandbox-back-office-key")
     with pytest.raises(RuntimeError) as refused:
         create_app(
             "production",
@@ -35,7 +36,7 @@ def test_production_lists_every_missing_setting_at_once():
         "PORTAL_METRICS_TOKEN is the development value",
         "PORTAL_DATABASE_URL is not a PostgreSQL URL",
         "PORTAL_REDIS_URL is not set, and 8 processes",
-        "PORTAL_CONNECTORS_FILE is the sandbox's",
+        "PORTAL_SANDBOX_API_KEY is the development value",
     ):
         assert expected in message
 
