@@ -253,6 +253,8 @@ def production_problems(config, environ=os.environ) -> list[str]:
             "(PORTAL_APP_SERVERS x PORTAL_WEB_WORKERS) would each keep their own rate limits, "
             "circuit breakers and connector cache"
         )
+    if config.get("OIDC_DISCOVERY_URL") and not config.get("OIDC_ISSUER"):
+        problems.append("PORTAL_OIDC_ISSUER is not set: production pins the identity provider's issuer")
     if environ.get("PORTAL_SANDBOX_API_KEY") == DEVELOPMENT_SANDBOX_API_KEY:
         problems.append("PORTAL_SANDBOX_API_KEY is the development value")
     return problems

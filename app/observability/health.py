@@ -26,12 +26,25 @@ READY_TIMEOUT_SECONDS = 2
 
 
 @cache
-def migration_heads() -> frozenset[str]:
+def migrations() -> ScriptDirectory:
     from alembic.config import Config
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    return frozenset(ScriptDirectory.from_config(config).get_heads())
+    return ScriptDirectory.from_config(config)
+
+
+def migrated(current: frozenset[str]) -> bool:
+    """At this code's newest revision, or past it: during an upgrade the migration runs first, and the old
+    app servers (which do not know the new revision) keep serving."""
+    script = migrations()
+    if current == frozenset(script.get_heads()):
+        return True
+    known = set(script.get_revisions(script.get_heads()))
+    for head in script.get_heads():
+        known.update(script.iterate_revisions(head, "base"))
+    known_ids = {revision.revision for revision in known if revision is not None}
+    return bool(current) and not current & known_ids
 
 
 def _database() -> str:
@@ -45,7 +58,7 @@ def _database() -> str:
                 current = frozenset()  # no alembic_version table: never migrated
     except Exception:  # noqa: BLE001 - any failure to reach the database means not ready
         return "unreachable"
-    return "ok" if current == migration_heads() else "not migrated"
+    return "ok" if migrated(current) else "not migrated"
 
 
 def _redis() -> str | None:

@@ -27,6 +27,8 @@ REQUEST_ID_HEADER = "X-Request-ID"
 REQUEST_ID_PATTERN = re.compile(r"[A-Za-z0-9._:-]{8,128}")
 # Values that must never reach a log line, whatever a message or a library's exception says.
 REDACTIONS = (
+    # SQLAlchemy's errors quote the statement's parameters: anything a resident typed
+    (re.compile(r"\[parameters: [^\n]*"), "[parameters: redacted]"),
     (re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+"), "[email]"),
     (re.compile(r"\?[^\s\"']*"), "?[query]"),  # query strings: api keys, tokens, search terms
     (re.compile(r"(?i)\b(bearer|basic)\s+[\w.~+/=-]+"), r"\1 [secret]"),

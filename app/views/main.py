@@ -1,6 +1,6 @@
 """The start page, the list of councils, and each council's accessibility, cookies and privacy pages."""
 
-from flask import Blueprint, abort, g, render_template, request
+from flask import Blueprint, abort, current_app, g, render_template, request
 
 from app.theming import themes
 
@@ -39,4 +39,12 @@ def cookies():
 
 @bp.get("/privacy")
 def privacy():
-    return render_template("pages/privacy.html")
+    config = current_app.config
+    retention = {
+        "session_idle_minutes": config["SESSION_IDLE_MINUTES"],
+        "session_absolute_hours": config["SESSION_ABSOLUTE_HOURS"],
+        "draft_days": config["DRAFT_DAYS"],
+        "confirm_link_days": config["TRACKING_CONFIRM_LINK_DAYS"],
+        "tracking_link_days": config["TRACKING_LINK_DAYS"],
+    }
+    return render_template("pages/privacy.html", retention=retention)

@@ -2,7 +2,7 @@
 personal data, and /metrics is only for the scraper."""
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import text, update
 
 from app import create_app
 from app.extensions import db
@@ -111,3 +111,23 @@ def test_metrics_show_the_outbox_the_requests_and_the_breakers(scraper, app):
     assert metrics[latency] >= 1
     assert metrics['portal_backoffice_breaker_state{council="norwich",service="bins",state="closed"}'] == 1
     assert not any("example.com" in name for name in metrics), "no personal data in labels"
+
+
+def test_old_app_servers_stay_ready_after_a_newer_migration_ran(app):
+    with app.app_context():
+        (current,) = db.session.scalars(text("SELECT version_num FROM alembic_version")).all()
+        db.session.execute(text("UPDATE alembic_version SET version_num = 'from_a_newer_release'"))
+        db.session.commit()
+    try:
+        ready = app.test_client().get("/readyz", headers={"Host": "10.0.0.5"})
+        assert ready.status_code == 200, "the database is past this code's newest revision"
+        with app.app_context():
+            db.session.execute(text("UPDATE alembic_version SET version_num = '0001'"))
+            db.session.commit()
+        behind = app.test_client().get("/readyz", headers={"Host": "10.0.0.5"})
+        assert behind.status_code == 503 and behind.json["checks"]["database"] == "not migrated"
+    finally:
+        with app.app_context():
+            restore = text("UPDATE alembic_version SET version_num = :current")
+            db.session.execute(restore, {"current": current})
+            db.session.commit()

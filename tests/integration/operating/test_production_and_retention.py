@@ -147,3 +147,13 @@ def test_a_tampered_cookie_only_session_is_ignored(app, client):
     response = client.post("/report", data={"report_type": "pothole"}, headers={"Host": "norwich.localhost"})
     assert response.status_code == 400, "the forged token is no CSRF token"
     assert _session_rows(app) == 0
+
+
+def test_the_privacy_notice_states_the_retention_periods(app, client_request, monkeypatch):
+    monkeypatch.setitem(app.config, "SESSION_IDLE_MINUTES", 20)
+    monkeypatch.setitem(app.config, "DRAFT_DAYS", 14)
+    monkeypatch.setitem(app.config, "TRACKING_CONFIRM_LINK_DAYS", 7)
+    text = client_request.get("/privacy").select_one("main").get_text(" ", strip=True)
+    assert "signed out after 20 minutes without using the portal" in text
+    assert "is deleted after 14 days" in text
+    assert "do not confirm by email within 7 days, we delete your email address" in text

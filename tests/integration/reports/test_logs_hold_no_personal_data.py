@@ -112,3 +112,20 @@ def test_a_request_id_from_an_untrusted_client_is_replaced(client):
     response = client.get("/healthz", headers={"Host": "10.0.0.5", "X-Request-ID": "chosen-by-the-client"})
     assert response.headers["X-Request-ID"] != "chosen-by-the-client"
     assert re.fullmatch(r"[0-9a-f]{32}", response.headers["X-Request-ID"])
+
+
+def test_database_errors_lose_their_parameters_and_messages_their_secrets():
+    from app.observability.logs import redact
+
+    error = (
+        "(psycopg.errors.UniqueViolation) duplicate key\n[SQL: INSERT INTO reports (description) VALUES (%(d)s)]\n"
+        "[parameters: {'d': 'Outside number 12, call Priya on 07700 900123'}]\n(Background on this error)"
+    )
+    assert "Priya" not in redact(error) and "[SQL: INSERT INTO reports" in redact(error)
+    assert redact("GET /x?api_key=abc&q=NR1 1AA") == "GET /x?[query] 1AA" or "abc" not in redact(
+        "GET /x?api_key=abc"
+    )
+    assert "[email]" in redact("to priya.shah@example.com") and "priya" not in redact(
+        "to priya.shah@example.com"
+    )
+    assert redact("Authorization: Bearer s3cr3t-t0ken") == "Authorization: Bearer [secret]"
