@@ -128,6 +128,8 @@ BACK_OFFICES = {
     "planning": "/planning/",
     "open311": "/open311/",
     "cases": "/cases/",
+    "waste": "/waste/",
+    "pay": "/pay/",
 }
 
 

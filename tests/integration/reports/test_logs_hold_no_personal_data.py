@@ -118,7 +118,8 @@ def test_database_errors_lose_their_parameters_and_messages_their_secrets():
     from app.observability.logs import redact
 
     error = (
-        "(psycopg.errors.UniqueViolation) duplicate key\n[SQL: INSERT INTO reports (description) VALUES (%(d)s)]\n"
+        "(psycopg.errors.UniqueViolation) duplicate key\n"
+        "[SQL: INSERT INTO reports (description) VALUES (%(d)s)]\n"
         "[parameters: {'d': 'Outside number 12, call Priya on 07700 900123'}]\n(Background on this error)"
     )
     assert "Priya" not in redact(error) and "[SQL: INSERT INTO reports" in redact(error)
