@@ -32,6 +32,8 @@ def any_host(view):
 def _choose_theme():
     if request.endpoint == "static":
         return None
+    if getattr(current_app.view_functions.get(request.endpoint), "any_host", False):
+        return None
     staff_page = request.blueprint in STAFF_BLUEPRINTS
     if is_staff_host():
         # The staff host has the neutral portal theme and only staff pages; its front door is staff sign-in.
@@ -40,9 +42,6 @@ def _choose_theme():
         if request.path == "/":
             return redirect("/staff")
         abort(404)
-
-    if getattr(current_app.view_functions.get(request.endpoint), "any_host", False):
-        return None
     theme = themes().for_host(request.host)
     if theme is not None:
         g.theme = theme

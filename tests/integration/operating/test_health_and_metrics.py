@@ -12,7 +12,9 @@ from app.reports.mail import Email, queue_email
 TOKEN = "a-scraper-token-for-tests"
 
 
-@pytest.mark.parametrize("host", ["10.0.0.5", "10.0.0.5:8000", "norwich.localhost", "unknown.example"])
+@pytest.mark.parametrize(
+    "host", ["10.0.0.5", "10.0.0.5:8000", "norwich.localhost", "staff.localhost", "unknown.example"]
+)
 def test_health_checks_answer_on_any_host_before_a_council_is_chosen(client, host):
     assert client.get("/healthz", headers={"Host": host}).json == {"status": "ok"}
     ready = client.get("/readyz", headers={"Host": host})
