@@ -190,6 +190,7 @@ def start_payment(order: WasteOrder, return_url: str, language: str = "en") -> s
         )
     except ConnectorError as error:
         log.warning("GOV.UK Pay could not create a payment for %s: %s", order.reference, error)
+        _cancel_unanswered(order)
         _back_to_draft(order, None)
         raise PaymentsUnavailable(order.reference) from None
     order.payment_id = payment.payment_id
@@ -200,6 +201,18 @@ def start_payment(order: WasteOrder, return_url: str, language: str = "en") -> s
     if not payment.next_url:
         raise PaymentsUnavailable(order.reference)
     return payment.next_url
+
+
+def _cancel_unanswered(order: WasteOrder) -> None:
+    """Pay may have created the payment before its answer was lost: cancel any in progress, so that the
+    next attempt is the only one (when Pay cannot be asked, nobody has its next_url to pay it anyway)."""
+    pay = registry().payments(order.council_slug)
+    try:
+        for payment in pay.payments_with_reference(order.reference):
+            if payment.in_progress:
+                pay.cancel_payment(payment.payment_id)
+    except ConnectorError:
+        pass
 
 
 def _back_to_draft(order: WasteOrder, problem: str | None) -> None:

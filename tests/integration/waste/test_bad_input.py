@@ -340,3 +340,32 @@ def test_payments_started_from_one_place_are_limited(app, checkout, pay, monkeyp
     with app.app_context():
         assert order().status == "draft"
         assert pay.payments(order().reference) == []
+
+
+def test_a_payment_created_but_unanswered_is_cancelled_before_the_next(app, checkout, pay, monkeypatch):
+    journey = checkout().bulky()
+    real = orders.registry
+
+    class AnswerLost:
+        def __init__(self, payments):
+            self.payments_ = payments
+
+        def __getattr__(self, name):
+            return getattr(self.payments_, name)
+
+        def create_payment(self, payment):
+            self.payments_.create_payment(payment)
+            raise orders.ConnectorError("south-norfolk", "payments", "timed out after Pay created it")
+
+    class Registry:
+        def payments(self, council):
+            return AnswerLost(real().payments(council))
+
+    monkeypatch.setattr(orders, "registry", Registry)
+    journey.pay_button(expected_status=503)
+    monkeypatch.setattr(orders, "registry", real)
+
+    reference = booked_reference(app)
+    assert [payment["state"]["status"] for payment in pay.payments(reference)] == ["cancelled"]
+    journey.come_back(pay.pay(journey.pay_button()))
+    assert len(pay.successful(reference)) == 1 and len(pay.bookings(reference)) == 1
