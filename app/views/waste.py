@@ -693,7 +693,10 @@ def my_orders() -> dict:
 
 
 def init_app(app) -> None:
+    from app.waste import cli
+
     orders.register()
+    cli.init_app(app)
     app.register_blueprint(bp)
     app.extensions.setdefault("worker_steps", []).append(orders.worker_step)
     app.add_template_global(my_orders, "waste_orders")

@@ -12,7 +12,15 @@ from app.extensions import db
 from app.models.waste import WasteOrder
 from app.views.waste import tracking_url
 from app.waste import orders
-from tests.integration.waste.conftest import HOME, deliver_all, mailbox, order, payers_gone_for, time_passes
+from tests.integration.waste.conftest import (
+    HOME,
+    POLICY,
+    deliver_all,
+    mailbox,
+    order,
+    payers_gone_for,
+    time_passes,
+)
 from tests.support.sandbox import API_KEY
 
 
@@ -368,4 +376,30 @@ def test_a_payment_created_but_unanswered_is_cancelled_before_the_next(app, chec
     reference = booked_reference(app)
     assert [payment["state"]["status"] for payment in pay.payments(reference)] == ["cancelled"]
     journey.come_back(pay.pay(journey.pay_button()))
+    assert len(pay.successful(reference)) == 1 and len(pay.bookings(reference)) == 1
+
+
+def test_an_operator_sees_and_requeues_a_parked_booking(app, checkout, pay, back_offices, tmp_path):
+    from app.backoffice import use_registry
+    from app.waste.cli import waste_cli
+
+    journey = checkout().bulky()
+    back_offices.inject("waste", "down")
+    journey.come_back(pay.pay(journey.pay_button()))
+    with app.app_context():
+        for _ in range(POLICY.max_failures):
+            time_passes()
+            deliver_all()
+    runner = app.test_cli_runner()
+    reference = booked_reference(app)
+
+    listed = runner.invoke(waste_cli, ["parked"])
+    assert reference in listed.output and "waste_book" in listed.output
+    back_offices.clear_faults()
+    use_registry(app, back_offices.registry(tmp_path / "fresh"))  # the circuit breaker closed again
+    assert runner.invoke(waste_cli, ["retry", reference.lower()]).exit_code == 0
+    with app.app_context():
+        deliver_all()
+        assert order().status == "booked"
+    assert runner.invoke(waste_cli, ["parked"]).output.strip() == "No parked waste orders."
     assert len(pay.successful(reference)) == 1 and len(pay.bookings(reference)) == 1
