@@ -36,7 +36,7 @@ POLICY = outbox.DeliveryPolicy(
 @pytest.fixture(scope="module")
 def waste_sandbox(tmp_path_factory):
     """A sandbox of these tests' own, so that bookings and payments here are the only ones it holds."""
-    server = SandboxServer.start(tmp_path_factory.mktemp("waste-sandbox"))
+    server = SandboxServer.start(tmp_path_factory.mktemp("waste-sandbox"), SANDBOX_BULKY_PLACES=60)
     yield server
     server.stop()
 
