@@ -16,4 +16,6 @@ def init_app(app: Flask) -> None:
         click.echo(f"\nMy Norfolk is starting on http://localhost:{port}/ (the list of councils)\n")
         for theme in current_app.extensions["themes"]:
             click.echo(f"  {theme.name:<50} http://{theme.localhost_domain()}:{port}/")
+        for host in current_app.config["STAFF_HOSTS"]:
+            click.echo(f"  {'Council staff (contact centres)':<50} http://{host}:{port}/")
         click.echo("")
