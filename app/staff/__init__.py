@@ -4,7 +4,8 @@ from urllib.parse import urlsplit
 
 from flask import Flask
 
-from app.staff import cli, sessions
+from app import retention
+from app.staff import audit, cli, sessions
 
 
 def init_app(app: Flask) -> None:
@@ -30,7 +31,9 @@ def init_app(app: Flask) -> None:
 
     sessions.init_app(app)
     app.cli.add_command(cli.staff_audit_cli)
-    app.extensions.setdefault("worker_steps", []).append(cli.worker_step)
+    # `flask worker` removes entries past PORTAL_STAFF_AUDIT_RETENTION_DAYS with the portal's other retention
+    # tasks, every PORTAL_RETENTION_STAFF_AUDIT_MINUTES.
+    retention.TASKS["staff_audit"] = audit.purge_expired
     app.register_blueprint(bp)
     # The residents' report journey again, for contact centre agents (app.staff.assisted).
     app.register_blueprint(reports.bp, name="staff_report", url_prefix="/staff/report")

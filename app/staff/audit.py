@@ -4,7 +4,7 @@ Each entry's hash covers its own fields and the previous entry's hash, so an ent
 in afterwards breaks the chain from there on (``verify``). Appending first locks the one row of
 staff_audit_head (an UPDATE), so two app servers append one after the other on SQLite and PostgreSQL
 alike, and previous_hash is unique, so the chain can never fork. Entries older than
-PORTAL_STAFF_AUDIT_RETENTION_DAYS are removed by ``purge_expired`` (the worker runs it), which appends an
+PORTAL_STAFF_AUDIT_RETENTION_DAYS are removed by ``purge_expired`` (app.retention runs it), which appends an
 entry saying how many went and the hash of the last of them, where the remaining chain now starts.
 """
 

@@ -46,5 +46,6 @@ def privacy():
         "draft_days": config["DRAFT_DAYS"],
         "confirm_link_days": config["TRACKING_CONFIRM_LINK_DAYS"],
         "tracking_link_days": config["TRACKING_LINK_DAYS"],
+        "staff_audit_days": config["STAFF_AUDIT_RETENTION_DAYS"],
     }
     return render_template("pages/privacy.html", retention=retention)

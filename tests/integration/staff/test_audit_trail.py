@@ -183,3 +183,13 @@ def test_parked_deliveries_are_retried_or_cancelled_by_a_supervisor_and_audited(
     assert retried.staff_email == SUPERVISOR.email
     # Agents have no parked deliveries page at all.
     assert staff(BRECKLAND_AGENT).get("/staff/deliveries").status_code == 403
+
+
+def test_the_worker_purges_the_trail_on_the_retention_schedule(app_context, monkeypatch):
+    from app import retention
+
+    _append(2)
+    monkeypatch.setitem(app_context.config, "STAFF_AUDIT_RETENTION_DAYS", -1)
+    done = retention.Schedule.from_config().run_due()
+    assert done["staff_audit"] == 2
+    assert [entry.action for entry in db.session.scalars(select(StaffAuditEntry))] == ["purged"]
