@@ -30,6 +30,7 @@ DEVELOPMENT_SECRETS = {
     "METRICS_TOKEN": "development-metrics-token",
 }
 DEVELOPMENT_SANDBOX_API_KEY = "sandbox-back-office-key"  # noqa: S105 - named to be refused
+DEVELOPMENT_PAY_KEY = "sandbox-pay-key"  # noqa: S105 - the sandbox GOV.UK Pay's key, refused in production
 
 
 class Config:
@@ -258,6 +259,9 @@ def production_problems(config, environ=os.environ) -> list[str]:
         problems.append("PORTAL_OIDC_ISSUER is not set: production pins the identity provider's issuer")
     if environ.get("PORTAL_SANDBOX_API_KEY") == DEVELOPMENT_SANDBOX_API_KEY:
         problems.append("PORTAL_SANDBOX_API_KEY is the development value")
+    for name, value in sorted(environ.items()):
+        if name.startswith("PORTAL_PAY_KEY_") and value == DEVELOPMENT_PAY_KEY:
+            problems.append(f"{name} is the sandbox GOV.UK Pay's key")
     return problems
 
 

@@ -1,5 +1,5 @@
-"""Each district's price list for its paid waste services (theme.toml's [waste]) and the prices an order is
-charged, worked out from it alone."""
+"""Each district's price list for its paid waste services (theme.toml's [waste]), the prices an order is
+charged, worked out from it alone, and production refusing the sandbox Pay's key."""
 
 import shutil
 
@@ -63,3 +63,15 @@ def test_a_price_list_that_cannot_be_right_is_refused(tmp_path, change, problem)
 
     with pytest.raises(ThemeError):
         load_theme(theme)
+
+
+def test_production_refuses_the_sandbox_pay_key():
+    from app.config import production_problems
+
+    problems = production_problems(
+        {"SECRET_KEY": "x" * 32},
+        environ={"PORTAL_PAY_KEY_NORWICH": "sandbox-pay-key", "PORTAL_PAY_KEY_BRECKLAND": "k"},
+    )
+
+    assert "PORTAL_PAY_KEY_NORWICH is the sandbox GOV.UK Pay's key" in problems
+    assert not any("BRECKLAND" in problem for problem in problems)
