@@ -81,7 +81,7 @@ def another_process(app, tmp_path, **config):
         SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
         INSTANCE_DIR=tmp_path,
         OIDC_DISCOVERY_URL=app.config["OIDC_DISCOVERY_URL"],
-        OIDC_TIMEOUT_SECONDS=1.0,
+        OIDC_TIMEOUT_SECONDS=5.0,
         **config,
     )
 

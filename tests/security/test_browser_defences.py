@@ -24,7 +24,7 @@ def production(app, scripted, tmp_path):
         OIDC_ISSUER=scripted.issuer,
         OIDC_CLIENT_ID=CLIENT_ID,
         OIDC_CLIENT_SECRET=CLIENT_SECRET,
-        OIDC_TIMEOUT_SECONDS=1.0,
+        OIDC_TIMEOUT_SECONDS=5.0,
     )
 
 

@@ -37,7 +37,8 @@ def scripted_server():
 def scripted(scripted_server, app, monkeypatch):
     scripted_server.reset()
     monkeypatch.setitem(app.config, "OIDC_DISCOVERY_URL", scripted_server.discovery_url)
-    monkeypatch.setitem(app.config, "OIDC_TIMEOUT_SECONDS", 1.0)
+    # Generous: a loaded test machine can take a second to sign a token; test_a_slow_provider sets its own.
+    monkeypatch.setitem(app.config, "OIDC_TIMEOUT_SECONDS", 5.0)
     forget_providers()
     yield scripted_server
     forget_providers()
@@ -48,7 +49,7 @@ def with_sandbox_idp(sandbox_idp, app, monkeypatch):
     monkeypatch.setitem(
         app.config, "OIDC_DISCOVERY_URL", f"{sandbox_idp.url}/idp/.well-known/openid-configuration"
     )
-    monkeypatch.setitem(app.config, "OIDC_TIMEOUT_SECONDS", 2.0)
+    monkeypatch.setitem(app.config, "OIDC_TIMEOUT_SECONDS", 5.0)
     forget_providers()
     yield sandbox_idp
     forget_providers()

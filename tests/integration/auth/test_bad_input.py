@@ -126,7 +126,8 @@ def test_userinfo_for_someone_else_is_refused(app, visitor, scripted):
     assert event.actor == f"subject:{scripted.subject}"
 
 
-def test_a_slow_provider(app, visitor, scripted):
+def test_a_slow_provider(app, visitor, scripted, monkeypatch):
+    monkeypatch.setitem(app.config, "OIDC_TIMEOUT_SECONDS", 1.0)
     scripted.behaviour.token_delay = 1.5
     assert_refused(app, visitor, visitor.sign_in_at_scripted(), "provider_slow", status=504)
 
