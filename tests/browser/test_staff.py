@@ -271,4 +271,41 @@ def test_the_other_staff_pages(browser, browser_context_args, staff_portal, tom,
     expect(page.locator("#notes ~ .govuk-inset-text").first).to_contain_text("Emailed about a missed bin")
     page.goto(staff_url(staff_portal, "/staff/search?q=Nobody+Here"))
     examine(page, "a search that finds no one")
+
+    page.goto(staff_url(staff_portal, f"/staff/residents/{resident_id}/cases/{reference}/comment"))
+    assert page.url.endswith("/comment"), "the report is open: it takes an update"
+    if True:
+        examine(page, "adding an update for a resident")
+        submit(page)
+        expect(page.locator(".govuk-error-summary")).to_contain_text(
+            "Enter what you want to tell the council"
+        )
+        examine(page, "adding an update for a resident, sent empty")
+
+    limit = staff_portal.app.config["STAFF_SEARCH_RATE_LIMIT"]
+    staff_portal.app.config["STAFF_SEARCH_RATE_LIMIT"] = "1 per hour"
+    try:
+        for _ in range(2):
+            page.goto(staff_url(staff_portal, f"/staff/search?q=Blake+{javascript}"))
+        expect(page.get_by_role("heading", level=1)).to_have_text("Too many searches")
+        examine(page, "too many searches")
+    finally:
+        staff_portal.app.config["STAFF_SEARCH_RATE_LIMIT"] = limit
     page.context.close()
+
+
+def test_a_refused_sign_in(browser, browser_context_args, staff_portal, javascript):
+    staff_portal.app.config["STAFF_OIDC_REQUIRED_AMR"] = ("mfa",)
+    try:
+        page = staff_page(browser, browser_context_args, javascript)
+        page.goto(staff_url(staff_portal))
+        page.get_by_role("button", name="Sign in with your council account").click()
+        page.get_by_label("Email address").fill(NORWICH_AGENT.email)
+        page.get_by_label("Password").fill(NORWICH_AGENT.password)
+        page.get_by_role("button", name="Sign in", exact=True).click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("You could not be signed in")
+        expect(page.locator("main")).to_contain_text("second factor")
+        examine(page, "a refused staff sign-in")
+        page.context.close()
+    finally:
+        staff_portal.app.config["STAFF_OIDC_REQUIRED_AMR"] = ()
