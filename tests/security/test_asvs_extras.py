@@ -4,15 +4,14 @@ import re
 import time
 
 import pytest
-from bs4 import BeautifulSoup
 from joserfc import jwt
 from joserfc.jwk import KeySet, RSAKey
 from sqlalchemy import func, select
 
-from app import create_app
 from app.auth.tokens import TokenError, verify_id_token
 from app.extensions import db
 from app.models.reports import Report
+from tests.integration.auth.conftest import Visitor
 
 HOST = "norwich.localhost"
 
@@ -49,28 +48,19 @@ def test_every_kind_of_response_carries_the_browser_security_headers(client, pat
     assert response.mimetype, "every answer says what it is"
 
 
-def test_the_session_cookie_is_httponly_samesite_lax_and_random(tmp_path):
+def test_the_session_cookie_is_httponly_samesite_lax_and_random(app, scripted):
     """3.3.2, 3.3.4, 7.2.3: HttpOnly and SameSite=Lax (sign-in returns by a top-level GET from the provider);
-    the value is 256 random bits, new for every session."""
-    app = create_app("test", INSTANCE_DIR=tmp_path, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'db'}")
-    with app.app_context():
-        from flask_migrate import upgrade
-
-        upgrade()
+    a signed-in session's cookie is 256 random bits, new for every session."""
     values = []
     for _ in range(2):
-        client = app.test_client()
-        page = client.get("/find-your-council/", headers={"Host": HOST}).get_data(as_text=True)
-        token = BeautifulSoup(page, "html.parser").select_one("input[name=csrf_token]")["value"]
-        client.post(
-            "/find-your-council/", data={"csrf_token": token, "postcode": "x"}, headers={"Host": HOST}
-        )
-        cookie = client.get_cookie("portal_session", domain=HOST)
+        visitor = Visitor(app.test_client())
+        assert visitor.sign_in_at_scripted().location == "/dashboard"
+        cookie = visitor.client.get_cookie("portal_session", domain=visitor.host)
         assert cookie is not None
         assert cookie.http_only
         assert cookie.same_site == "Lax"
         values.append(cookie.value)
-    assert all(len(value) >= 43 and re.fullmatch(r"[A-Za-z0-9_-]+", value) for value in values)
+    assert all(len(value) >= 43 and re.fullmatch(r"[A-Za-z0-9_-]+", value) for value in values), values
     assert values[0] != values[1]
 
 

@@ -7,7 +7,8 @@ from http.cookies import SimpleCookie
 import pytest
 
 from app import create_app
-from tests.integration.auth.servers import CLIENT_ID, CLIENT_SECRET
+from tests.integration.auth.servers import CLIENT_ID
+from tests.support.production import PRODUCTION_SETTINGS
 
 PRODUCTION_HOST = "my.south-norfolk.gov.uk"
 
@@ -17,13 +18,14 @@ def production(app, scripted, tmp_path):
     """The portal as production runs it, on the tests' database and signing in at the scripted provider."""
     return create_app(
         "production",
-        SECRET_KEY="x" * 32,
+        **PRODUCTION_SETTINGS,
         SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
         INSTANCE_DIR=tmp_path,
         OIDC_DISCOVERY_URL=scripted.discovery_url,
         OIDC_ISSUER=scripted.issuer,
         OIDC_CLIENT_ID=CLIENT_ID,
-        OIDC_CLIENT_SECRET=CLIENT_SECRET,
+        # Production refuses the development secret; the token endpoint is never reached here.
+        OIDC_CLIENT_SECRET="production-test-secret",
         OIDC_TIMEOUT_SECONDS=5.0,
     )
 

@@ -10,6 +10,7 @@ import pytest
 from app import create_app
 from tests.integration.auth.conftest import audit_events, path_of
 from tests.integration.auth.test_bad_input import assert_refused
+from tests.support.production import PRODUCTION_SETTINGS
 
 ATTACKER = "http://127.0.0.1:1/attacker"
 
@@ -42,7 +43,8 @@ def test_the_pinned_issuer_signs_in(app, visitor, scripted, monkeypatch):
 
 
 def test_production_will_not_start_without_a_pinned_issuer(tmp_path):
-    settings = {"SECRET_KEY": "x" * 32, "INSTANCE_DIR": tmp_path, "SQLALCHEMY_DATABASE_URI": "sqlite://"}
+    settings = {**PRODUCTION_SETTINGS, "INSTANCE_DIR": tmp_path, "SQLALCHEMY_DATABASE_URI": "sqlite://"}
+    settings["OIDC_CLIENT_SECRET"] = "production-test-secret"
     discovery = "https://login.norfolk.example/.well-known/openid-configuration"
     with pytest.raises(RuntimeError, match="PORTAL_OIDC_ISSUER"):
         create_app("production", OIDC_DISCOVERY_URL=discovery, **settings)
