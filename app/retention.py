@@ -3,7 +3,8 @@ states the periods; README, "Configuration", the settings):
 
 - sessions past their idle or absolute lifetime (PORTAL_SESSION_IDLE_MINUTES, PORTAL_SESSION_ABSOLUTE_HOURS):
   a session ends for the resident at once, and its row is deleted here (Redis expires its own records);
-- report journeys left unfinished, with photos never sent, after PORTAL_DRAFT_DAYS;
+- report journeys left unfinished, with photos never sent, and waste orders never paid for, after
+  PORTAL_DRAFT_DAYS;
 - requests to follow a report that were never confirmed, once their confirmation link has expired
   (PORTAL_TRACKING_CONFIRM_LINK_DAYS): the email address they hold is of no further use.
 
@@ -65,7 +66,10 @@ def _sessions() -> int:
 
 
 def _drafts() -> int:
-    return outbox.purge_abandoned_drafts(timedelta(days=current_app.config["DRAFT_DAYS"]))
+    from app.waste.orders import purge_abandoned_orders
+
+    days = timedelta(days=current_app.config["DRAFT_DAYS"])
+    return outbox.purge_abandoned_drafts(days) + purge_abandoned_orders(days)
 
 
 def _followers() -> int:

@@ -24,7 +24,7 @@ from datetime import UTC, date, datetime, timedelta
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import or_, select, update
+from sqlalchemy import delete, or_, select, update
 
 from app.backoffice import registry
 from app.extensions import db
@@ -558,6 +558,28 @@ def cancel_now(order: WasteOrder) -> None:
         _deliver_pending(order, CANCEL)
     if order.status == OrderStatus.REFUNDING:
         _deliver_pending(order, REFUND)
+
+
+def purge_abandoned_orders(older_than: timedelta) -> int:
+    """Forget orders nobody paid for and nobody has touched for a while, with their failed payments."""
+    abandoned = select(WasteOrder.id).where(
+        WasteOrder.status == OrderStatus.DRAFT, WasteOrder.updated_at < utcnow() - older_than
+    )
+    db.session.execute(
+        delete(OrderPayment)
+        .where(OrderPayment.order_id.in_(abandoned), OrderPayment.status != "success")
+        .execution_options(synchronize_session=False)
+    )
+    purged = db.session.execute(
+        delete(WasteOrder)
+        .where(
+            WasteOrder.id.in_(abandoned.scalar_subquery()),
+            ~select(OrderPayment.id).where(OrderPayment.order_id == WasteOrder.id).exists(),
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    return purged
 
 
 def worker_step(worker: str) -> None:

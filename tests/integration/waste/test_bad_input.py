@@ -6,7 +6,7 @@ booking or a refund."""
 from datetime import date
 
 import requests
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from app.extensions import db
 from app.models.waste import WasteOrder
@@ -410,3 +410,22 @@ def test_an_operator_sees_and_requeues_a_parked_booking(app, checkout, pay, back
         assert order().status == "booked"
     assert runner.invoke(waste_cli, ["parked"]).output.strip() == "No parked waste orders."
     assert len(pay.successful(reference)) == 1 and len(pay.bookings(reference)) == 1
+
+
+def test_orders_never_paid_for_are_forgotten_after_the_draft_days(app, checkout, pay):
+    from app import retention
+
+    abandoned = checkout().bulky()
+    declined_then_left = checkout().bulky()
+    declined_then_left.come_back(pay.pay(declined_then_left.pay_button(), "4000000000000002"))
+    paid = checkout().bulky()
+    paid.come_back(pay.pay(paid.pay_button()))
+    with app.app_context():
+        db.session.execute(update(WasteOrder).values(updated_at=orders.utcnow() - orders.timedelta(days=31)))
+        db.session.commit()
+
+        retention.TASKS["drafts"]()
+
+        kept = db.session.scalars(select(WasteOrder)).all()
+        assert [order.token for order in kept] == [paid.token], "only the paid order is kept"
+    assert abandoned.token != paid.token
