@@ -13,6 +13,7 @@ import html
 import itertools
 import json
 import os
+import random
 import re
 import time
 import uuid
@@ -82,14 +83,19 @@ def _write(environment, **_):
 
 
 class SignedInResident(HttpUser):
+    """Opens the dashboard, reads it for half a minute or so, opens it again."""
+
     fixed_count = int(os.environ["BENCH_DASHBOARD_USERS"])
-    wait_time = between(4, 8)
+    wait_time = between(20, 40)
 
     def on_start(self):
         host, cookie_name, cookie = next(_sessions)
         self.client.verify = False  # the bench proxy's self-signed certificate
         self.client.headers["Host"] = host
         self.client.cookies.set(cookie_name, cookie)
+        # Residents arrive over time, not all in the same second: the first visit falls anywhere in one
+        # reading interval.
+        time.sleep(random.uniform(0, 30))
 
     @task
     def dashboard(self):
@@ -101,6 +107,8 @@ class SignedInResident(HttpUser):
 
 
 class GuestReporter(HttpUser):
+    """Reports a street light page by page, a second or three on each (reading, typing), then another."""
+
     fixed_count = int(os.environ["BENCH_GUESTS"])
     wait_time = between(1, 2)
 
@@ -122,7 +130,7 @@ class GuestReporter(HttpUser):
             return None
         action, hidden = form
         action = urljoin(path, action or path)
-        time.sleep(0.5)
+        time.sleep(random.uniform(1, 3))  # reading the page, filling it in
         # As a browser does: flask-wtf checks an HTTPS form's Referer is the same site.
         referer = {"Referer": f"https://{self.client.headers['Host']}{path}"}
         with self.client.post(
