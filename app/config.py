@@ -60,6 +60,7 @@ class Config:
     # /metrics (docs/operating.md): a Bearer token for the scraper, and/or the networks it may scrape from.
     METRICS_TOKEN = _env("METRICS_TOKEN")
     METRICS_ALLOW = _env_list("METRICS_ALLOW")
+    METRICS_REFUSALS_LIMIT = _env("METRICS_REFUSALS_LIMIT") or "20 per minute"
     # `flask worker` touches this file on every round; `flask worker --check` fails when it is older than
     # the stale limit (the container's health check).
     WORKER_HEARTBEAT_FILE = Path(_env("WORKER_HEARTBEAT_FILE") or INSTANCE_DIR / "worker.heartbeat")

@@ -217,7 +217,13 @@ def count_tiles(tiles) -> None:
 
 
 def init_app(app: Flask) -> None:
+    from app.extensions import limiter
     from app.theming import any_host
 
-    app.add_url_rule("/metrics", "metrics", any_host(metrics_view))
+    # Guessing the token: an address that keeps being refused is refused outright for a while.
+    guarded = limiter.limit(
+        lambda: current_app.config["METRICS_REFUSALS_LIMIT"],
+        deduct_when=lambda response: response.status_code in (401, 403),
+    )(metrics_view)
+    app.add_url_rule("/metrics", "metrics", any_host(guarded))
     app.after_request(_observe_request)

@@ -133,3 +133,18 @@ def test_old_app_servers_stay_ready_after_a_newer_migration_ran(app):
             restore = text("UPDATE alembic_version SET version_num = :current")
             db.session.execute(restore, {"current": current})
             db.session.commit()
+
+
+def test_guessing_the_metrics_token_is_rate_limited(scraper):
+    from app.extensions import limiter
+
+    limiter.reset()
+    try:
+        headers = {"Host": "10.0.0.5", "Authorization": "Bearer a-guess"}
+        statuses = [scraper.get("/metrics", headers=headers).status_code for _ in range(21)]
+        assert statuses[:20] == [403] * 20 and statuses[20] == 429
+    finally:
+        limiter.reset()
+    right = {"Host": "10.0.0.5", "Authorization": f"Bearer {TOKEN}"}
+    scrapes = {scraper.get("/metrics", headers=right).status_code for _ in range(25)}
+    assert scrapes == {200}, "successful scrapes never count against the limit"
