@@ -130,3 +130,39 @@ def test_database_errors_lose_their_parameters_and_messages_their_secrets():
         "to priya.shah@example.com"
     )
     assert redact("Authorization: Bearer s3cr3t-t0ken") == "Authorization: Bearer [secret]"
+
+
+def test_gunicorn_s_access_line_is_json_with_the_request_s_id_and_route_only(app, log_lines):
+    """(``app`` first: the portal has configured logging before this test listens to it.)"""
+    from datetime import timedelta
+    from types import SimpleNamespace
+
+    from gunicorn.config import Config
+
+    from app.observability import logs
+    from app.observability.gunicorn_logger import JsonLogger
+
+    config = Config()
+    config.set("accesslog", "-")
+    logger = JsonLogger(config)
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": "/report/track/eyJyZWYiOiJOTkMtMTIzNCJ9.secret-signature",
+        "QUERY_STRING": f"email={PRIYA.email}",
+        "REMOTE_ADDR": "203.0.113.9",
+        logs.ENVIRON_REQUEST_ID: "0123456789abcdef0123456789abcdef",
+        logs.ENVIRON_ROUTE: "/report/track/<signed>",
+        logs.ENVIRON_COUNCIL: "norwich",
+    }
+    logger.access(SimpleNamespace(status_code=200, sent=512), None, environ, timedelta(milliseconds=12))
+
+    [line] = [json.loads(line) for line in log_lines() if '"gunicorn.access"' in line]
+    assert line["request_id"] == "0123456789abcdef0123456789abcdef"
+    assert (line["route"], line["council"], line["status"], line["duration_ms"]) == (
+        "/report/track/<signed>",
+        "norwich",
+        200,
+        12.0,
+    )
+    assert "203.0.113.9" not in json.dumps(line) and PRIYA.email not in json.dumps(line)
+    assert "secret-signature" not in json.dumps(line)
