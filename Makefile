@@ -35,6 +35,7 @@ migrate: install
 
 seed: install migrate
 	$(FLASK) gazetteer import sandbox/data/gazetteer.csv
+	$(FLASK) boundaries import sandbox/data/boundaries.geojson
 
 lint: install
 	$(BIN)/ruff check .

@@ -132,10 +132,11 @@ def create_app(environment: str | None = None, **overrides) -> Flask:
     errors.init_app(app)
     app.register_blueprint(main.bp)
 
-    from app import addresses
+    from app import addresses, boundaries
     from app.views import addresses as address_views
 
     addresses.init_app(app)
+    boundaries.init_app(app)
     app.register_blueprint(address_views.bp)
 
     from app import auth, sessions

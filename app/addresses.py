@@ -11,10 +11,12 @@ Each problem a person can cause is an ``AddressProblem`` whose ``message`` is th
 
 Routing: district services (bins, council tax, planning, fly-tipping, abandoned vehicles) go to the district
 whose GSS code the address carries; county services (highways, street lighting, social care) to the county.
-Coordinates without a UPRN are routed by the NEAREST GAZETTEER ADDRESS within ``NEAREST_ADDRESS_LIMIT_M``:
-district boundaries follow property boundaries, so the nearest property is a better guide than any simplified
-boundary polygon, and no boundary data needs to be kept up to date. A place further than that from every known
-address is "not found"; a place whose nearest address is outside Norfolk gets the council to contact instead.
+Coordinates without a UPRN are routed by COUNCIL BOUNDARY (app/boundaries.py, filled by
+``flask boundaries import FILE`` from the ONS boundaries): the district whose polygon contains the point. A
+point outside every boundary known goes by its nearest gazetteer address within ``NEAREST_ADDRESS_LIMIT_M``
+(the council over the border is named when that address is outside Norfolk), and is outside Norfolk when no
+address is that near. With no boundaries imported, every point goes by its nearest address; a place further
+than that from every known address is then "not found".
 
 Addresses come from the deployment's AddressLookup: the portal's gazetteer table (GazetteerLookup, filled by
 ``flask gazetteer import FILE``), or the OS Places API when PORTAL_OS_PLACES_API_KEY is set.
@@ -34,7 +36,7 @@ from flask import Flask
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from app import geo
+from app import boundaries, geo
 from app.backoffice import registry
 from app.extensions import db
 from app.models.gazetteer import GazetteerAddress
@@ -315,8 +317,8 @@ class Responsibility:
     council: str  # the council's slug, as in themes/ and the deployment file
     council_name: str
     gss_code: str
-    address: Address
-    located_by: str  # "uprn" or "nearest_address"
+    address: Address | None  # the place's nearest address (None when routed by boundary, none near)
+    located_by: str  # "uprn", "boundary" or "nearest_address"
     distance_m: float = 0.0
 
 
@@ -328,6 +330,33 @@ def _service(service: CouncilService | str) -> CouncilService:
     return CouncilService(service)
 
 
+def _nearest_address(latitude: float, longitude: float) -> Address | None:
+    nearest = getattr(_lookup(), "nearest", None)
+    try:
+        return nearest(latitude, longitude, NEAREST_ADDRESS_LIMIT_M) if nearest else None
+    except ConnectorError:
+        raise AddressesUnavailable() from None
+
+
+def _place(latitude: float, longitude: float) -> tuple[Address | None, str, str]:
+    """(the nearest address if any, how the district was found, the district's GSS code) for a point."""
+    if boundaries.loaded():
+        lad_gss = boundaries.district_at(latitude, longitude)
+        try:
+            address = _nearest_address(latitude, longitude)
+        except AddressesUnavailable:
+            address = None
+        if lad_gss is not None:
+            return address, "boundary", lad_gss
+        # Outside every boundary known: the nearest address says which council (or which one over the
+        # border) when there is one near; otherwise the place is outside Norfolk, council unknown.
+        return address, "nearest_address", address.lad_gss if address else ""
+    address = _nearest_address(latitude, longitude)
+    if address is None:
+        raise UnknownPlace()
+    return address, "nearest_address", address.lad_gss
+
+
 def council_for(
     service: CouncilService | str,
     *,
@@ -336,28 +365,21 @@ def council_for(
     longitude: float | None = None,
 ) -> Responsibility:
     """The council responsible for ``service`` (a CouncilService, its value, or an Open311 report code) at a
-    UPRN, or at coordinates (routed by the nearest gazetteer address). Raises an AddressProblem."""
+    UPRN, or at coordinates (routed by council boundary, see _place). Raises an AddressProblem."""
     service = _service(service)
     if uprn:
         address, located_by, distance = address_for_uprn(uprn), "uprn", 0.0
+        lad_gss = address.lad_gss
     elif latitude is not None and longitude is not None:
-        lookup = _lookup()
-        nearest = getattr(lookup, "nearest", None)
-        try:
-            address = nearest(latitude, longitude, NEAREST_ADDRESS_LIMIT_M) if nearest else None
-        except ConnectorError:
-            raise AddressesUnavailable() from None
-        if address is None:
-            raise UnknownPlace()
-        located_by = "nearest_address"
-        distance = address.distance_m(latitude, longitude) or 0.0
+        address, located_by, lad_gss = _place(latitude, longitude)
+        distance = (address.distance_m(latitude, longitude) or 0.0) if address else 0.0
     else:
         raise ValueError("council_for needs a uprn, or a latitude and longitude")
 
-    district = themes().by_gss_code(address.lad_gss)
+    district = themes().by_gss_code(lad_gss)
     if district is None or district.tier != "district":
         place = address.single_line if located_by == "uprn" else _l("That place")
-        raise OutsideNorfolk(address.lad_gss, place, service)
+        raise OutsideNorfolk(lad_gss, place, service)
     council = themes().county() if service in COUNTY_SERVICES else district
     return Responsibility(
         service=service,

@@ -1,6 +1,7 @@
 """The portal's own data. Each feature keeps its models in a module here; all share one metadata."""
 
 from app.models.audit import AuditEvent
+from app.models.boundaries import CouncilBoundary, TrunkRoad
 from app.models.gazetteer import GazetteerAddress
 from app.models.identity import LinkedCouncilAccount, PortalSession, Resident, UsedLogoutToken
 from app.models.reports import (
@@ -21,6 +22,7 @@ __all__ = [
     "AuditEvent",
     "CaseUpdate",
     "ContactNote",
+    "CouncilBoundary",
     "DeliveryAttempt",
     "Feedback",
     "FollowedRequest",
@@ -40,6 +42,7 @@ __all__ = [
     "StaffAuditHead",
     "StatusEvent",
     "Subscription",
+    "TrunkRoad",
     "UsedLogoutToken",
     "WasteOrder",
 ]
