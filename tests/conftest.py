@@ -93,9 +93,9 @@ class ClientRequest:
         return self.check_page(response) if response.mimetype == "text/html" else response
 
     def post_form(self, path, data, *, host=DEFAULT_HOST, form_index=0, expected_status=302, **kwargs):
-        """Post a page's form with the hidden fields it carries (its CSRF token) and `data`."""
+        """Post a form of the page's main content with its hidden fields (its CSRF token) and `data`."""
         page = self.get(path, host=host)
-        form = page.select("form")[form_index]
+        form = page.select("main form")[form_index]
         fields = {field["name"]: field.get("value", "") for field in form.select("input[type=hidden]")}
         fields.update(data)
         action = urljoin(path, form["action"])

@@ -92,6 +92,9 @@ def test_axe_finds_no_violations_without_javascript(_axe_page_without_js, page_u
     page = _axe_page_without_js()
     _open(page, url, status)
     assert not page.evaluate("document.body.classList.contains('js-enabled')"), "no script of the portal ran"
+    if which[0] == "council":  # signed out, every council page offers signing in
+        navigation = page.get_by_role("navigation", name="Your account")
+        assert navigation.get_by_role("link", name="Sign in", exact=True).is_visible()
     assert not page.locator("noscript").count(), (
         "<noscript> content is not rendered in this emulation of a browser without JavaScript: "
         "teach shared_context_without_js about it, or use progressive enhancement instead"

@@ -117,7 +117,7 @@ def single_sign_on_and_sign_out(browser: Browser, portal: Portal, sign_in, confi
     page.wait_for_url(re.compile(r"^http://south-norfolk\.localhost:\d+/dashboard"))
     page.goto(portal.url("south-norfolk", "/account"))
     expect(page.get_by_role("heading", name="Your details")).to_be_visible()
-    expect(page.get_by_text("Priya Shah")).to_be_visible()
+    expect(page.locator("main").get_by_text("Priya Shah")).to_be_visible()
     district_cookie = next(
         cookie
         for cookie in context.cookies(portal.url("south-norfolk"))
@@ -129,7 +129,7 @@ def single_sign_on_and_sign_out(browser: Browser, portal: Portal, sign_in, confi
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(re.compile(r"^http://norfolk\.localhost:\d+/dashboard"))
     page.goto(portal.url("norfolk", "/account"))
-    expect(page.get_by_text(PRIYA.email)).to_be_visible()
+    expect(page.locator("main").get_by_text(PRIYA.email)).to_be_visible()
     county_cookie = next(
         cookie for cookie in context.cookies(portal.url("norfolk")) if cookie["name"] == "portal_session"
     )

@@ -179,6 +179,7 @@ class Resident:
         page = self.page
         expect(page.locator("h1")).to_be_visible()
         assert page.evaluate("document.body.classList.contains('js-enabled')") == self.javascript
+        assert_service_navigation_signed_in(page, PRIYA.name)
         assert_no_axe_violations(page)
         if slug != DISTRICT:
             return
@@ -193,6 +194,16 @@ class Resident:
             page.set_viewport_size(WIDE)
 
 
+def assert_service_navigation_signed_in(page: Page, name: str) -> None:
+    """The service navigation says who is signed in and leads to their account, their requests, reporting and
+    signing out."""
+    navigation = page.get_by_role("navigation", name="Your account")
+    expect(navigation).to_contain_text(name)
+    for link in ("Your account", "My requests", "Report a problem"):
+        expect(navigation.get_by_role("link", name=link, exact=True)).to_be_visible()
+    expect(navigation.get_by_role("button", name="Sign out", exact=True)).to_be_visible()
+
+
 @pytest.fixture(scope="module", params=[True, False], ids=["javascript", "no-javascript"])
 def resident(request, browser, browser_context_args, signed_in_portal) -> Iterator[Resident]:
     """Priya, signed in, in one browser for the whole module (with or without the portal's JavaScript)."""
@@ -205,6 +216,11 @@ def resident(request, browser, browser_context_args, signed_in_portal) -> Iterat
 
 @pytest.mark.parametrize("slug", THEMES)
 def test_the_account_pages(resident, slug):
+    resident.open(slug, "/")
+    resident.examine(slug, "the start page, signed in")
+    resident.open(slug, "/dashboard")
+    resident.examine(slug, "the dashboard")
+
     resident.open(slug, "/account")
     expect(resident.page.get_by_role("heading", name="Your details", level=1)).to_be_visible()
     resident.examine(slug, "the account page")

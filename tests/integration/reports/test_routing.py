@@ -127,7 +127,7 @@ def test_open_reports_nearby_can_be_followed_instead_of_sending_a_duplicate(
     assert f"/following/{chosen}" in walk.path
     following = walk.page()
     assert "already been reported" in following.h1.get_text()
-    progress = following.select_one(f"a[href$='/{chosen}']")
+    progress = following.select_one(f"main a[href$='/{chosen}']")
     assert progress is not None and "/norfolk/" in progress["href"]
     assert reports() == []
     [followed] = db.session.scalars(select(FollowedRequest)).all()
