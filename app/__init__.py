@@ -139,11 +139,12 @@ def create_app(environment: str | None = None, **overrides) -> Flask:
     boundaries.init_app(app)
     app.register_blueprint(address_views.bp)
 
-    from app import auth, sessions
+    from app import auth, sessions, your_council
     from app.views import account, dashboard
 
     sessions.init_app(app)
     auth.init_app(app)
+    your_council.init_app(app)
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(account.bp)
 
@@ -166,8 +167,16 @@ def create_app(environment: str | None = None, **overrides) -> Flask:
 
     waste_views.init_app(app)
 
+    from app.bins import reminders
+    from app.views import bins
+
+    app.register_blueprint(bins.bp)
+    reminder_step = reminders.worker_step_every(app.config["BIN_REMINDER_CHECK_MINUTES"])
+    app.extensions.setdefault("worker_steps", []).append(reminder_step)
+
     from app import staff
 
     staff.init_app(app)
     tracing.init_app(app)
+
     return app

@@ -148,6 +148,9 @@ class Config:
 
     # Reports (see README, "Reporting a problem").
     REPORT_RATE_LIMIT = _env("REPORT_RATE_LIMIT") or "10 per hour;30 per day"
+    BIN_DAYS_RATE_LIMIT = _env("BIN_DAYS_RATE_LIMIT") or "30 per minute;300 per day"
+    # How often `flask worker` looks for collections tomorrow to remind residents of.
+    BIN_REMINDER_CHECK_MINUTES = _env_int("BIN_REMINDER_CHECK_MINUTES", 30)
     RATELIMIT_STORAGE_URI = _env("REDIS_URL") or "memory://"
     RATELIMIT_HEADERS_ENABLED = True
     PHOTO_MAX_BYTES = _env_int("PHOTO_MAX_BYTES", 10_000_000)
@@ -228,6 +231,7 @@ class TestConfig(DevelopmentConfig):
     FOLLOW_EMAIL_RATE_LIMIT = "1000 per minute"
     COUNCIL_TAX_GUESS_LIMIT = "1000 per minute"
     STAFF_SEARCH_RATE_LIMIT = "1000 per minute"
+    BIN_DAYS_RATE_LIMIT = "1000 per minute"
     RATELIMIT_STORAGE_URI = "memory://"
 
 

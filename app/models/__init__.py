@@ -1,6 +1,7 @@
 """The portal's own data. Each feature keeps its models in a module here; all share one metadata."""
 
 from app.models.audit import AuditEvent
+from app.models.bins import BinCalendarFeed, BinReminder, SentBinReminder
 from app.models.boundaries import CouncilBoundary, TrunkRoad
 from app.models.gazetteer import GazetteerAddress
 from app.models.identity import LinkedCouncilAccount, PortalSession, Resident, UsedLogoutToken
@@ -20,6 +21,8 @@ from app.models.waste import OrderPayment, WasteOrder
 
 __all__ = [
     "AuditEvent",
+    "BinCalendarFeed",
+    "BinReminder",
     "CaseUpdate",
     "ContactNote",
     "CouncilBoundary",
@@ -38,6 +41,7 @@ __all__ = [
     "Report",
     "ReportDraft",
     "Resident",
+    "SentBinReminder",
     "StaffAuditEntry",
     "StaffAuditHead",
     "StatusEvent",

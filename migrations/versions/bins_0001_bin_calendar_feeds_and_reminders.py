@@ -1,0 +1,64 @@
+"""bin calendar feeds and reminders
+
+Revision ID: bins_0001
+Revises: identity_0002
+Create Date: 2026-11-30 06:58:32.838595
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = 'bins_0001'
+down_revision = 'identity_0002'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table('bin_calendar_feeds',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('resident_id', sa.Integer(), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('last_fetched_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['resident_id'], ['residents.id'], name=op.f('fk_bin_calendar_feeds_resident_id_residents'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_bin_calendar_feeds')),
+    sa.UniqueConstraint('resident_id', name=op.f('uq_bin_calendar_feeds_resident_id')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_bin_calendar_feeds_token_hash')),
+    sqlite_autoincrement=True,
+    )
+    op.create_table('bin_reminders',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('resident_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['resident_id'], ['residents.id'], name=op.f('fk_bin_reminders_resident_id_residents'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_bin_reminders')),
+    sa.UniqueConstraint('resident_id', name=op.f('uq_bin_reminders_resident_id')),
+    sqlite_autoincrement=True,
+    )
+    op.create_table('bin_reminders_sent',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('resident_id', sa.Integer(), nullable=False),
+    sa.Column('uprn', sa.String(length=12), nullable=False),
+    sa.Column('collection_date', sa.Date(), nullable=False),
+    sa.Column('outbox_message_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['outbox_message_id'], ['outbox_messages.id'], name=op.f('fk_bin_reminders_sent_outbox_message_id_outbox_messages'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['resident_id'], ['residents.id'], name=op.f('fk_bin_reminders_sent_resident_id_residents'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_bin_reminders_sent')),
+    sa.UniqueConstraint('resident_id', 'uprn', 'collection_date', name='uq_bin_reminders_sent_collection'),
+    sqlite_autoincrement=True,
+    )
+    with op.batch_alter_table('bin_reminders_sent', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_bin_reminders_sent_resident_id'), ['resident_id'], unique=False)
+
+
+def downgrade():
+    with op.batch_alter_table('bin_reminders_sent', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_bin_reminders_sent_resident_id'))
+
+    op.drop_table('bin_reminders_sent')
+    op.drop_table('bin_reminders')
+    op.drop_table('bin_calendar_feeds')
