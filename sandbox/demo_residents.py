@@ -22,6 +22,9 @@ class DemoResident:
     # The account at the district's council tax back office (sandbox/council_tax.py): with the postcode and
     # family name it verifies the resident's identity.
     council_tax_reference: str = ""
+    # Whether, in their story, they have already told the portal their home address (`flask demo-residents`
+    # gives them their portal account with it).
+    home_chosen: bool = True
 
     @property
     def name(self) -> str:
@@ -80,6 +83,7 @@ DEMO_RESIDENTS = (
         district_gss="E07000147",
         story="North Norfolk: new resident, no home address chosen yet; reported a street light fault.",
         council_tax_reference="33076543",
+        home_chosen=False,
     ),
 )
 
