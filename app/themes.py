@@ -53,6 +53,29 @@ class Contact:
 
 
 @dataclass(frozen=True)
+class CouncilTaxLinks:
+    """A district's own council tax pages: paying, Direct Debit, discounts and moving home (all https)."""
+
+    pay: str
+    direct_debit: str
+    discounts: str
+    moving_home: str
+
+
+def _council_tax_links(section: dict | None, where: str) -> CouncilTaxLinks | None:
+    if section is None:
+        return None
+    try:
+        links = CouncilTaxLinks(**section)
+    except TypeError as error:
+        expected = "pay, direct_debit, discounts and moving_home"
+        raise ThemeError(f"{where}: [council_tax] has {expected}") from error
+    if not all(url.startswith("https://") for url in vars(links).values()):
+        raise ThemeError(f"{where}: [council_tax] links are https:// addresses")
+    return links
+
+
+@dataclass(frozen=True)
 class AccessibilityFacts:
     compliance: Literal["full", "partial", "none"]
     prepared_on: date
@@ -126,6 +149,7 @@ class Theme:
     directory: Path
     template_overrides: frozenset[str] = field(default=frozenset())
     waste: WastePrices | None = None
+    council_tax: CouncilTaxLinks | None = None
 
     @property
     def wordmark_path(self) -> Path:
@@ -189,6 +213,7 @@ def load_theme(directory: Path) -> Theme:
         directory=directory,
         template_overrides=overrides,
         waste=_waste_prices(data.get("waste"), where),
+        council_tax=_council_tax_links(data.get("council_tax"), where),
     )
 
 
