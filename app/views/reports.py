@@ -19,7 +19,9 @@ from flask import (
     Response,
     abort,
     current_app,
+    flash,
     g,
+    make_response,
     redirect,
     render_template,
     request,
@@ -34,6 +36,7 @@ from app import addresses
 from app.database import release_connection
 from app.extensions import db, limiter
 from app.models.reports import Feedback, FollowedRequest, Photo, Report
+from app.models.tracking import CaseUpdateKind
 from app.reports import backoffice, claims, places, submission
 from app.reports import journey as journeys
 from app.reports.forms import (
@@ -57,6 +60,8 @@ from app.reports.photos import PhotoRejected, photo_from_upload
 from app.reports.types import REPORT_TYPES, ReportType, report_type
 from app.staff import assisted
 from app.theming import themes
+from app.tracking import cases, updates
+from app.tracking.forms import CommentForm, NotFixedForm
 from connectors.errors import ConnectorError
 
 bp = Blueprint("reports", __name__, url_prefix="/report")
@@ -588,13 +593,13 @@ def feedback(token: str):
     )
 
 
-@bp.get("/track/<signed>")
-def track(signed: str):
+def _tracked_report(signed: str) -> Report | Response:
+    """The report a guest's private tracking link is for, or the page saying why the link does not work."""
     max_age = timedelta(days=current_app.config["TRACKING_LINK_DAYS"]).total_seconds()
     try:
         reference = _serializer().loads(signed, max_age=max_age)
     except SignatureExpired:
-        return render_template("reports/track_expired.html"), 410
+        return make_response(render_template("reports/track_expired.html"), 410)
     except BadSignature:
         abort(404)
     report = db.session.execute(db.select(Report).filter_by(reference=reference)).scalar_one_or_none()
@@ -602,13 +607,79 @@ def track(signed: str):
         abort(404)
     if report.forgotten_at is not None:
         council = themes().get(report.council_slug)
-        return render_template("reports/track_gone.html", reference=report.reference, council=council), 410
+        page = render_template("reports/track_gone.html", reference=report.reference, council=council)
+        return make_response(page, 410)
+    return report
+
+
+@bp.get("/track/<signed>")
+def track(signed: str):
+    report = _tracked_report(signed)
+    if not isinstance(report, Report):
+        return report
     return render_template(
         "reports/track.html",
         report=report,
+        case=cases.report_view(report),
+        signed=signed,
         report_type=report_type(report.report_type),
         council=themes().get(report.council_slug),
         back_office_status=submission.back_office_status(report),
+    )
+
+
+@bp.route("/track/<signed>/comment", methods=["GET", "POST"])
+def track_comment(signed: str):
+    """A guest adds a comment or photo from their private tracking link, while the report is open."""
+    report = _tracked_report(signed)
+    if not isinstance(report, Report):
+        return report
+    view = cases.report_view(report)
+    if not view.can_add_update:
+        return redirect(url_for("reports.track", signed=signed))
+    form = CommentForm()
+    links = {
+        "back_url": url_for("reports.track", signed=signed),
+        "action_url": url_for("reports.track_comment", signed=signed),
+    }
+    if form.validate_on_submit():
+        photo = None
+        upload = form.photo.data
+        if upload and upload.filename:
+            try:
+                photo = photo_from_upload(upload.read())
+            except PhotoRejected as rejected:
+                form.photo.errors = [str(rejected)]
+                page = render_template("requests/comment.html", case=view, form=form, **links)
+                return page, rejected.status
+        updates.add(report, CaseUpdateKind.COMMENT, form.text.data.strip(), None, photo)
+        db.session.commit()
+        flash(_("Your comment is on its way to %(council)s.", council=view.summary.council_name))
+        return redirect(url_for("reports.track", signed=signed))
+    return render_template("requests/comment.html", case=view, form=form, **links)
+
+
+@bp.route("/track/<signed>/not-fixed", methods=["GET", "POST"])
+def track_not_fixed(signed: str):
+    """A guest says "this is not fixed" from their private tracking link, once the council has closed it."""
+    report = _tracked_report(signed)
+    if not isinstance(report, Report):
+        return report
+    view = cases.report_view(report)
+    if not view.can_say_not_fixed:
+        return redirect(url_for("reports.track", signed=signed))
+    form = NotFixedForm()
+    if form.validate_on_submit():
+        updates.add(report, CaseUpdateKind.NOT_FIXED, form.text.data.strip(), None)
+        db.session.commit()
+        flash(_("We have told %(council)s this is not fixed.", council=view.summary.council_name))
+        return redirect(url_for("reports.track", signed=signed))
+    return render_template(
+        "requests/not_fixed.html",
+        case=view,
+        form=form,
+        back_url=url_for("reports.track", signed=signed),
+        action_url=url_for("reports.track_not_fixed", signed=signed),
     )
 
 
