@@ -72,6 +72,8 @@ def test_the_session_cookie_is_httponly_samesite_lax_and_random(app, scripted):
         "/report/yours/claim",
         "/waste/claim",
         "/auth/back-channel-logout",
+        "/bin-days/yours/calendar",
+        "/bin-days/yours/reminders",
     ],
 )
 def test_what_changes_state_cannot_be_done_with_a_get(client, path):
