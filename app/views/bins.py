@@ -22,13 +22,13 @@ from flask import (
 )
 from flask_babel import _
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.main import wtforms_errors
 
 from app import addresses
 from app.address_chooser import ChooseAddressForm, PostcodeForm, addresses_or_problem
 from app.bins import BinsUnavailable, bin_days, calendar_text, feeds, reminders
 from app.extensions import csrf, db, limiter
+from app.forms import PortalForm
 from app.theming import themes
 
 bp = Blueprint("bins", __name__, url_prefix="/bin-days")
@@ -138,7 +138,7 @@ def calendar_feed(token: str):
 # --- a signed-in resident's calendar feed and reminders -----------------------------------------------------
 
 
-class ActionForm(FlaskForm):
+class ActionForm(PortalForm):
     """A button's form: only the CSRF token; the button pressed says what to do."""
 
 

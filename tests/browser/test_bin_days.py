@@ -5,7 +5,10 @@ laid out at 320 CSS pixels without scrolling sideways."""
 from __future__ import annotations
 
 import re
+import urllib.request
 from collections.abc import Iterator
+from datetime import datetime
+from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -85,9 +88,19 @@ def test_a_resident_makes_a_calendar_link_and_turns_reminders_on(bins_portal, pa
         "href", "webcal:" + feed_url.split(":", 1)[1]
     )
     check(page, "your new calendar link")
-    feed = page.request.get(feed_url)
-    assert feed.ok and feed.headers["content-type"].startswith("text/calendar")
-    assert "SUMMARY:Food waste" in feed.text()
+    # A calendar app follows the link: no cookies, server to server (127.0.0.1 with the council's Host).
+    parts = urlsplit(feed_url)
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{parts.port}{parts.path}", headers={"Host": parts.netloc}
+    )
+    with urllib.request.urlopen(request, timeout=30) as feed:  # noqa: S310 - the test's own portal
+        assert feed.headers["Content-Type"].startswith("text/calendar")
+        calendar = feed.read().decode("utf-8")
+    tile_dates = page.goto(bins_portal.url("south-norfolk", "/bin-days/" + PRIYA.uprn))
+    assert tile_dates is not None and tile_dates.ok
+    for day in page.locator("main .govuk-summary-list__value strong").all_inner_texts():
+        assert f"DTSTART;VALUE=DATE:{datetime.strptime(day, '%A %d %B %Y'):%Y%m%d}" in calendar, day
+    page.goto(bins_portal.url("south-norfolk", "/bin-days/yours"))
 
     page.get_by_role("button", name="Email me the day before each collection").click()
     expect(page.locator("main")).to_contain_text(
