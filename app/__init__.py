@@ -171,12 +171,12 @@ def create_app(environment: str | None = None, **overrides) -> Flask:
     from app.views import bins
 
     app.register_blueprint(bins.bp)
+    reminder_step = reminders.worker_step_every(app.config["BIN_REMINDER_CHECK_MINUTES"])
+    app.extensions.setdefault("worker_steps", []).append(reminder_step)
 
     from app.views import council_tax
 
     app.register_blueprint(council_tax.bp)
-    reminder_step = reminders.worker_step_every(app.config["BIN_REMINDER_CHECK_MINUTES"])
-    app.extensions.setdefault("worker_steps", []).append(reminder_step)
 
     from app import staff
 

@@ -12,7 +12,7 @@ from flask_login import current_user
 
 from app import addresses
 from app.themes import Theme
-from app.theming import themes
+from app.theming import STAFF_BLUEPRINTS, themes
 
 SESSION_KEY = "home_district"
 
@@ -50,7 +50,7 @@ def same_page_on(theme: Theme) -> str:
 
 def _template_context() -> dict:
     theme = g.get("theme")
-    if theme is None or request.headers.get("HX-Request"):
+    if theme is None or request.blueprint in STAFF_BLUEPRINTS or request.headers.get("HX-Request"):
         return {}
     home = home_district()
     if home is None or home.slug == theme.slug:
