@@ -1,7 +1,7 @@
 """bin calendar feeds and reminders
 
 Revision ID: bins_0001
-Revises: staff_0001
+Revises: boundaries_0001
 Create Date: 2026-11-30 06:58:32.838595
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'bins_0001'
-down_revision = 'staff_0001'
+down_revision = 'boundaries_0001'
 branch_labels = None
 depends_on = None
 
