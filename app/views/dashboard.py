@@ -5,7 +5,8 @@ A browser that runs JavaScript (static/src/portal.mjs sets a cookie saying so) g
 every tile its back offices must answer arrives as its own htmx fragment, rendered from the same partial
 template, so one slow back office delays only its own tile. Without JavaScript the page arrives complete
 within the budget; a tile whose back office has not answered by then shows what the connectors' cache holds,
-marked stale, or says it is unavailable. Residents without a home address are asked for one first.
+marked stale, or says it is unavailable. Residents without a home address are asked for one first. While the
+back offices answer, the request holds no database connection (app/database.py).
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from app.auth.views import NOTICE_CATEGORY
 from app.backoffice import registry
 from app.dashboard import calendar
 from app.dashboard.tiles import TILE_NAMES, Household, OwnReport, TileState, fetch, shell
+from app.database import release_connection
 from app.extensions import db
 from app.models.reports import FollowedRequest, Report
 from app.observability.metrics import count_tiles
@@ -164,6 +166,7 @@ def show():
     if _runs_javascript():
         tiles = shell(TILE_NAMES, household, registry())
     else:
+        release_connection()
         tiles = fetch(TILE_NAMES, household, registry(), _budget())
         count_tiles(tiles.values())
     response = make_response(
@@ -196,6 +199,7 @@ def tile(name: str):
     if household is None:
         # The dashboard asks for the home address, or explains what is wrong with it, before any tile.
         return htmx_response(redirect=url_for("dashboard.show"))
+    release_connection()
     found = fetch((name,), household, registry(), _budget())[name]
     count_tiles((found,))
     response = Response(render_template(f"dashboard/_{name}.html", tile=found, **tile_context()))
@@ -213,6 +217,7 @@ def bin_calendar():
         household = household_for_current_resident()
     except addresses.AddressProblem:
         return redirect(url_for("dashboard.show"))
+    release_connection()
     bins = fetch(("bins",), household, registry(), _budget())["bins"]
     if bins.state not in (TileState.LOADED, TileState.STALE):
         return Response(

@@ -19,6 +19,7 @@ from connectors.models import ServiceKind
 from connectors.registry import ConnectorRegistry
 from sandbox.demo_residents import DEMO_RESIDENTS
 from tests.integration.auth.conftest import Visitor, sandbox_idp, with_sandbox_idp  # noqa: F401 - fixtures
+from tests.support.calls_out import calls_out
 
 GAZETTEER = Path(__file__).resolve().parents[2] / "sandbox" / "data" / "gazetteer.csv"
 PRIYA, TOM, MARGARET, DAVID = DEMO_RESIDENTS
@@ -271,6 +272,22 @@ def test_a_tile_fragment_is_the_same_partial_and_a_plain_request_gets_the_page(
         "/dashboard/tiles/nonsense", headers={"Host": "south-norfolk.localhost", "HX-Request": "true"}
     )
     assert response.status_code == 404
+
+
+def test_the_back_offices_are_asked_without_a_database_connection_held(
+    app, client, sign_in, client_request, back_offices
+):
+    """A page may wait for its back offices up to its budget: meanwhile other requests need the connection."""
+    sign_in(PRIYA, host="south-norfolk.localhost", council_tax=True)
+    with calls_out() as calls:
+        client_request.get("/dashboard", host="south-norfolk.localhost")
+        fragment = client.get(
+            "/dashboard/tiles/planning", headers={"Host": "south-norfolk.localhost", "HX-Request": "true"}
+        )
+        calendar = client.get("/dashboard/bin-collections.ics", headers={"Host": "south-norfolk.localhost"})
+    assert fragment.status_code == calendar.status_code == 200
+    assert len(calls) >= len(TILES)
+    assert [call for call in calls if call.holding_connection] == []
 
 
 def runs_javascript(client, host):
