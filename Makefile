@@ -36,6 +36,7 @@ migrate: install
 seed: install migrate
 	$(FLASK) gazetteer import sandbox/data/gazetteer.csv
 	$(FLASK) boundaries import sandbox/data/boundaries.geojson
+	$(FLASK) boundaries import-roads sandbox/data/trunk_roads.geojson
 
 lint: install
 	$(BIN)/ruff check .

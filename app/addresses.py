@@ -32,7 +32,7 @@ from enum import StrEnum
 from pathlib import Path
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -48,6 +48,7 @@ from connectors.os_places import NORFOLK_CUSTODIAN_GSS
 POSTCODE_PATTERN = re.compile(r"^(GIR0AA|[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][ABD-HJLNP-UW-Z]{2})$")
 NEAREST_ADDRESS_LIMIT_M = 2000
 FIND_YOUR_COUNCIL_URL = "https://www.gov.uk/find-local-council"
+NATIONAL_HIGHWAYS_URL = "https://nationalhighways.co.uk/contact-us/"
 
 
 class CouncilService(StrEnum):
@@ -194,6 +195,22 @@ class OutsideNorfolk(AddressProblem):
                 council=self.contact_name,
             )
         super().__init__(message)
+
+
+class TrunkRoadPlace(AddressProblem):
+    """The place is on (or within TRUNK_ROAD_DISTANCE_M of) a road National Highways looks after."""
+
+    contact_name = "National Highways"
+    contact_website = NATIONAL_HIGHWAYS_URL
+
+    def __init__(self, road: str):
+        super().__init__(
+            _l(
+                "%(road)s is looked after by National Highways, not the county council. Report it to them.",
+                road=road,
+            )
+        )
+        self.road = road
 
 
 class AddressesUnavailable(AddressProblem):
@@ -380,6 +397,10 @@ def council_for(
     if district is None or district.tier != "district":
         place = address.single_line if located_by == "uprn" else _l("That place")
         raise OutsideNorfolk(lad_gss, place, service)
+    if service is CouncilService.HIGHWAYS and located_by != "uprn":
+        road = boundaries.trunk_road_near(latitude, longitude, current_app.config["TRUNK_ROAD_DISTANCE_M"])
+        if road is not None:
+            raise TrunkRoadPlace(road)
     council = themes().county() if service in COUNTY_SERVICES else district
     return Responsibility(
         service=service,

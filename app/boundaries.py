@@ -9,6 +9,12 @@
 British National Grid when the file says EPSG:27700) and replaces the districts the file names, keeping the
 others. Each process builds a spatial index (shapely's STRtree) of the boundaries once, and builds it again
 when the table has changed (a count and the newest import time, read with every lookup).
+
+`flask boundaries import-roads FILE` reads the roads National Highways looks after (GeoJSON LineString or
+MultiLineString features, e.g. from OS Open Roads' trunk roads) and replaces the whole layer; they are kept
+projected onto the National Grid (app/geo.py), so ``trunk_road_near`` measures in metres:
+
+    boundaries.trunk_road_near(52.6003, 1.2195, within_m=20)   # "A47", or None
 """
 
 from __future__ import annotations
@@ -27,7 +33,7 @@ from sqlalchemy import delete, func, select
 
 from app import geo
 from app.extensions import db
-from app.models.boundaries import CouncilBoundary
+from app.models.boundaries import CouncilBoundary, TrunkRoad
 
 LAD_CODE = re.compile(r"^LAD\d{2}CD$", re.IGNORECASE)
 LAD_NAME = re.compile(r"^LAD\d{2}NM$", re.IGNORECASE)
@@ -123,6 +129,33 @@ def import_districts(districts: list[District]) -> None:
     db.session.commit()
 
 
+ROAD_NAMES = ("roadNumber", "road_number", "ROA_NUMBER", "ref", "name1", "name", "NAME")
+
+
+def parse_roads(path: Path) -> list[tuple[str, object]]:
+    """(the road's number or name, its WGS84 line) for each feature."""
+    features, national_grid = read_features(path)
+    roads = []
+    for number, feature in enumerate(features, start=1):
+        properties = feature.get("properties") or {}
+        name = next((str(properties[key]).strip() for key in ROAD_NAMES if properties.get(key)), "")
+        try:
+            geometry = shape(feature.get("geometry") or {})
+        except (AttributeError, KeyError, TypeError, ValueError, shapely.errors.GEOSException):
+            raise BoundaryFileError(f"feature {number}: not a GeoJSON geometry") from None
+        where = f"feature {number}"
+        line = _checked(_to_wgs84(geometry, national_grid), ("LineString", "MultiLineString"), where)
+        roads.append((name[:100] or "trunk road", line))
+    return roads
+
+
+def import_roads(roads: list[tuple[str, object]]) -> None:
+    """Replace the trunk road layer, in one transaction."""
+    db.session.execute(delete(TrunkRoad))
+    db.session.add_all(TrunkRoad(name=name, geometry=json.dumps(mapping(line))) for name, line in roads)
+    db.session.commit()
+
+
 # --- the spatial index, one per process -------------------------------------------------------------------
 
 
@@ -133,45 +166,67 @@ class _Index:
     codes: tuple[str, ...]
 
 
-_index: _Index | None = None
+_indexes: dict[str, _Index] = {}
 _index_lock = threading.Lock()
 
 
-def _version() -> tuple:
-    count, newest = db.session.execute(
-        select(func.count(CouncilBoundary.lad_gss), func.max(CouncilBoundary.imported_at))
-    ).one()
-    return (str(db.engine.url), count, str(newest))
+def _on_the_grid(geometry):
+    return shapely.transform(
+        geometry, lambda coords: [geo.wgs84_to_national_grid(lat, lon) for lon, lat in coords]
+    )
 
 
-def _current_index() -> _Index:
-    global _index
-    version = _version()
-    index = _index
+def _current_index(model, key, label, projected: bool) -> _Index:
+    """The index of ``model``'s geometries (on the National Grid when ``projected``), built again when the
+    table's row count or newest import time has changed."""
+    count, newest = db.session.execute(select(func.count(key), func.max(model.imported_at))).one()
+    version = (str(db.engine.url), count, str(newest))
+    index = _indexes.get(model.__tablename__)
     if index is not None and index.version == version:
         return index
     with _index_lock:
-        if _index is None or _index.version != version:
-            rows = db.session.execute(select(CouncilBoundary.lad_gss, CouncilBoundary.geometry)).all()
-            rows.sort()
-            geometries = [shape(json.loads(geometry)) for _, geometry in rows]
-            for geometry in geometries:
-                shapely.prepare(geometry)
-            _index = _Index(version, shapely.STRtree(geometries), tuple(code for code, _ in rows))
-        return _index
+        rows = sorted(db.session.execute(select(key, label, model.geometry)).all())
+        geometries = [shape(json.loads(geometry)) for _, _, geometry in rows]
+        if projected:
+            geometries = [_on_the_grid(geometry) for geometry in geometries]
+        for geometry in geometries:
+            shapely.prepare(geometry)
+        index = _Index(version, shapely.STRtree(geometries), tuple(name for _, name, _ in rows))
+        _indexes[model.__tablename__] = index
+        return index
+
+
+def _districts() -> _Index:
+    return _current_index(CouncilBoundary, CouncilBoundary.lad_gss, CouncilBoundary.lad_gss, projected=False)
+
+
+def _roads() -> _Index:
+    return _current_index(TrunkRoad, TrunkRoad.id, TrunkRoad.name, projected=True)
 
 
 def loaded() -> bool:
-    return bool(_current_index().codes)
+    return bool(_districts().codes)
 
 
 def district_at(latitude: float, longitude: float) -> str | None:
     """The GSS code of the district whose boundary contains the point (on a border: the first by code)."""
-    index = _current_index()
+    index = _districts()
     if not index.codes:
         return None
     hits = index.tree.query(Point(longitude, latitude), predicate="intersects")
     return min((index.codes[hit] for hit in hits), default=None)
+
+
+def trunk_road_near(latitude: float, longitude: float, within_m: float) -> str | None:
+    """The name of the nearest trunk road within ``within_m`` metres of the point, or None."""
+    index = _roads()
+    if not index.codes:
+        return None
+    point = Point(*geo.wgs84_to_national_grid(latitude, longitude))
+    hits = index.tree.query(point, predicate="dwithin", distance=within_m)
+    if not len(hits):
+        return None
+    return index.codes[min(hits, key=lambda hit: (index.tree.geometries[hit].distance(point), hit))]
 
 
 # --- the commands -----------------------------------------------------------------------------------------
@@ -194,3 +249,14 @@ def init_app(app: Flask) -> None:
             raise click.ClickException(str(error)) from None
         import_districts(districts)
         click.echo(f"{file}: {len(districts)} districts imported: {', '.join(d.lad_gss for d in districts)}")
+
+    @boundaries.command("import-roads")
+    @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    def import_roads_command(file: Path) -> None:
+        """Import the trunk roads National Highways looks after (GeoJSON lines), replacing the old ones."""
+        try:
+            roads = parse_roads(file)
+        except BoundaryFileError as error:
+            raise click.ClickException(str(error)) from None
+        import_roads(roads)
+        click.echo(f"{file}: {len(roads)} trunk roads imported")

@@ -72,6 +72,8 @@ class Config:
     # environment variables that file names.
     CONNECTORS_FILE = Path(_env("CONNECTORS_FILE") or PROJECT_ROOT / "connectors" / "sandbox.toml")
     OS_PLACES_API_KEY = _env("OS_PLACES_API_KEY")
+    # A pothole this near (metres) a trunk road (flask boundaries import-roads) goes to National Highways.
+    TRUNK_ROAD_DISTANCE_M = float(_env("TRUNK_ROAD_DISTANCE_M") or 20)
     # The dashboard's time budget: a tile whose back office has not answered by then is stale or unavailable.
     DASHBOARD_BUDGET_SECONDS = float(_env("DASHBOARD_BUDGET_SECONDS") or 2.0)
     # Form targets beyond our own origin (the identity provider's sign-out page, for example).

@@ -2,6 +2,7 @@
 
     from app import geo
     latitude, longitude = geo.national_grid_to_wgs84(651409.903, 313177.270)   # Caister Water Tower
+    easting, northing = geo.wgs84_to_national_grid(latitude, longitude)        # and back, to millimetres
 
 Council LLPG exports (NLPG DTF 7.3) and AddressBase Core/Premium CSVs often place a property only by its
 National Grid (OSGB36, EPSG:27700) easting and northing, while the portal keeps WGS84 latitude/longitude.
@@ -171,6 +172,52 @@ def national_grid_to_wgs84(easting: float, northing: float) -> tuple[float, floa
 
     Raises OutsideNationalGrid unless both are finite numbers within 0..700000 E and 0..1300000 N."""
     return osgb36_to_wgs84(*national_grid_to_osgb36(easting, northing))
+
+
+def helmert_etrs89_to_osgb36(x: float, y: float, z: float) -> tuple[float, float, float]:
+    """The guide's Helmert transformation ETRS89 -> OSGB36 (its parameters: the reverse of the ones above)."""
+    h = {name: -value for name, value in HELMERT_OSGB36_TO_ETRS89.items()}
+    scale = 1 + h["s_ppm"] * 1e-6
+    rx, ry, rz = (math.radians(h[name] / 3600) for name in ("rx_arcsec", "ry_arcsec", "rz_arcsec"))
+    return (
+        h["tx"] + scale * x - rz * y + ry * z,
+        h["ty"] + rz * x + scale * y - rx * z,
+        h["tz"] - ry * x + rx * y + scale * z,
+    )
+
+
+def osgb36_to_national_grid(latitude: float, longitude: float) -> tuple[float, float]:
+    """(easting, northing) on the National Grid for OSGB36 latitude/longitude, by the guide's Annex C.1."""
+    a, b, f0 = AIRY_1830_A, AIRY_1830_B, SCALE_FACTOR
+    e2 = (a * a - b * b) / (a * a)
+    phi, lam = math.radians(latitude), math.radians(longitude)
+    sin_phi, cos_phi, tan_phi = math.sin(phi), math.cos(phi), math.tan(phi)
+    t2, t4 = tan_phi**2, tan_phi**4
+    nu = a * f0 / math.sqrt(1 - e2 * sin_phi**2)
+    rho = a * f0 * (1 - e2) / (1 - e2 * sin_phi**2) ** 1.5
+    eta2 = nu / rho - 1
+
+    i = _meridional_arc(phi, a, b) + TRUE_ORIGIN_NORTHING
+    ii = nu / 2 * sin_phi * cos_phi
+    iii = nu / 24 * sin_phi * cos_phi**3 * (5 - t2 + 9 * eta2)
+    iiia = nu / 720 * sin_phi * cos_phi**5 * (61 - 58 * t2 + t4)
+    iv = nu * cos_phi
+    v = nu / 6 * cos_phi**3 * (nu / rho - t2)
+    vi = nu / 120 * cos_phi**5 * (5 - 18 * t2 + t4 + 14 * eta2 - 58 * t2 * eta2)
+
+    dl = lam - TRUE_ORIGIN_LONGITUDE
+    northing = i + ii * dl**2 + iii * dl**4 + iiia * dl**6
+    easting = TRUE_ORIGIN_EASTING + iv * dl + v * dl**3 + vi * dl**5
+    return easting, northing
+
+
+def wgs84_to_national_grid(latitude: float, longitude: float) -> tuple[float, float]:
+    """(easting, northing) on the National Grid for WGS84 latitude/longitude: the inverse of
+    national_grid_to_wgs84 (the same Helmert step, so the same 5 m or so against OSTN15), for measuring
+    distances in metres."""
+    x, y, z = geodetic_to_cartesian(latitude, longitude, 0.0, GRS80_A, GRS80_B)
+    osgb36 = cartesian_to_geodetic(*helmert_etrs89_to_osgb36(x, y, z), AIRY_1830_A, AIRY_1830_B)
+    return osgb36_to_national_grid(*osgb36)
 
 
 def _checked(easting: float, northing: float) -> tuple[float, float]:

@@ -91,10 +91,12 @@ class AssistedBy:
 
 @dataclass
 class Outside:
-    """The place is not in Norfolk: who to contact instead (None when the portal cannot tell)."""
+    """The place is not in Norfolk, or is a trunk road: who to contact instead (None when the portal cannot
+    tell)."""
 
     council_name: str | None
     website: str | None = None
+    trunk_road: str | None = None  # the road's number or name, when it is National Highways' road
 
 
 class Journey:

@@ -74,6 +74,14 @@ def route(report_type: ReportType, location: Location) -> Routing:
             )
         except addresses.OutsideNorfolk as problem:
             return Routing(outside=outside(problem))
+        except addresses.TrunkRoadPlace as problem:
+            return Routing(
+                outside=Outside(
+                    council_name=problem.contact_name,
+                    website=problem.contact_website,
+                    trunk_road=problem.road,
+                )
+            )
         except addresses.AddressProblem:
             # A point far from any address the gazetteer knows, or the gazetteer is down: ask the person.
             return Routing()

@@ -222,3 +222,44 @@ def test_a_file_that_cannot_be_read_says_why_and_changes_nothing(app, tmp_path, 
         result = invoke(app, path)
         assert result.exit_code != 0 and message in result.output
         assert db.session.query(CouncilBoundary).count() == 0
+
+
+SANDBOX_ROADS = GAZETTEER_CSV.with_name("trunk_roads.geojson")
+A47_END = (52.61, 1.72)  # the sandbox A47's eastern end, in Great Yarmouth; it comes from the west
+
+
+def east_of(point, metres):
+    """``metres`` due east of the point, on the ellipsoid (radius of curvature at Norfolk's latitude)."""
+    return point[0], point[1] + metres / (math.radians(1) * 6_390_640 * math.cos(math.radians(point[0])))
+
+
+def test_potholes_near_a_trunk_road_go_to_national_highways_within_the_configured_distance(routed):
+    result = routed.test_cli_runner().invoke(args=["boundaries", "import-roads", str(SANDBOX_ROADS)])
+    assert result.exit_code == 0 and "2 trunk roads imported" in result.output
+    with routed.test_request_context("/", headers={"Host": "norwich.localhost"}):
+        near, far = east_of(A47_END, 15), east_of(A47_END, 25)
+        with pytest.raises(addresses.TrunkRoadPlace, match="looked after by National Highways") as raised:
+            addresses.council_for("pothole", latitude=near[0], longitude=near[1])
+        assert raised.value.road == "A47"
+        assert raised.value.contact_website == addresses.NATIONAL_HIGHWAYS_URL
+        assert addresses.council_for("pothole", latitude=far[0], longitude=far[1]).council == "norfolk"
+        assert addresses.council_for("missed_bin", latitude=near[0], longitude=near[1]).council != "norfolk"
+        routed.config["TRUNK_ROAD_DISTANCE_M"] = 30
+        with pytest.raises(addresses.TrunkRoadPlace):
+            addresses.council_for("pothole", latitude=far[0], longitude=far[1])
+
+
+def test_trunk_road_distances_are_measured_on_the_national_grid(routed):
+    routed.test_cli_runner().invoke(args=["boundaries", "import-roads", str(SANDBOX_ROADS)])
+    with routed.app_context():
+        latitude, longitude = east_of(A47_END, 200)
+        assert boundaries.trunk_road_near(latitude, longitude, within_m=197) is None
+        assert boundaries.trunk_road_near(latitude, longitude, within_m=203) == "A47"
+
+
+def test_a_road_file_of_areas_is_refused(app, tmp_path):
+    path = tmp_path / "roads.geojson"
+    path.write_text(one_norwich({"type": "Polygon", "coordinates": square(1.0, 52.0, 0.1)}))
+    with app.app_context():
+        result = app.test_cli_runner().invoke(args=["boundaries", "import-roads", str(path)])
+        assert result.exit_code != 0 and "not LineString or MultiLineString" in result.output

@@ -154,3 +154,24 @@ def test_numbers_given_as_text_are_read():
     assert geo.national_grid_to_wgs84("651409.903", " 313177.270 ") == geo.national_grid_to_wgs84(
         CAISTER_EASTING, CAISTER_NORTHING
     )
+
+
+def test_the_forward_projection_matches_the_guides_worked_example():
+    easting, northing = geo.osgb36_to_national_grid(*CAISTER_OSGB36)
+    assert abs(easting - CAISTER_EASTING) < 0.001 and abs(northing - CAISTER_NORTHING) < 0.001
+
+
+def test_the_helmert_step_matches_the_guides_worked_example_to_a_centimetre():
+    x, y, z = geo.helmert_etrs89_to_osgb36(*HELMERT_EXAMPLE_ETRS89_XYZ)
+    assert max(abs(x - HELMERT_EXAMPLE_OSGB36_XYZ[0]), abs(y - HELMERT_EXAMPLE_OSGB36_XYZ[1])) < 0.01
+    assert abs(z - HELMERT_EXAMPLE_OSGB36_XYZ[2]) < 0.01
+
+
+@pytest.mark.parametrize(("point", "easting", "northing", "latitude", "longitude"), OSTN15_TEST_POINTS)
+def test_wgs84_to_the_grid_and_back_is_within_a_centimetre_and_ostn15s_5_m(
+    point, easting, northing, latitude, longitude
+):
+    there = geo.wgs84_to_national_grid(latitude, longitude)
+    assert math.hypot(there[0] - easting, there[1] - northing) < 5.0
+    back = geo.national_grid_to_wgs84(*there)
+    assert distance_m(latitude, longitude, *back) < 0.01

@@ -5,6 +5,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models.reports import FollowedRequest, MailboxMessage, ReportStatus
+from sandbox.gazetteer import GAZETTEER_CSV
 from tests.integration.reports.conftest import deliver_all, gazetteer_home, reports
 
 MARGARET = gazetteer_home("100090201117")  # 7 Marine Parade, Great Yarmouth
@@ -142,3 +143,20 @@ def test_saying_it_is_a_different_problem_carries_on(journey, back_offices, app_
     assert page.select_one(".govuk-error-summary a")["href"] == "#choice"
     walk.answer({"choice": "none"})
     assert "/question/" in walk.path
+
+
+def test_a_pothole_by_a_trunk_road_is_handed_to_national_highways(journey, back_offices, app, app_context):
+    roads = GAZETTEER_CSV.with_name("trunk_roads.geojson")
+    assert app.test_cli_runner().invoke(args=["boundaries", "import-roads", str(roads)]).exit_code == 0
+    # The sandbox A47 ends at 52.61, 1.72 in Great Yarmouth; 10 m east of that is on its verge.
+    walk = journey("norwich.localhost").start("pothole")
+    walk.go("place")
+    walk.answer({"description": "On the roundabout", "latitude": "52.61", "longitude": "1.72015"})
+    assert walk.at("outside-norfolk")
+    page = walk.page()
+    assert "National Highways looks after this road" in page.select_one("h1").get_text()
+    assert (
+        "The A11 there is a trunk road" in page.get_text()
+        or "The A47 there is a trunk road" in page.get_text()
+    )
+    assert page.select_one("a[href='https://nationalhighways.co.uk/contact-us/']")
