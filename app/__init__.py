@@ -178,9 +178,10 @@ def create_app(environment: str | None = None, **overrides) -> Flask:
 
     app.register_blueprint(council_tax.bp)
 
-    from app import staff
+    from app import migration, staff
 
     staff.init_app(app)
+    migration.init_app(app)
     tracing.init_app(app)
 
     return app

@@ -28,6 +28,8 @@ DEVELOPMENT_SECRETS = {
     "OIDC_CLIENT_SECRET": "development-only-client-secret",
     "STAFF_OIDC_CLIENT_SECRET": "development-only-staff-client-secret",
     "METRICS_TOKEN": "development-metrics-token",
+    "IDENTITY_ADMIN_CLIENT_SECRET": "development-only-identity-admin-secret",
+    "LEGACY_CHECK_SECRET": "development-only-legacy-check-secret",
 }
 DEVELOPMENT_SANDBOX_API_KEY = "sandbox-back-office-key"  # noqa: S105 - named to be refused
 DEVELOPMENT_PAY_KEY = "sandbox-pay-key"  # noqa: S105 - the sandbox GOV.UK Pay's key, refused in production
@@ -192,6 +194,25 @@ class Config:
     # /_dev/mailbox) exists only where this is true: production without Notify refuses to send rather than
     # keep residents' emails in a table nobody reads.
     DEV_MAILBOX = False
+    # Bringing a district's portal accounts into the shared sign-in (docs/migration.md): the identity
+    # provider's admin API (Microsoft Graph: its token endpoint and Graph base URL, the app registration that
+    # may create users, the tenant's issuer domain and the b2c-extensions app's id), how many calls run at
+    # once and how many may start each second.
+    IDENTITY_ADMIN_TOKEN_URL = _env("IDENTITY_ADMIN_TOKEN_URL")
+    IDENTITY_ADMIN_GRAPH_URL = _env("IDENTITY_ADMIN_GRAPH_URL") or "https://graph.microsoft.com/v1.0"
+    IDENTITY_ADMIN_CLIENT_ID = _env("IDENTITY_ADMIN_CLIENT_ID")
+    IDENTITY_ADMIN_CLIENT_SECRET = _env("IDENTITY_ADMIN_CLIENT_SECRET")
+    IDENTITY_ADMIN_TENANT = _env("IDENTITY_ADMIN_TENANT")
+    IDENTITY_ADMIN_EXTENSIONS_APP_ID = _env("IDENTITY_ADMIN_EXTENSIONS_APP_ID")
+    IDENTITY_ADMIN_PARALLEL = _env_int("IDENTITY_ADMIN_PARALLEL", 8)
+    IDENTITY_ADMIN_REQUESTS_PER_SECOND = float(_env("IDENTITY_ADMIN_REQUESTS_PER_SECOND") or 50)
+    # The provider calls the legacy password check with this client id and secret (HTTP Basic), and may
+    # check one account this often; legacy hashes not used by then are deleted after PORTAL_LEGACY_HASH_DAYS.
+    LEGACY_CHECK_CLIENT_ID = _env("LEGACY_CHECK_CLIENT_ID") or "identity-provider"
+    LEGACY_CHECK_SECRET = _env("LEGACY_CHECK_SECRET")
+    LEGACY_CHECK_LIMIT = _env("LEGACY_CHECK_LIMIT") or "5 per 15 minutes;20 per day"
+    LEGACY_HASH_DAYS = _env_int("LEGACY_HASH_DAYS", 90)
+    RETENTION_LEGACY_HASHES_MINUTES = _env_int("RETENTION_LEGACY_HASHES_MINUTES", 60)
 
 
 class DevelopmentConfig(Config):
@@ -219,6 +240,21 @@ class DevelopmentConfig(Config):
     STAFF_OIDC_CLIENT_SECRET = _env("STAFF_OIDC_CLIENT_SECRET") or "development-only-staff-client-secret"
     # One development server process: no Redis needed.
     WEB_WORKERS = _env_int("WEB_WORKERS", 1)
+    # The sandbox provider's admin API (sandbox/idp/admin.py), next to its discovery document.
+    IDENTITY_ADMIN_TOKEN_URL = _env("IDENTITY_ADMIN_TOKEN_URL") or OIDC_DISCOVERY_URL.replace(
+        "/.well-known/openid-configuration", "/oauth2/v2.0/token"
+    )
+    IDENTITY_ADMIN_GRAPH_URL = _env("IDENTITY_ADMIN_GRAPH_URL") or OIDC_DISCOVERY_URL.replace(
+        "/.well-known/openid-configuration", "/graph/v1.0"
+    )
+    IDENTITY_ADMIN_CLIENT_ID = _env("IDENTITY_ADMIN_CLIENT_ID") or "my-norfolk-identity-admin"
+    IDENTITY_ADMIN_CLIENT_SECRET = (
+        _env("IDENTITY_ADMIN_CLIENT_SECRET") or DEVELOPMENT_SECRETS["IDENTITY_ADMIN_CLIENT_SECRET"]
+    )
+    IDENTITY_ADMIN_TENANT = _env("IDENTITY_ADMIN_TENANT") or "sandbox.my-norfolk.localhost"
+    IDENTITY_ADMIN_EXTENSIONS_APP_ID = _env("IDENTITY_ADMIN_EXTENSIONS_APP_ID") or "sandbox"
+    IDENTITY_ADMIN_REQUESTS_PER_SECOND = float(_env("IDENTITY_ADMIN_REQUESTS_PER_SECOND") or 1000)
+    LEGACY_CHECK_SECRET = _env("LEGACY_CHECK_SECRET") or DEVELOPMENT_SECRETS["LEGACY_CHECK_SECRET"]
 
 
 class TestConfig(DevelopmentConfig):
@@ -234,6 +270,7 @@ class TestConfig(DevelopmentConfig):
     COUNCIL_TAX_GUESS_LIMIT = "1000 per minute"
     STAFF_SEARCH_RATE_LIMIT = "1000 per minute"
     BIN_DAYS_RATE_LIMIT = "1000 per minute"
+    LEGACY_CHECK_LIMIT = "1000 per minute"
     RATELIMIT_STORAGE_URI = "memory://"
 
 

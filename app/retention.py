@@ -5,6 +5,8 @@ states the periods; README, "Configuration", the settings):
   a session ends for the resident at once, and its row is deleted here (Redis expires its own records);
 - report journeys left unfinished, with photos never sent, and waste orders never paid for, after
   PORTAL_DRAFT_DAYS;
+- district portal password hashes brought in by `flask accounts migrate` and not used at a first sign-in
+  within PORTAL_LEGACY_HASH_DAYS (docs/migration.md);
 - requests to follow a report that were never confirmed, once their confirmation link has expired
   (PORTAL_TRACKING_CONFIRM_LINK_DAYS): the email address they hold is of no further use.
 
@@ -76,8 +78,15 @@ def _followers() -> int:
     return purge_unconfirmed_followers(timedelta(days=current_app.config["TRACKING_CONFIRM_LINK_DAYS"]))
 
 
+def _legacy_hashes() -> int:
+    from app.migration.accounts import purge_old_legacy_hashes
+
+    return purge_old_legacy_hashes(timedelta(days=current_app.config["LEGACY_HASH_DAYS"]))
+
+
 TASKS: dict[str, Callable[[], int]] = {
     "sessions": _sessions,
+    "legacy_hashes": _legacy_hashes,
     "drafts": _drafts,
     "unconfirmed_followers": _followers,
 }

@@ -7,12 +7,14 @@ council only, over HTTP (the sandbox runs as its own process) or with the helper
     GET    /_faults  the faults in force
     DELETE /_faults  clear every fault (or ?service=bins to clear one service's)
 
-Services: open311, bins, council_tax (or council-tax), planning, cases, waste, pay (GOV.UK Pay's API).
+Services: open311, bins, council_tax (or council-tax), planning, cases, waste, pay (GOV.UK Pay's API),
+idp_admin (the identity provider's admin API).
 Modes: ``slow`` (wait ``delay``
 seconds, then answer normally: a large delay is a back office that answers nothing at all), ``down`` (503 with
 an HTML page, like a load balancer with no backend), ``error`` (500 with an HTML page), ``malformed`` (200
 with an HTML maintenance page instead of JSON/XML), ``garbage`` (200 claiming JSON, with a truncated body).
-``down``, ``error``, ``malformed`` and ``garbage`` also wait ``delay`` first.
+``throttled`` (429 with Retry-After: 1, as a rate-limited API). ``down``, ``error``, ``malformed``,
+``garbage`` and ``throttled`` also wait ``delay`` first.
 
     from sandbox import faults
     faults.inject(sandbox_url, "bins", "down")          # or: with faults.injected(sandbox_url, "bins",
@@ -31,8 +33,8 @@ from dataclasses import asdict, dataclass
 import requests
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 
-SERVICES = ("open311", "bins", "council_tax", "planning", "cases", "waste", "pay")
-MODES = ("slow", "down", "error", "malformed", "garbage")
+SERVICES = ("open311", "bins", "council_tax", "planning", "cases", "waste", "pay", "idp_admin")
+MODES = ("slow", "down", "error", "malformed", "garbage", "throttled")
 MAX_DELAY = 120.0
 
 HTML_PAGE = (
@@ -102,6 +104,13 @@ def apply(service: str, council: str | None) -> Response | None:
         return Response(HTML_PAGE.format(title="Down for maintenance"), 200, mimetype="text/html")
     if fault.mode == "garbage":
         return Response('{"data": [{"id": "1", "name": "trunc', 200, mimetype="application/json")
+    if fault.mode == "throttled":
+        return Response(
+            '{"error": {"code": "TooManyRequests", "message": "Too many requests."}}',
+            429,
+            mimetype="application/json",
+            headers={"Retry-After": "1"},
+        )
     return None
 
 

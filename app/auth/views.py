@@ -32,6 +32,7 @@ from app.auth.relying_party import NotConfiguredError, SignInError
 from app.auth.replay import replay_cache, replay_key
 from app.auth.tokens import TokenError, verify_logout_token
 from app.extensions import csrf, db
+from app.migration.accounts import apply_at_sign_in
 from app.models.identity import Resident
 from app.observability.metrics import count_sign_in
 from app.sessions import (
@@ -162,6 +163,8 @@ def callback():
     resident.name = signed_in.name or resident.name
     resident.email = signed_in.email or resident.email
     resident.last_signed_in_at = datetime.now(UTC)
+    db.session.flush()
+    apply_at_sign_in(resident)
     db.session.commit()
 
     # A new session id at sign-in: whatever id this browser had before cannot ride into the signed-in session.

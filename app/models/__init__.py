@@ -5,6 +5,7 @@ from app.models.bins import BinCalendarFeed, BinReminder, SentBinReminder
 from app.models.boundaries import CouncilBoundary, TrunkRoad
 from app.models.gazetteer import GazetteerAddress
 from app.models.identity import LinkedCouncilAccount, PortalSession, Resident, UsedLogoutToken
+from app.models.migration import MigratedAccount
 from app.models.reports import (
     DeliveryAttempt,
     Feedback,
@@ -32,6 +33,7 @@ __all__ = [
     "GazetteerAddress",
     "LinkedCouncilAccount",
     "MailboxMessage",
+    "MigratedAccount",
     "Notification",
     "OrderPayment",
     "OutboxMessage",

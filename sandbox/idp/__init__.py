@@ -24,6 +24,7 @@ from app.config import PROJECT_ROOT, DevelopmentConfig
 from app.themes import ThemeRegistry
 from sandbox.demo_residents import DEMO_RESIDENTS
 from sandbox.demo_staff import DEMO_STAFF
+from sandbox.idp import admin
 from sandbox.idp.keys import load_or_create_signing_key
 from sandbox.idp.server import IdentityProvider, PortalClient
 from sandbox.idp.views import bp
@@ -61,6 +62,7 @@ def init_app(app: Flask) -> None:
     clients = [portal_client(PROJECT_ROOT / "themes"), staff_client()]
     app.extensions["idp"] = IdentityProvider(app, key, clients=clients, verified_acr=VERIFIED_ACR)
     app.register_blueprint(bp, url_prefix="/idp")
+    admin.init_app(app)
 
     @app.cli.command("demo-sign-ins")
     def print_demo_sign_ins() -> None:

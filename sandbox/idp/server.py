@@ -19,8 +19,8 @@ from flask import Flask, request
 from joserfc import jwt
 from joserfc.jwk import ECKey, RSAKey
 
-from sandbox.demo_residents import DemoResident, by_subject
-from sandbox.demo_staff import DEMO_STAFF, DemoStaff, staff_by_subject
+from sandbox.demo_residents import by_subject
+from sandbox.demo_staff import DEMO_STAFF, staff_by_subject
 
 CODE_LIFETIME = 120
 TOKEN_LIFETIME = 3600
@@ -175,8 +175,11 @@ class ProviderSession:
     clients: dict[str, int] = field(default_factory=dict)
 
 
-def account_by_subject(subject: str) -> DemoResident | DemoStaff | None:
-    return by_subject(subject) or staff_by_subject(subject)
+def account_by_subject(subject: str):
+    """A demo resident, a demo staff member, or a user made through the admin API (sandbox/idp/admin.py)."""
+    from sandbox.idp.admin import store
+
+    return by_subject(subject) or staff_by_subject(subject) or store().by_subject(subject)
 
 
 def _provider() -> IdentityProvider:
@@ -185,7 +188,7 @@ def _provider() -> IdentityProvider:
     return current_app.extensions["idp"]
 
 
-def user_info(resident: DemoResident, scope: str) -> UserInfo:
+def user_info(resident, scope: str) -> UserInfo:
     scopes = set((scope or "").split())
     claims = {"sub": resident.subject}
     if "profile" in scopes:

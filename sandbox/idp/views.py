@@ -13,7 +13,8 @@ from flask import Blueprint, current_app, make_response, render_template, reques
 
 from sandbox.demo_residents import DEMO_RESIDENTS
 from sandbox.demo_staff import DEMO_STAFF
-from sandbox.idp.server import IdentityProvider, issuer
+from sandbox.idp import admin
+from sandbox.idp.server import IdentityProvider, issuer, loopback_port
 
 bp = Blueprint("idp", __name__, template_folder="templates")
 
@@ -132,7 +133,7 @@ def _authorize():
     forces_login = "login" in (request.values.get("prompt") or "").split()
     client = grant.client
     accounts = client.accounts()
-    if current is not None and all(account.subject != current.subject for account in accounts):
+    if current is not None and not _signs_in_with(client, accounts, current.subject):
         current = None  # signed in here as the other kind of account: this client needs its own sign-in
     max_age = request.values.get("max_age")
     if (
@@ -164,7 +165,11 @@ def _authorize():
     email = (request.form.get("email") or "").strip().lower()
     password = request.form.get("password") or ""
     resident = next((account for account in accounts if account.email == email), None)
-    if resident is None or not secrets.compare_digest(password, resident.password):
+    if resident is None and not client.for_staff:
+        resident = _migrated_user(email, password, loopback_port(grant.redirect_uri))
+    elif resident is not None and not secrets.compare_digest(password, resident.password):
+        resident = None
+    if resident is None:
         return _sign_in_page(
             error="That email address and password do not match a demo "
             + ("staff account." if client.for_staff else "resident."),
@@ -183,6 +188,27 @@ def _authorize():
     current = idp.start_session(resident.subject, acr)
     session[SESSION_KEY] = current.sid
     return idp.server.create_authorization_response(grant=grant, grant_user=current)
+
+
+def _signs_in_with(client, accounts, subject: str) -> bool:
+    if any(account.subject == subject for account in accounts):
+        return True
+    return not client.for_staff and admin.store().by_subject(subject) is not None
+
+
+def _migrated_user(email: str, password: str, portal_port: int):
+    """A user created through the admin API: one still marked "requires migration" signs in with the
+    district password the portal confirms; the password is then theirs here and the mark is cleared."""
+    users = admin.store()
+    user = users.by_email(email)
+    if user is None or not password:
+        return None
+    if user.requires_migration:
+        if not admin.legacy_password_matches(user, password, portal_port):
+            return None
+        users.migrated(user.subject, password)
+        return user
+    return user if users.password_matches(user.subject, password) else None
 
 
 @bp.post("/token")
