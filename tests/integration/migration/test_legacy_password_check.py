@@ -100,3 +100,18 @@ def test_each_account_is_rate_limited(client, migrated, app, monkeypatch):
 )
 def test_bad_requests_are_refused(client, migrated, body):
     assert client.post(PATH, json=body, headers=_basic()).status_code in (400, 415)
+
+
+def test_hashes_not_used_within_the_retention_period_are_deleted(app, migrated):
+    from datetime import UTC, datetime, timedelta
+
+    from app.migration.accounts import purge_old_legacy_hashes
+
+    with app.app_context():
+        record = db.session.scalars(select(MigratedAccount)).one()
+        record.migrated_at = datetime.now(UTC) - timedelta(days=91)
+        db.session.commit()
+        assert purge_old_legacy_hashes(timedelta(days=90)) == 1
+        record = db.session.scalars(select(MigratedAccount)).one()
+        assert record.legacy_hash is None and record.hash_deleted_at is not None
+        assert purge_old_legacy_hashes(timedelta(days=90)) == 0

@@ -91,7 +91,13 @@ def test_the_worker_deletes_expired_sessions_and_unconfirmed_follow_requests(app
 
     done = Schedule.from_config().run_due()
 
-    assert done == {"sessions": 2, "drafts": 0, "unconfirmed_followers": 1, "staff_audit": 0}
+    assert done == {
+        "sessions": 2,
+        "drafts": 0,
+        "unconfirmed_followers": 1,
+        "staff_audit": 0,
+        "legacy_hashes": 0,
+    }
     assert db.session.scalars(select(PortalSession.id_hash)).all() == ["live"]
     assert sorted(db.session.scalars(select(Subscription.email))) == [
         "confirmed@example.com",
@@ -102,7 +108,13 @@ def test_the_worker_deletes_expired_sessions_and_unconfirmed_follow_requests(app
 def test_each_retention_task_runs_on_its_own_schedule(app, app_context, monkeypatch):
     monkeypatch.setitem(app.config, "RETENTION_SESSIONS_MINUTES", 0)
     schedule = Schedule.from_config()
-    assert set(schedule.run_due()) == {"sessions", "drafts", "unconfirmed_followers", "staff_audit"}
+    assert set(schedule.run_due()) == {
+        "sessions",
+        "drafts",
+        "unconfirmed_followers",
+        "staff_audit",
+        "legacy_hashes",
+    }
     assert set(schedule.run_due()) == {"sessions"}, "the others wait for their next hour"
 
 
