@@ -7,7 +7,7 @@ PYBABEL := $(BIN)/pybabel
 export PORTAL_ENV ?= development
 PORT ?= 5000
 
-.PHONY: run test install assets migrate seed lint format test-unit test-browser translations chromium bench bench-scale nginx screenshots clean
+.PHONY: run test install assets migrate seed lint format test-unit test-browser translations chromium bench bench-scale nginx screenshots clean a11y
 
 run: install assets migrate seed
 	PORT=$(PORT) $(BIN)/python bin/dev
@@ -51,6 +51,16 @@ test-unit: install
 
 test-browser: install assets chromium
 	$(BIN)/pytest tests/browser
+
+# The accessibility suite against any deployment (docs/accessibility-testing.md): make a11y BASE_URL=https://...
+# Signed-in journeys need A11Y_USERNAME and A11Y_PASSWORD; A11Y_ARGS passes more options (--submit, ...).
+# Writes a11y-report/index.html and a11y-report/junit.xml; fails on any finding a11y-baseline.toml does not accept.
+A11Y_REPORT ?= a11y-report
+a11y: install chromium
+	@test -n "$(BASE_URL)" || { echo "make a11y needs BASE_URL=https://... (a council's site or the list of councils)"; exit 2; }
+	mkdir -p $(A11Y_REPORT)
+	$(BIN)/pytest tests/a11y -p no:cacheprovider --base-url "$(BASE_URL)" --a11y-report $(A11Y_REPORT) \
+		--junitxml $(A11Y_REPORT)/junit.xml -o junit_family=xunit2 $(A11Y_ARGS)
 
 # Dashboard benchmarks (bench/dashboard.py): prints each figure on a line of its own. Needs wrk (installed
 # with apt-get when missing) and gunicorn; uses Redis on 127.0.0.1:6379 (database 14) when it answers.

@@ -13,10 +13,15 @@ from sqlalchemy import create_engine, make_url, text
 
 from app import create_app
 from app.extensions import db
+from tests.a11y.options import add_options
 
 DATABASES = ["sqlite"] + (["postgresql"] if os.environ.get("PORTAL_TEST_DATABASE_URL") else [])
 DEFAULT_HOST = "norwich.localhost"
 TITLE_SEPARATOR = " – "
+
+
+def pytest_addoption(parser):
+    add_options(parser)
 
 
 @pytest.fixture(scope="session", params=DATABASES)

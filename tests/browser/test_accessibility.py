@@ -9,6 +9,7 @@ import pytest
 
 from tests.browser.axe import assert_no_axe_violations
 from tests.browser.conftest import THEME_SLUGS, new_shared_context, reused_page
+from tests.support.page_checks import OVERFLOW_JS, focus_indicator_changes, tab_through
 
 COUNCIL_PAGES = {
     "start": ("/", 200),
@@ -23,10 +24,6 @@ PORTAL_PAGES = {
 }
 # A 1280px wide window zoomed to 200% lays pages out in 640 CSS pixels, drawn with 2 device pixels each.
 ZOOMED_VIEWPORT = {"width": 640, "height": 400}
-FOCUSABLE = (
-    "a[href], area[href], button, input:not([type=hidden]), select, textarea, summary, iframe, "
-    "[contenteditable=''], [contenteditable=true], [tabindex]:not([tabindex='-1'])"
-)
 
 
 def _every_page():
@@ -102,72 +99,8 @@ def test_axe_finds_no_violations_without_javascript(_axe_page_without_js, page_u
     assert_no_axe_violations(page)
 
 
-# Snapshots the styles that can show focus, for the focused element or for every focusable one.
-_FOCUS_STYLES_JS = """
-(focusableSelector) => {
-  const styles = (element) => {
-    const style = getComputedStyle(element);
-    return {
-      outline: style.outlineStyle === 'none' || parseFloat(style.outlineWidth) === 0
-        ? 'none' : `${style.outlineStyle} ${style.outlineWidth} ${style.outlineColor}`,
-      boxShadow: style.boxShadow,
-      background: style.backgroundColor,
-      color: style.color,
-    };
-  };
-  const describe = (element) =>
-    `<${element.tagName.toLowerCase()}${element.id ? ' id=' + element.id : ''}` +
-    `${element.className && typeof element.className === 'string' ? ' class=' + element.className : ''}>` +
-    ` "${(element.innerText || element.getAttribute('aria-label') || element.alt || '').trim()}"`;
-  if (!window.__unfocusedStyles) {
-    window.__unfocusedStyles = new Map();
-    window.__focusables = [];
-    for (const element of document.querySelectorAll(focusableSelector)) {
-      const style = getComputedStyle(element);
-      if (element.disabled || element.closest('[inert]') || !element.getClientRects().length
-          || style.visibility === 'hidden') continue;
-      window.__unfocusedStyles.set(element, styles(element));
-      window.__focusables.push(element);
-    }
-    return {focusables: window.__focusables.map(describe)};
-  }
-  const element = document.activeElement;
-  if (!element || element === document.body || element === document.documentElement) return null;
-  const box = element.getBoundingClientRect();
-  return {
-    index: window.__focusables.indexOf(element),
-    description: describe(element),
-    before: window.__unfocusedStyles.get(element) || null,
-    after: styles(element),
-    visibleSize: box.width > 1 && box.height > 1,
-  };
-}
-"""
-
-
-def _focus_indicator_changes(before: dict, after: dict) -> list[str]:
-    return [
-        name
-        for name in ("outline", "boxShadow", "background")
-        if after[name] != before[name] and after[name] not in ("none", "rgba(0, 0, 0, 0)")
-    ]
-
-
-def _tab_through(page) -> tuple[list[str], list[dict]]:
-    """Press Tab until focus leaves the page or comes round again; what was focusable and each stop."""
-    focusables = page.evaluate(_FOCUS_STYLES_JS, FOCUSABLE)["focusables"]
-    stops = []
-    for _ in range(len(focusables) + 2):
-        page.keyboard.press("Tab")
-        stop = page.evaluate(_FOCUS_STYLES_JS, FOCUSABLE)
-        if stop is None or (stops and stop["index"] == stops[0]["index"]):
-            break
-        stops.append(stop)
-    return focusables, stops
-
-
 def assert_tab_reaches_everything_with_visible_focus(page) -> None:
-    focusables, stops = _tab_through(page)
+    focusables, stops = tab_through(page)
     not_reached = set(range(len(focusables))) - {stop["index"] for stop in stops}
     assert not not_reached, "the keyboard cannot reach " + ", ".join(
         focusables[i] for i in sorted(not_reached)
@@ -177,7 +110,7 @@ def assert_tab_reaches_everything_with_visible_focus(page) -> None:
         for stop in stops
         if stop["before"] is None
         or not stop["visibleSize"]
-        or not _focus_indicator_changes(stop["before"], stop["after"])
+        or not focus_indicator_changes(stop["before"], stop["after"])
     ]
     assert not invisible, "no visible focus indicator on " + "; ".join(invisible)
 
@@ -189,27 +122,8 @@ def test_every_focusable_element_shows_where_the_focus_is(shared_page, page_url,
     assert_tab_reaches_everything_with_visible_focus(shared_page)
 
 
-# Elements whose right edge passes the viewport's: text or images cut off, or a horizontal scrollbar.
-_OVERFLOW_JS = """
-() => {
-  const width = document.documentElement.clientWidth;
-  const overflowing = [];
-  for (const element of document.body.querySelectorAll('*')) {
-    const box = element.getBoundingClientRect();
-    const style = getComputedStyle(element);
-    const clipped = style.clip !== 'auto' || style.clipPath !== 'none';
-    if (box.width > 1 && !clipped && (box.right > width + 1 || box.left < -1)) {
-      overflowing.push(`${element.tagName.toLowerCase()}.${[...element.classList].join('.')}` +
-        ` (${Math.round(box.left)} to ${Math.round(box.right)}px)`);
-    }
-  }
-  return {scrollWidth: document.documentElement.scrollWidth, width, overflowing: overflowing.slice(0, 10)};
-}
-"""
-
-
 def _assert_fits_horizontally(page, url: str) -> None:
-    layout = page.evaluate(_OVERFLOW_JS)
+    layout = page.evaluate(OVERFLOW_JS)
     assert layout["scrollWidth"] <= layout["width"] and not layout["overflowing"], (
         f"{url} at {layout['width']} CSS pixels is {layout['scrollWidth']}px wide; "
         f"these pass the edge: {layout['overflowing']}"
