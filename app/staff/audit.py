@@ -55,6 +55,8 @@ ACTIONS = {
     "deliveries_viewed": "Read the parked deliveries",
     "delivery_retried": "Retried a parked delivery",
     "delivery_cancelled": "Cancelled a parked delivery",
+    "insights_viewed": "Read the insights",
+    "insights_exported": "Downloaded insights figures",
     "refused": "Was refused a page",
     "not_found": "Asked for something that does not exist",
     "purged": "Entries past the retention period were removed",

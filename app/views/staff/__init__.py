@@ -9,6 +9,7 @@ bp = Blueprint("staff", __name__, url_prefix="/staff")
 from app.views.staff import (  # noqa: E402,F401 - the view modules add their routes to bp
     audit_log,
     deliveries,
+    insights,
     residents,
     sign_in,
 )
