@@ -8,6 +8,7 @@ import json
 
 from flask import Response, abort, render_template, request
 from flask_babel import _
+from wtforms.fields.choices import SelectChoice
 
 from app.insights import exports, queries
 from app.insights.charts import Chart
@@ -30,9 +31,9 @@ def _form() -> InsightsFilterForm:
         form = InsightsFilterForm(
             formdata=None, council=member.working_for, **InsightsFilterForm.defaults(today())
         )
-    choices = [(slug, themes().get(slug).name) for slug in councils]
+    choices = [SelectChoice(slug, themes().get(slug).name) for slug in councils]
     if len(councils) == len(themes()):
-        choices.insert(0, (ALL, _("All councils, side by side")))
+        choices.insert(0, SelectChoice(ALL, _("All councils, side by side")))
     form.council.choices = choices
     return form
 
