@@ -124,7 +124,7 @@ def test_the_account_holder_is_told_by_the_council_and_can_undo_the_link(
     sandbox,
 ):
     response = client_request.post_form("/account/council-tax/link", link_form(), host=HOST)
-    banner = client_request.get(response.location, host=HOST).select_one(".govuk-notification-banner")
+    banner = client_request.get(response.location, host=HOST).select_one("main .govuk-notification-banner")
     assert "South Norfolk Council will tell the account holder" in banner.get_text()
     [linked] = _links(app)
     with app.app_context():
@@ -172,7 +172,7 @@ def test_moving_home_ends_the_link_to_the_previous_homes_account(
     response = client_request.post_form(chooser, {"uprn": TOM.uprn}, host=HOST)
     assert response.location == "/dashboard"
     assert _links(app) == []
-    banner = client_request.get("/account", host=HOST).select_one(".govuk-notification-banner")
+    banner = client_request.get("/account", host=HOST).select_one("main .govuk-notification-banner")
     assert "no longer linked: it is for your previous home" in banner.get_text()
 
 
