@@ -10,8 +10,9 @@ import { parse } from "smol-toml";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const THEMES = process.env.PORTAL_THEMES_DIR ? resolve(process.env.PORTAL_THEMES_DIR) : join(ROOT, "themes");
-const DIST = join(ROOT, "static", "dist");
-const ENTRIES = join(ROOT, "build", "sass");
+// PORTAL_DIST_DIR builds somewhere else (a test's own copy of static/); the Sass entries go beside it.
+const DIST = process.env.PORTAL_DIST_DIR ? resolve(process.env.PORTAL_DIST_DIR) : join(ROOT, "static", "dist");
+const ENTRIES = process.env.PORTAL_DIST_DIR ? join(DIST, "..", "sass-entries") : join(ROOT, "build", "sass");
 // The brand of pages that belong to no council (the list of councils, an unknown address).
 const PORTAL_BRAND = { primary: "#2b3a42", link: "#1a5276" };
 const VENDORED = {

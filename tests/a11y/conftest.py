@@ -29,8 +29,8 @@ from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, THEME_SLUGS, portal_
 A11Y_TESTS = Path(__file__).parent
 ALL_JOURNEYS = ["start", "find-your-council", "reports", "waste", "signed-in"]
 LOCAL_FULL_THEME = "norwich"
-LOCAL_EVERY_THEME_JOURNEYS = ["start", "find-your-council"]
-LOCAL_REPORT_TYPES = ["missed-bin", "pothole"]
+LOCAL_EVERY_THEME_JOURNEYS = ["start-page-and-form-errors"]
+LOCAL_REPORT_TYPES = ["missed-bin"]
 LOCAL_RESIDENT = next(resident for resident in DEMO_RESIDENTS if resident.email == "tom.blake@example.com")
 RUN = pytest.StashKey[Run]()
 

@@ -234,6 +234,14 @@ def start(page, audit: Audit) -> None:
     audit.check(page, "not found")
 
 
+def start_page_and_form_errors(page, audit: Audit) -> None:
+    """The least each theme gets in `make test`: the start page, and a form's errors."""
+    audit.open(page, "/")
+    audit.check(page, "as it opens")
+    audit.open(page, "/find-your-council/")
+    check_errors(page, audit)
+
+
 def find_your_council(page, audit: Audit) -> None:
     audit.open(page, "/find-your-council/")
     walk_form(page, audit)

@@ -9,6 +9,7 @@ from tests.a11y.report import open_findings
 
 STEPS = {
     "start": journeys.start,
+    "start-page-and-form-errors": journeys.start_page_and_form_errors,
     "find-your-council": journeys.find_your_council,
     "waste": journeys.waste_services,
     "signed-in": journeys.signed_in,
