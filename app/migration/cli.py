@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
+from flask.cli import AppGroup
 
 from app.migration import accounts
 from app.migration.exports import ExportError, Plan, make_plan
@@ -55,7 +56,7 @@ def _inputs(command):
 
 
 def init_app(app: Flask) -> None:
-    group = click.Group("accounts", help="Bring a district portal's accounts into the shared sign-in.")
+    group = AppGroup("accounts", help="Bring a district portal's accounts into the shared sign-in.")
 
     @group.command("plan")
     @_inputs

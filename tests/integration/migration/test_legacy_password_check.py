@@ -115,3 +115,20 @@ def test_hashes_not_used_within_the_retention_period_are_deleted(app, migrated):
         record = db.session.scalars(select(MigratedAccount)).one()
         assert record.legacy_hash is None and record.hash_deleted_at is not None
         assert purge_old_legacy_hashes(timedelta(days=90)) == 0
+
+
+def test_migration_records_are_in_download_my_data_without_the_hash_and_erased(app, migrated):
+    from app.models.identity import Resident, personal_data_sources
+
+    source = next(source for source in personal_data_sources if source.name == "district_account_migration")
+    with app.app_context():
+        resident = Resident(issuer="https://idp.example", subject=migrated, email="sam@example.net")
+        db.session.add(resident)
+        db.session.commit()
+        exported = source.export(resident)
+        assert exported[0]["district_account_id"] == "SN1"
+        assert exported[0]["old_password_kept_until_first_sign_in"] is True
+        assert "pbkdf2_sha256$" not in str(exported)
+        source.delete(resident)
+        db.session.commit()
+        assert db.session.scalars(select(MigratedAccount)).all() == []
