@@ -156,6 +156,11 @@ class AnnounceResult:
 
 def announce(council: Theme, plan: Plan, switch_date: date, *, apply: bool) -> AnnounceResult:
     """One email to each scenario 1 and 2 account, never a second one."""
+    with links_for(council.slug):  # one request context for every email, not one each
+        return _announce(council, plan, switch_date, apply=apply)
+
+
+def _announce(council: Theme, plan: Plan, switch_date: date, *, apply: bool) -> AnnounceResult:
     result = AnnounceResult()
     records = _records(council)
     accounts = [(account, 1) for account, _subject in plan.both] + [(a, 2) for a in plan.district_only]
@@ -290,8 +295,10 @@ def migrate(
         return result
 
     admin = admin or identity_admin()
-    for start in range(0, len(to_create), BATCH):
-        _create_batch(council, to_create[start : start + BATCH], records, admin, parallel, result, progress)
+    with links_for(council.slug):  # one request context for every email, not one each
+        for start in range(0, len(to_create), BATCH):
+            batch = to_create[start : start + BATCH]
+            _create_batch(council, batch, records, admin, parallel, result, progress)
     return result
 
 
