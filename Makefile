@@ -59,7 +59,7 @@ A11Y_REPORT ?= a11y-report
 a11y: install chromium
 	@test -n "$(BASE_URL)" || { echo "make a11y needs BASE_URL=https://... (a council's site or the list of councils)"; exit 2; }
 	mkdir -p $(A11Y_REPORT)
-	$(BIN)/pytest tests/a11y -p no:cacheprovider --base-url "$(BASE_URL)" --a11y-report $(A11Y_REPORT) \
+	$(BIN)/pytest tests/a11y/test_journeys.py -p no:cacheprovider --base-url "$(BASE_URL)" --a11y-report $(A11Y_REPORT) \
 		--junitxml $(A11Y_REPORT)/junit.xml -o junit_family=xunit2 $(A11Y_ARGS)
 
 # Dashboard benchmarks (bench/dashboard.py): prints each figure on a line of its own. Needs wrk (installed
