@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 WIDTH = 640
-LABEL_WIDTH = 200
+SERIES_LABEL = 20  # each bar's council is written on the line above it
 VALUE_WIDTH = 70
 BAR_HEIGHT = 20
 BAR_GAP = 6
@@ -55,7 +55,7 @@ class Chart:
 
     def layout(self) -> Chart:
         largest = max([self.value(row, series) for row, _ in self.rows for series, _ in self.series] + [0])
-        scale = (WIDTH - LABEL_WIDTH - VALUE_WIDTH) / largest if largest else 0
+        scale = (WIDTH - VALUE_WIDTH) / largest if largest else 0
         y = 0
         self.bars, self.row_labels = [], []
         for row, row_label in self.rows:
@@ -70,13 +70,13 @@ class Chart:
                         series_label=series_label,
                         value=value,
                         text=self.text(value),
-                        x=LABEL_WIDTH,
-                        y=y,
+                        x=0,
+                        y=y + SERIES_LABEL,
                         width=max(round(value * scale), 1 if value else 0),
                         hatched=index % 2 == 1,
                     )
                 )
-                y += BAR_HEIGHT + BAR_GAP
+                y += SERIES_LABEL + BAR_HEIGHT + BAR_GAP
             y += ROW_GAP
         self.height = y
         return self

@@ -25,12 +25,9 @@ from app.reports import outbox
 from sandbox.demo_residents import DEMO_RESIDENTS
 from tests.browser.axe import assert_no_axe_violations
 from tests.browser.conftest import PortalWithSandbox, new_shared_context, portal_with_own_sandbox
-from tests.browser.test_accessibility import (
-    ZOOMED_VIEWPORT,
-    _assert_fits_horizontally,
-    _focus_indicator_changes,
-    _tab_through,
-)
+from tests.browser.test_accessibility import ZOOMED_VIEWPORT, _assert_fits_horizontally
+from tests.support.page_checks import focus_indicator_changes as _focus_indicator_changes
+from tests.support.page_checks import tab_through as _tab_through
 
 PRIYA = DEMO_RESIDENTS[0]  # South Norfolk; the sandbox's CRM holds cases for her
 TIMEOUT = 15_000
