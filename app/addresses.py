@@ -347,7 +347,8 @@ def _service(service: CouncilService | str) -> CouncilService:
     return CouncilService(service)
 
 
-def _nearest_address(latitude: float, longitude: float) -> Address | None:
+def nearest_address(latitude: float, longitude: float) -> Address | None:
+    """The nearest known address within NEAREST_ADDRESS_LIMIT_M, or None; AddressesUnavailable when down."""
     nearest = getattr(_lookup(), "nearest", None)
     try:
         return nearest(latitude, longitude, NEAREST_ADDRESS_LIMIT_M) if nearest else None
@@ -360,7 +361,7 @@ def _place(latitude: float, longitude: float) -> tuple[Address | None, str, str]
     if boundaries.loaded():
         lad_gss = boundaries.district_at(latitude, longitude)
         try:
-            address = _nearest_address(latitude, longitude)
+            address = nearest_address(latitude, longitude)
         except AddressesUnavailable:
             address = None
         if lad_gss is not None:
@@ -368,7 +369,7 @@ def _place(latitude: float, longitude: float) -> tuple[Address | None, str, str]
         # Outside every boundary known: the nearest address says which council (or which one over the
         # border) when there is one near; otherwise the place is outside Norfolk, council unknown.
         return address, "nearest_address", address.lad_gss if address else ""
-    address = _nearest_address(latitude, longitude)
+    address = nearest_address(latitude, longitude)
     if address is None:
         raise UnknownPlace()
     return address, "nearest_address", address.lad_gss

@@ -74,6 +74,17 @@ class Config:
     # environment variables that file names.
     CONNECTORS_FILE = Path(_env("CONNECTORS_FILE") or PROJECT_ROOT / "connectors" / "sandbox.toml")
     OS_PLACES_API_KEY = _env("OS_PLACES_API_KEY")
+    # The map on "where is the problem?": any XYZ raster tile service and its attribution. With
+    # PORTAL_OS_MAPS_API_KEY and no PORTAL_MAP_TILE_URL, Ordnance Survey's OS Maps API (Road, Web Mercator).
+    OS_MAPS_API_KEY = _env("OS_MAPS_API_KEY")
+    MAP_TILE_URL = _env("MAP_TILE_URL") or (
+        f"https://api.os.uk/maps/raster/v1/zxy/Road_3857/{{z}}/{{x}}/{{y}}.png?key={OS_MAPS_API_KEY}"
+        if OS_MAPS_API_KEY
+        else None
+    )
+    MAP_ATTRIBUTION = _env("MAP_ATTRIBUTION") or (
+        "Contains OS data © Crown copyright and database right" if OS_MAPS_API_KEY else ""
+    )
     # A pothole this near (metres) a trunk road (flask boundaries import-roads) goes to National Highways.
     TRUNK_ROAD_DISTANCE_M = float(_env("TRUNK_ROAD_DISTANCE_M") or 20)
     # The dashboard's time budget: a tile whose back office has not answered by then is stale or unavailable.
@@ -226,6 +237,9 @@ class DevelopmentConfig(Config):
     OIDC_DISCOVERY_URL = (
         _env("OIDC_DISCOVERY_URL") or "http://127.0.0.1:5001/idp/.well-known/openid-configuration"
     )
+    # The sandbox's plain generated tiles (sandbox/tiles.py), so the map needs no internet.
+    MAP_TILE_URL = Config.MAP_TILE_URL or "http://127.0.0.1:5001/tiles/{z}/{x}/{y}.png"
+    MAP_ATTRIBUTION = Config.MAP_ATTRIBUTION or "Sandbox tiles: made-up, not a real map"
     OIDC_CLIENT_ID = _env("OIDC_CLIENT_ID") or "my-norfolk-development"
     OIDC_CLIENT_SECRET = _env("OIDC_CLIENT_SECRET") or "development-only-client-secret"
     # The sandbox provider's step-up level (sandbox/idp), so step-up can be tried in development.

@@ -15,6 +15,8 @@ Requests from our own pages (`same-origin`), typed or bookmarked (`none`), and f
 the header are left to the CSRF token.
 """
 
+from urllib.parse import urlsplit
+
 from flask import Flask, current_app, render_template, request
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -22,7 +24,6 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "default-src 'self'",
         "script-src 'self'",
         "style-src 'self'",
-        "img-src 'self' data:",
         "font-src 'self'",
         "connect-src 'self'",
         "object-src 'none'",
@@ -39,6 +40,13 @@ SAME_ORIGIN_FETCHES = frozenset({"same-origin", "none"})
 SERVER_TO_SERVER_ENDPOINTS = frozenset({"auth.back_channel_logout"})
 
 
+def tile_origin() -> str:
+    """The map tile service's origin (scheme, host and port), the only other place images may come from."""
+    template = current_app.config.get("MAP_TILE_URL") or ""
+    parts = urlsplit(template.replace("{", "").replace("}", ""))
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme in ("http", "https") and parts.netloc else ""
+
+
 def serves_https() -> bool:
     return request.is_secure or current_app.config["PREFERRED_URL_SCHEME"] == "https"
 
@@ -46,7 +54,8 @@ def serves_https() -> bool:
 def _secure_headers(response):
     form_targets = " ".join(current_app.config.get("CSP_FORM_ACTION_ORIGINS", ()))
     response.headers["Content-Security-Policy"] = (
-        f"{CONTENT_SECURITY_POLICY}; form-action 'self' {form_targets}".rstrip()
+        f"{CONTENT_SECURITY_POLICY}; img-src 'self' data: {tile_origin()}".rstrip()
+        + f"; form-action 'self' {form_targets}".rstrip()
     )
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"

@@ -43,6 +43,10 @@ def create_sandbox_app(instance_dir: Path | None = None, **overrides) -> Flask:
     app.register_blueprint(pay.api)
     app.register_blueprint(pay.card_pages)
 
+    from sandbox import tiles
+
+    app.register_blueprint(tiles.bp)
+
     from sandbox import idp
 
     idp.init_app(app)

@@ -19,6 +19,9 @@ const VENDORED = {
   "node_modules/htmx.org/dist/htmx.min.js": "htmx.min.js",
   "node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js": "govuk-frontend.min.js",
   "static/src/portal.mjs": "portal.mjs",
+  "node_modules/leaflet/dist/leaflet.js": "leaflet.js",
+  "node_modules/leaflet/dist/leaflet.css": "leaflet.css",
+  "static/src/map.mjs": "map.mjs",
 };
 
 function entry(brand, brandScss) {

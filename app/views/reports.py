@@ -11,6 +11,8 @@ are relative to the blueprint (``url_for(".postcode")``) so that each journey st
 
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -227,6 +229,53 @@ def place(token: str):
         )
         return _next(found)
     return _render("reports/place.html", found, "reports.place", form=form)
+
+
+def _street(address) -> str:
+    """ "41 Unthank Road" -> "Unthank Road": the first line without its house number."""
+    return re.sub(r"^(flat\s+)?\d+[a-z]?(-\d+[a-z]?)?,?\s+", "", address.lines[0], flags=re.IGNORECASE)
+
+
+@bp.get("/<token>/where")
+@limiter.limit("120 per minute")
+def where(token: str):
+    """What the map's pin is near, for its text alternative: the nearest address and street, its postcode,
+    and who would deal with this report there (or who to contact instead)."""
+    found = _open_journey(token)
+    if isinstance(found, Response):
+        return {"error": _("This report has expired. Start again.")}, 404
+    try:
+        latitude, longitude = float(request.args["latitude"]), float(request.args["longitude"])
+    except (KeyError, ValueError):
+        return {"error": _("Give a latitude and a longitude")}, 400
+    if (
+        not (math.isfinite(latitude) and math.isfinite(longitude))
+        or abs(latitude) > 90
+        or abs(longitude) > 180
+    ):
+        return {"error": _("Give a latitude and a longitude")}, 400
+    answer: dict = {"address": None, "street": None, "postcode": None, "council": None, "outside": None}
+    try:
+        address = addresses.nearest_address(latitude, longitude)
+    except addresses.AddressProblem:
+        address = None
+    if address is not None:
+        answer.update(address=places.one_line(address), street=_street(address), postcode=address.postcode)
+        answer["description"] = _(
+            "The pin is near %(address)s, on %(street)s.", address=answer["address"], street=answer["street"]
+        )
+    else:
+        answer["description"] = _("The pin is not near any address we know.")
+    try:
+        answer["council"] = addresses.council_for(
+            found.type.service_code, latitude=latitude, longitude=longitude
+        ).council_name
+        answer["council_says"] = _("%(council)s deals with this there.", council=answer["council"])
+    except (addresses.OutsideNorfolk, addresses.TrunkRoadPlace) as problem:
+        answer["outside"] = problem.message
+    except addresses.AddressProblem:
+        pass
+    return answer
 
 
 def _coordinate_text(value: float | None) -> str | None:
