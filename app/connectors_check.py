@@ -19,8 +19,9 @@ from flask import Flask, current_app
 from app import backoffice
 from app.addresses import AddressProblem, CouncilService, address_for_uprn, council_for
 from app.theming import themes
+from connectors.clock import utcnow
 from connectors.errors import ConfigurationError, ConnectorError
-from connectors.models import Result, ServiceKind, utcnow
+from connectors.models import Result, ServiceKind
 from connectors.registry import ConnectorRegistry
 
 PLANNING_RADIUS_M = 500

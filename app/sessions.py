@@ -18,7 +18,7 @@ import hashlib
 import json
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from flask import Flask, Request, Response, current_app, redirect
@@ -36,6 +36,7 @@ from werkzeug.datastructures import CallbackDict
 from app.database import answered_busy, busy_after_all, is_busy_error
 from app.extensions import db
 from app.models.identity import PortalSession, Resident
+from connectors.clock import as_utc, utcnow
 
 # Writing last-activity on every request would turn every page view into a database write.
 ACTIVITY_WRITE_INTERVAL = timedelta(seconds=60)
@@ -47,15 +48,6 @@ COOKIE_ONLY_KEYS = frozenset({"csrf_token"})
 COOKIE_ONLY_PREFIX = "c."
 
 login_manager = LoginManager()
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def _aware(moment: datetime) -> datetime:
-    # SQLite hands back naive datetimes for timezone-aware columns; everything stored is UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def hash_session_id(session_id: str) -> str:
@@ -102,8 +94,8 @@ class DatabaseSessionStore:
             return None
         return StoredSession(
             data=dict(row.data or {}),
-            created_at=_aware(row.created_at),
-            last_active_at=_aware(row.last_active_at),
+            created_at=as_utc(row.created_at),
+            last_active_at=as_utc(row.last_active_at),
         )
 
     def save(self, id_hash: str, stored: StoredSession) -> None:

@@ -39,7 +39,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import InvalidOperation
 from pathlib import Path
 from typing import Any, TypeVar
@@ -52,8 +52,9 @@ from urllib3.exceptions import ReadTimeoutError
 from urllib3.util.retry import Retry
 
 from connectors.breaker import CircuitBreaker
+from connectors.clock import as_utc, utcnow
 from connectors.errors import BadData, ConnectorError, NotAuthorised, NotFound, Unavailable
-from connectors.models import Result, ServiceKind, utcnow
+from connectors.models import Result, ServiceKind
 from connectors.telemetry import backoffice_call, refused
 
 T = TypeVar("T")
@@ -361,13 +362,13 @@ class HttpClient:
         cached = self._cached(key)
         if cached is not None and not cached.is_expired:
             try:
-                result = self._result(parse(cached), _aware(cached.created_at))
+                result = self._result(parse(cached), as_utc(cached.created_at))
             except PARSE_ERRORS:
                 log.warning("discarding an unreadable cached answer for %s", self._describe(prepared.url))
                 cached = None
             else:
                 if memo_as is not None and cached.expires is not None:
-                    self.memo.put(memo_as, result, _aware(cached.expires), utcnow())
+                    self.memo.put(memo_as, result, as_utc(cached.expires), utcnow())
                 return result
 
         if _cache_only.get():
@@ -520,7 +521,7 @@ class HttpClient:
     ):
         if cached is not None:
             try:
-                return self._result(parse(cached), _aware(cached.created_at), problem=error)
+                return self._result(parse(cached), as_utc(cached.created_at), problem=error)
             except PARSE_ERRORS:
                 pass
         raise error
@@ -561,7 +562,3 @@ def _unreachable_message(exc: requests.RequestException) -> str:
     if isinstance(reason, ReadTimeoutError):
         return "The council's system did not answer in time"
     return "The council's system could not be reached"
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

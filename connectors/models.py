@@ -8,10 +8,12 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from typing import Generic, Literal, TypeVar
+
+from connectors.clock import utcnow
 
 T = TypeVar("T")
 
@@ -27,10 +29,6 @@ class ServiceKind(StrEnum):
     CASES = "cases"
     WASTE = "waste"
     PAYMENTS = "payments"
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)

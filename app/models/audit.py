@@ -1,15 +1,12 @@
 """The audit log: security and account events, recorded without secrets."""
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import JSON, DateTime, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import NEVER_REUSED_IDS, db
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
+from connectors.clock import utcnow
 
 
 class AuditEvent(db.Model):

@@ -7,7 +7,7 @@ from sqlalchemy import DateTime, Float, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
-from app.models.audit import utcnow
+from connectors.clock import utcnow
 
 
 class GazetteerAddress(db.Model):

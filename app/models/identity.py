@@ -16,7 +16,7 @@ from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, String, Uniqu
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import NEVER_REUSED_IDS, db
-from app.models.audit import utcnow
+from connectors.clock import utcnow
 
 
 class Resident(UserMixin, db.Model):

@@ -5,19 +5,16 @@ when the council's back office is down, and the delivery worker sends it when th
 """
 
 import secrets
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import NEVER_REUSED_IDS, db
+from connectors.clock import utcnow
 
 # Crockford's base 32 without the letters people misread (I, L, O, U): references are read over the phone.
 REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def new_reference() -> str:

@@ -9,16 +9,13 @@ follower twice about the same change.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import NEVER_REUSED_IDS, db
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
+from connectors.clock import utcnow
 
 
 class EventSource:

@@ -16,7 +16,7 @@ import logging
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import delete, or_, select, update
@@ -37,21 +37,13 @@ from app.models.reports import (
 from app.reports import backoffice
 from app.reports.mail import Email, PermanentEmailFailure, mailer
 from app.reports.personal_data import forget_report_content
+from connectors.clock import as_utc, utcnow
 from connectors.models import NewServiceRequest
 
 log = logging.getLogger(__name__)
 # How far back to look for an earlier delivery of the same report, before the report's own creation time.
 CLOCK_SKEW = timedelta(hours=1)
 MINIMUM_RETRY_DELAY = timedelta(seconds=2)
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def _aware(moment: datetime | None) -> datetime | None:
-    # SQLite gives back naive datetimes for timezone-aware columns; everything stored is UTC.
-    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
 
 
 @dataclass(frozen=True)
@@ -189,7 +181,7 @@ def _deliver_report(message: OutboxMessage) -> str:
     outcome = "delivered"
     service_request_id = None
     if message.attempts > 1:
-        since = _aware(report.created_at) - CLOCK_SKEW
+        since = as_utc(report.created_at) - CLOCK_SKEW
         service_request_id = backoffice.find_request_with_reference(
             report.council_slug, report.service_code, report.reference, since
         )

@@ -10,7 +10,7 @@ that ids reveal nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -33,16 +33,13 @@ from app.tracking.status import (
     open311_request_meaning,
 )
 from app.tracking.updates import FOLLOW_UP_PREFIX
+from connectors.clock import as_utc
 from connectors.errors import ConnectorError, NotFound
 from connectors.models import ServiceRequest
 
 REOPENED = open311_meaning("REOPENED")
 REPORTED_AGAIN = StatusMeaning(_l("Reported again as a new request"), closed=False, colour="light-blue")
 CRM_SEPARATOR = ":"
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
 @dataclass(frozen=True)
@@ -141,13 +138,13 @@ def _report_status(report: Report, events: list[StatusEvent], updates: list[Case
     status = open311_meaning(events[-1].status) if events else RECEIVED
     # When the portal learnt of the closure (its own clock, finer than a back office's whole seconds): a
     # "not fixed" said after that answers this closure.
-    last_closed = _aware(events[-1].recorded_at) if events and status.closed else None
+    last_closed = as_utc(events[-1].recorded_at) if events and status.closed else None
     not_fixed = [
         update
         for update in updates
         if update.kind == CaseUpdateKind.NOT_FIXED
         and last_closed
-        and _aware(update.created_at) >= last_closed
+        and as_utc(update.created_at) >= last_closed
     ]
     if not not_fixed:
         return status
@@ -162,9 +159,9 @@ def follow_up_of(update: CaseUpdate) -> str | None:
 
 def report_summary(report: Report) -> CaseSummary:
     events, updates = _events(report), _updates(report)
-    moments = [_aware(report.created_at)]
-    moments += [_aware(event.happened_at) for event in events]
-    moments += [_aware(update.created_at) for update in updates]
+    moments = [as_utc(report.created_at)]
+    moments += [as_utc(event.happened_at) for event in events]
+    moments += [as_utc(update.created_at) for update in updates]
     return CaseSummary(
         case_id=report.reference,
         council_slug=report.council_slug,
@@ -191,21 +188,21 @@ def report_view(report: Report) -> CaseView:
         if report.staff_council_slug
         else _("Reported through My Norfolk")
     )
-    timeline = [TimelineEntry(_aware(report.created_at), reported)]
+    timeline = [TimelineEntry(as_utc(report.created_at), reported)]
     if report.sent_at:
         timeline.append(
-            TimelineEntry(_aware(report.sent_at), _("Sent to %(council)s", council=council), status=RECEIVED)
+            TimelineEntry(as_utc(report.sent_at), _("Sent to %(council)s", council=council), status=RECEIVED)
         )
     for event in events:
         meaning = open311_meaning(event.status)
         timeline.append(
             TimelineEntry(
-                _aware(event.happened_at),
+                as_utc(event.happened_at),
                 str(meaning.label),
                 text=event.description,
                 status=meaning,
                 responsible=event.responsible,
-                known_at=_aware(event.recorded_at),
+                known_at=as_utc(event.recorded_at),
             )
         )
     for update in updates:
@@ -230,7 +227,7 @@ def report_view(report: Report) -> CaseView:
             )
         timeline.append(
             TimelineEntry(
-                _aware(update.created_at),
+                as_utc(update.created_at),
                 heading,
                 text=update.text,
                 status=REOPENED if update.kind == CaseUpdateKind.NOT_FIXED else None,
@@ -270,7 +267,7 @@ def _crm_summary(council_slug: str, case) -> CaseSummary:
         title=case.title,
         reference=case.reference,
         status=crm_meaning(case.status, case.status_label, case.closed),
-        last_activity=_aware(case.updated_at),
+        last_activity=as_utc(case.updated_at),
         from_portal=False,
     )
 
@@ -286,13 +283,13 @@ def own_crm_case(resident: Resident, case_id: str) -> CaseView | None:
         return None
     timeline = [
         TimelineEntry(
-            _aware(change.changed_at),
+            as_utc(change.changed_at),
             change.status_label,
             status=crm_meaning(change.status, change.status_label, change.status == "closed"),
         )
         for change in detail.history
     ] + [
-        TimelineEntry(_aware(note.created_at), _("Note from the council"), text=note.text, author=note.author)
+        TimelineEntry(as_utc(note.created_at), _("Note from the council"), text=note.text, author=note.author)
         for note in detail.notes
     ]
     timeline.sort(key=lambda entry: entry.happened_at)
@@ -358,7 +355,7 @@ def public_report(council_slug: str, request_id: str) -> PublicReport | None:
         timeline.append(TimelineEntry(found.requested_datetime, _("Reported"), status=RECEIVED))
     timeline += [
         TimelineEntry(
-            _aware(event.happened_at),
+            as_utc(event.happened_at),
             str(open311_meaning(event.status).label),
             text=event.description,
             status=open311_meaning(event.status),

@@ -19,10 +19,11 @@ from sqlalchemy.exc import IntegrityError
 from app.extensions import db
 from app.models.identity import Resident
 from app.models.reports import FollowedRequest, Report, ReportStatus
-from app.models.tracking import EventSource, Notification, StatusEvent, Subscription, utcnow
+from app.models.tracking import EventSource, Notification, StatusEvent, Subscription
 from app.reports.mail import Email, queue_email
 from app.theming import themes
 from app.tracking.status import open311_meaning
+from connectors.clock import utcnow
 
 CONFIRM_SALT = "tracking-follow-confirm"
 UNSUBSCRIBE_SALT = "tracking-unsubscribe"

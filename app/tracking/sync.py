@@ -17,7 +17,7 @@ import logging
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import func, or_, select, update
@@ -32,6 +32,7 @@ from app.models.tracking import CaseUpdate, EventSource, PollCursor, StatusEvent
 from app.theming import themes
 from app.tracking import followers
 from app.tracking.status import HANDED_ON
+from connectors.clock import as_utc, utcnow
 from connectors.errors import ConfigurationError, ConnectorError, NotFound
 from connectors.models import CaseChange, CaseDetail, ServiceRequestUpdate
 from connectors.protocols import Cases
@@ -49,14 +50,6 @@ CRM_PAGE = 500
 # long outage stays well inside the lease. Pages that only re-read the overlap do not count: a minute holding
 # more changes than that must not stop the cursor moving.
 CRM_PAGES_PER_PASS = 20
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def _aware(moment: datetime | None) -> datetime | None:
-    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
 
 
 @dataclass(frozen=True)
@@ -106,7 +99,7 @@ def poll_due(worker: str, policy: PollPolicy | None = None, *, force: bool = Fal
     for council_slug, source in back_offices():
         cursor = cursors.get((council_slug, source))
         # A cheap look first: the worker calls this every few seconds and most of the time nothing is due.
-        if cursor is not None and not force and _aware(cursor.next_poll_at) > now:
+        if cursor is not None and not force and as_utc(cursor.next_poll_at) > now:
             continue
         if _claim(council_slug, source, policy, force):
             outcomes.append(poll(council_slug, source, policy))
@@ -218,7 +211,7 @@ def followed_request_ids(council_slug: str) -> set[str]:
 
 def _poll_open311(council_slug: str, cursor: PollCursor) -> tuple[list[StatusEvent], str | None]:
     now = utcnow()
-    last_seen = _aware(cursor.last_seen_at)
+    last_seen = as_utc(cursor.last_seen_at)
     start = last_seen - OVERLAP if last_seen else now - FIRST_LOOK_BACK
     # Everything the back office is asked, it is asked without a database connection (the worker's is back in
     # the pool, and on SQLite no lock is held); what it said is then recorded in one short transaction.
@@ -284,7 +277,7 @@ def _responsible(council_slug: str, item: ServiceRequestUpdate) -> str | None:
 
 def _poll_crm(council_slug: str, cursor: PollCursor) -> tuple[list[StatusEvent], str | None]:
     cases = registry().cases(council_slug)
-    stored = _aware(cursor.last_seen_at)
+    stored = as_utc(cursor.last_seen_at)
     # A first pass only finds where the feed is now: the history before it is not news, and is recorded
     # (silently) when its case next changes. Later passes start a minute early.
     since = stored - CRM_OVERLAP if stored else utcnow() - CRM_OVERLAP

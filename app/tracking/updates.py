@@ -18,11 +18,12 @@ from app.backoffice import registry
 from app.extensions import db
 from app.models.identity import Resident
 from app.models.reports import MessageKind, OutboxMessage, Photo, Report
-from app.models.tracking import CaseUpdate, CaseUpdateKind, utcnow
+from app.models.tracking import CaseUpdate, CaseUpdateKind
 from app.reports.outbox import HANDLERS, PermanentFailure
 from app.reports.outbox import _attributes as outbox_attributes
 from app.reports.photos import CleanPhoto
 from app.tracking import followers
+from connectors.clock import utcnow
 from connectors.errors import BadData, NotAuthorised, NotFound
 from connectors.models import NewServiceRequest
 

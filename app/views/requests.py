@@ -24,12 +24,13 @@ from flask_login import current_user, login_required
 
 from app import rate_limits
 from app.extensions import csrf, db
-from app.models.tracking import CaseUpdateKind, utcnow
+from app.models.tracking import CaseUpdateKind
 from app.reports.mail import queue_email
 from app.reports.photos import PhotoRejected, photo_from_upload
 from app.theming import themes
 from app.tracking import cases, followers, updates
 from app.tracking.forms import CommentForm, ConfirmForm, FilterForm, FollowForm, NotFixedForm
+from connectors.clock import utcnow
 from connectors.errors import ConnectorError
 
 bp = Blueprint("requests", __name__, url_prefix="/requests")

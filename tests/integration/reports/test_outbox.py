@@ -19,6 +19,7 @@ from app.models.reports import (
 )
 from app.reports import backoffice, outbox
 from app.reports.mail import Email, queue_email
+from connectors.clock import as_utc
 from connectors.errors import Unavailable
 
 POLICY = outbox.DeliveryPolicy(
@@ -120,7 +121,7 @@ def test_a_back_office_that_is_down_gets_retried_with_growing_delays(app_context
         before = datetime.now(UTC)
         assert [outcome.outcome for outcome in outbox.run_once("worker-a", POLICY)] == ["failed"]
         message = db.session.scalar(select(OutboxMessage))
-        delays.append(outbox._aware(message.next_attempt_at) - before)
+        delays.append(as_utc(message.next_attempt_at) - before)
         make_due(report)
 
     assert report.status == ReportStatus.WAITING

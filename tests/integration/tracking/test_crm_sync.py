@@ -17,6 +17,7 @@ from app.extensions import db
 from app.models.identity import Resident
 from app.models.tracking import EventSource, PollCursor, StatusEvent
 from app.tracking import sync
+from connectors.clock import as_utc, utcnow
 from tests.integration.tracking.conftest import POLICY, PRIYA, TOM, officer_changes_case, once_past
 from tests.support.calls_out import calls_out
 from tests.support.sandbox import SandboxServer
@@ -139,7 +140,7 @@ def test_a_crm_that_is_down_is_backed_off_and_its_cursor_waits(portal, sandbox):
     assert not outcomes["norfolk"].error
     stuck = portal(cursor)
     assert (stuck.failures, stuck.last_seen_at) == (1, before)
-    assert sync._aware(stuck.next_poll_at) > sync.utcnow()
+    assert as_utc(stuck.next_poll_at) > utcnow()
     due = portal(sync.poll_due, "test", POLICY)
     assert CRM_KEY not in {(outcome.council_slug, outcome.source) for outcome in due}
 
@@ -147,7 +148,7 @@ def test_a_crm_that_is_down_is_backed_off_and_its_cursor_waits(portal, sandbox):
     again = crm_outcomes(portal)
     assert again["south-norfolk"].error is None and again["south-norfolk"].new_events == 1
     moved = portal(cursor)
-    assert moved.failures == 0 and sync._aware(moved.last_seen_at) > sync._aware(before)
+    assert moved.failures == 0 and as_utc(moved.last_seen_at) > as_utc(before)
     portal.deliver()
     assert [message for message in portal.mailbox(PRIYA.email) if "Rearranged for Friday." in message.body]
 
@@ -168,4 +169,4 @@ def test_a_long_feed_is_read_page_by_page_within_a_pass(portal, sandbox, monkeyp
     assert calls == Counter(changes=8 + 1, case=1)  # David is no resident here: only Tom's case in detail
     assert outcomes["norfolk"].new_events == 1
     county = portal(lambda: db.session.get(PollCursor, ("norfolk", EventSource.CRM)))
-    assert sync._aware(county.last_seen_at) > second
+    assert as_utc(county.last_seen_at) > second
