@@ -6,6 +6,10 @@ FLASK := $(BIN)/flask --app wsgi
 PYBABEL := $(BIN)/pybabel
 export PORTAL_ENV ?= development
 PORT ?= 5000
+# The suite runs in parallel (pytest-xdist), one worker per CPU core; each module stays on one worker, so a
+# module's own servers start once. PYTEST_WORKERS=0 runs it in one process.
+PYTEST_WORKERS ?= auto
+PYTEST_PARALLEL := -n $(PYTEST_WORKERS) --dist loadscope
 
 .PHONY: run test install assets migrate seed lint format test-unit test-browser translations chromium bench bench-scale bench-insights bench-migration nginx screenshots clean a11y
 
@@ -13,7 +17,7 @@ run: install assets migrate seed
 	PORT=$(PORT) $(BIN)/python bin/dev
 
 test: install assets chromium lint
-	$(BIN)/pytest
+	$(BIN)/pytest $(PYTEST_PARALLEL)
 
 install: $(BIN)/.installed node_modules/.installed
 
@@ -47,10 +51,10 @@ format: install
 	$(BIN)/ruff check --fix .
 
 test-unit: install
-	$(BIN)/pytest tests/unit tests/integration
+	$(BIN)/pytest $(PYTEST_PARALLEL) tests/unit tests/integration
 
 test-browser: install assets chromium
-	$(BIN)/pytest tests/browser
+	$(BIN)/pytest $(PYTEST_PARALLEL) tests/browser
 
 # The accessibility suite against any deployment (docs/accessibility-testing.md): make a11y BASE_URL=https://...
 # Signed-in journeys need A11Y_USERNAME and A11Y_PASSWORD; A11Y_ARGS passes more options (--submit, ...).

@@ -27,7 +27,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput, GovTextInput
-from wtforms import SelectField, StringField, SubmitField
+from wtforms import SelectChoice, SelectField, StringField, SubmitField
 from wtforms.validators import ValidationError
 
 from app import addresses
@@ -73,7 +73,9 @@ class ChooseAddressForm(PortalForm):
         form = cls(**kwargs)
         form.found = found
         count = ngettext("%(num)d address found", "%(num)d addresses found", len(found))
-        form.uprn.choices = [("", count)] + [(address.uprn, ", ".join(address.lines)) for address in found]
+        form.uprn.choices = [SelectChoice("", count)] + [
+            SelectChoice(address.uprn, ", ".join(address.lines)) for address in found
+        ]
         return form
 
     def validate_uprn(self, field) -> None:

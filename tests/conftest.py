@@ -95,7 +95,11 @@ class ClientRequest:
     def get(self, path, *, host=DEFAULT_HOST, expected_status=200, **kwargs):
         response = self.client.get(path, headers={"Host": host}, **kwargs)
         assert response.status_code == expected_status, (response.status_code, response.location)
-        return self.check_page(response) if response.mimetype == "text/html" else response
+        if response.mimetype == "text/html":
+            return self.check_page(response)
+        response.get_data()
+        response.close()  # a file's response holds the file open until closed; its data stays readable
+        return response
 
     def post_form(self, path, data, *, host=DEFAULT_HOST, form_index=0, expected_status=302, **kwargs):
         """Post a form of the page's main content with its hidden fields (its CSRF token) and `data`."""

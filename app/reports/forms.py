@@ -18,6 +18,7 @@ from wtforms import (
     EmailField,
     HiddenField,
     RadioField,
+    SelectChoice,
     SelectMultipleField,
     StringField,
     SubmitField,
@@ -39,7 +40,7 @@ COMMENT_MAX = 1200
 class ReportTypeForm(PortalForm):
     report_type = RadioField(
         _l("What do you want to report?"),
-        choices=[(report_type.slug, report_type.title) for report_type in REPORT_TYPES],
+        choices=[SelectChoice(report_type.slug, report_type.title) for report_type in REPORT_TYPES],
         validators=[InputRequired(message=_l("Select what you want to report"))],
         widget=GovRadioInput(),
     )
@@ -192,11 +193,11 @@ class FeedbackForm(PortalForm):
     rating = RadioField(
         _l("Overall, how did you feel about reporting this?"),
         choices=[
-            ("very-satisfied", _l("Very satisfied")),
-            ("satisfied", _l("Satisfied")),
-            ("neutral", _l("Neither satisfied nor dissatisfied")),
-            ("dissatisfied", _l("Dissatisfied")),
-            ("very-dissatisfied", _l("Very dissatisfied")),
+            SelectChoice("very-satisfied", _l("Very satisfied")),
+            SelectChoice("satisfied", _l("Satisfied")),
+            SelectChoice("neutral", _l("Neither satisfied nor dissatisfied")),
+            SelectChoice("dissatisfied", _l("Dissatisfied")),
+            SelectChoice("very-dissatisfied", _l("Very dissatisfied")),
         ],
         validators=[InputRequired(message=_l("Select how you felt about reporting this"))],
         widget=GovRadioInput(),
@@ -222,7 +223,7 @@ def question_form(question: Question, formdata=None, data=None) -> PortalForm:
         _l("Select an answer") if question.datatype.endswith("valuelist") else _l("Enter an answer")
     )
     presence = [DataRequired(message=required_message)] if question.required else [Optional()]
-    choices = [(choice.key, choice.name) for choice in question.choices]
+    choices = [SelectChoice(choice.key, choice.name) for choice in question.choices]
     label = question.text if question.required else _l("%(question)s (optional)", question=question.text)
 
     if question.datatype == "singlevaluelist":

@@ -12,7 +12,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextArea,
     GovTextInput,
 )
-from wtforms import EmailField, RadioField, SelectField, SubmitField, TextAreaField
+from wtforms import EmailField, RadioField, SelectChoice, SelectField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from app.forms import PortalForm
@@ -29,7 +29,11 @@ class FilterForm(PortalForm):
     council = SelectField(_l("Council"), validators=[Optional()], widget=GovSelect())
     state = RadioField(
         _l("Status"),
-        choices=[("all", _l("All")), ("open", _l("Open")), ("closed", _l("Closed"))],
+        choices=[
+            SelectChoice("all", _l("All")),
+            SelectChoice("open", _l("Open")),
+            SelectChoice("closed", _l("Closed")),
+        ],
         default="all",
         validators=[Optional()],
         widget=GovRadioInput(),

@@ -14,7 +14,7 @@ from flask_login import current_user, login_required
 from govuk_frontend_wtf.main import wtforms_errors
 from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSubmitInput, GovTextInput
 from sqlalchemy import delete
-from wtforms import RadioField, StringField, SubmitField
+from wtforms import RadioField, SelectChoice, StringField, SubmitField
 from wtforms.validators import InputRequired, Length, Regexp, ValidationError
 
 from app import addresses, council_tax_links, rate_limits
@@ -41,7 +41,7 @@ def normalise_postcode(value: str) -> str:
 class ContactPreferencesForm(PortalForm):
     contact_by_email = RadioField(
         _l("Can we email you about your reports and requests?"),
-        choices=[("yes", _l("Yes")), ("no", _l("No"))],
+        choices=[SelectChoice("yes", _l("Yes")), SelectChoice("no", _l("No"))],
         validators=[
             InputRequired(message=_l("Select yes if we can email you about your reports and requests"))
         ],
@@ -103,8 +103,8 @@ def home_address_text(uprn: str | None) -> str | None:
         return None
 
 
-def _district_choices() -> list[tuple[str, str]]:
-    return [(theme.slug, theme.name) for theme in themes() if theme.tier == "district"]
+def _district_choices() -> list[SelectChoice]:
+    return [SelectChoice(theme.slug, theme.name) for theme in themes() if theme.tier == "district"]
 
 
 @bp.get("")

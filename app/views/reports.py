@@ -33,6 +33,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy.exc import IntegrityError
+from wtforms import SelectChoice
 
 from app import addresses
 from app.database import release_connection
@@ -189,7 +190,7 @@ def address(token: str):
         return _render("reports/address_unavailable.html", found, "reports.address", problem=problem.message)
     location = found.location
     form = AddressForm(data={"uprn": location.uprn if location else None})
-    form.uprn.choices = [(choice.uprn, choice.label) for choice in choices]
+    form.uprn.choices = [SelectChoice(choice.uprn, choice.label) for choice in choices]
     if form.validate_on_submit():
         try:
             chosen = places.location_at(form.uprn.data)
@@ -339,8 +340,8 @@ def area(token: str):
         return found
     districts = [theme for theme in themes() if theme.tier == "district"]
     form = AreaForm(data={"council": found.council_slug})
-    form.council.choices = [(theme.slug, theme.name) for theme in districts] + [
-        ("outside", _("Somewhere outside Norfolk"))
+    form.council.choices = [SelectChoice(theme.slug, theme.name) for theme in districts] + [
+        SelectChoice("outside", _("Somewhere outside Norfolk"))
     ]
     if form.validate_on_submit():
         if form.council.data == "outside":
@@ -376,8 +377,8 @@ def nearby(token: str):
     requests = found.nearby
     form = NearbyForm()
     form.choice.choices = [
-        (item.service_request_id, item.description or item.address) for item in requests
-    ] + [("none", _("No, mine is a different problem"))]
+        SelectChoice(item.service_request_id, item.description or item.address) for item in requests
+    ] + [SelectChoice("none", _("No, mine is a different problem"))]
     if form.validate_on_submit():
         if form.choice.data == "none":
             found.nearby_answered()

@@ -21,6 +21,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
+from wtforms import SelectChoice
 
 from app import rate_limits
 from app.extensions import csrf, db
@@ -55,7 +56,9 @@ def index():
     found = cases.cases_for(current_user)
     councils = sorted({(case.council_slug, case.council_name) for case in found.cases}, key=lambda c: c[1])
     form = FilterForm(request.args)
-    form.council.choices = [("", _("All councils"))] + councils
+    form.council.choices = [SelectChoice("", _("All councils"))] + [
+        SelectChoice(slug, name) for slug, name in councils
+    ]
     shown = found.cases
     if form.validate():
         if form.council.data:

@@ -18,9 +18,9 @@ def _gzipped_size(body: bytes) -> int:
 
 
 def _fetch(client_request: ClientRequest, url: str, host: str) -> bytes:
-    response = client_request.client.get(url, headers={"Host": host})
-    assert response.status_code == 200, f"{url} answered {response.status_code}"
-    return response.get_data()
+    with client_request.client.get(url, headers={"Host": host}) as response:
+        assert response.status_code == 200, f"{url} answered {response.status_code}"
+        return response.get_data()
 
 
 def _start_page_weight(client_request: ClientRequest, host: str) -> dict[str, int]:

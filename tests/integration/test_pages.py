@@ -140,17 +140,17 @@ def test_lang_parameter_is_remembered_in_a_cookie(client):
 def test_static_assets_are_cacheable_and_versioned(client):
     page = client.get("/", headers={"Host": "norwich.localhost"}).get_data(as_text=True)
     assert "/static/dist/norwich.css?v=" in page
-    response = client.get("/static/dist/norwich.css?v=abc", headers={"Host": "norwich.localhost"})
-    assert response.status_code == 200
-    assert "max-age=31536000" in response.headers["Cache-Control"]
-    assert "GDS Transport" not in response.get_data(as_text=True)
+    with client.get("/static/dist/norwich.css?v=abc", headers={"Host": "norwich.localhost"}) as response:
+        assert response.status_code == 200
+        assert "max-age=31536000" in response.headers["Cache-Control"]
+        assert "GDS Transport" not in response.get_data(as_text=True)
 
 
 def test_assets_without_a_content_hash_are_revalidated(client):
-    response = client.get("/static/dist/govuk-frontend.min.js", headers={"Host": "norwich.localhost"})
-    assert response.status_code == 200
-    assert "max-age=31536000" not in response.headers.get("Cache-Control", "")
-    assert response.headers.get("ETag") or response.headers.get("Last-Modified")
+    with client.get("/static/dist/govuk-frontend.min.js", headers={"Host": "norwich.localhost"}) as response:
+        assert response.status_code == 200
+        assert "max-age=31536000" not in response.headers.get("Cache-Control", "")
+        assert response.headers.get("ETag") or response.headers.get("Last-Modified")
 
 
 def test_behind_a_proxy_the_forwarded_host_and_scheme_count(tmp_path):

@@ -225,6 +225,8 @@ class OidcProviderProcess:
             self.process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             self.process.kill()
+            self.process.wait()
+        self.process.stdout.close()
 
 
 def start_oidc_provider(portal_port: int = 80, hosts=COUNCIL_HOSTS) -> OidcProviderProcess:

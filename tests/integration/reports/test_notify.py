@@ -125,6 +125,7 @@ def test_outside_development_email_goes_only_through_notify_and_the_worker_needs
     production = create_app(
         "production",
         **PRODUCTION_SETTINGS,
+        INSTANCE_DIR=tmp_path,
         SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'portal.sqlite3'}",
         NOTIFY_API_KEY=None,
     )
