@@ -106,9 +106,6 @@ class Fields:
             raise MalformedResponse(f"{self.where}.{name} has no time zone")
         return moment
 
-    def optional_moment(self, name: str) -> datetime | None:
-        return self.moment(name) if self._get(name, False) is not None else None
-
     def _parse(self, name: str, required: bool, parse: Callable[[str], T]) -> T | None:
         text = self._typed(name, str, required)
         if text is None:

@@ -45,25 +45,6 @@ from connectors.models import (
 )
 
 FORMATS = ("json", "xml")
-REQUEST_FIELDS = (
-    "service_request_id",
-    "status",
-    "status_notes",
-    "service_name",
-    "service_code",
-    "description",
-    "agency_responsible",
-    "service_notice",
-    "requested_datetime",
-    "updated_datetime",
-    "expected_datetime",
-    "address",
-    "address_id",
-    "zipcode",
-    "lat",
-    "long",
-    "media_url",
-)
 
 
 API_KEY_IN_HEADER = "header"
@@ -237,13 +218,6 @@ class Open311Client:
             stale=result.stale,
             problem=result.problem,
         )
-
-    def request_id_for_token(self, token: str) -> Result[str | None]:
-        def parse(response) -> str | None:
-            records = self._records(response, xml_item="request")
-            return _str(records[0].get("service_request_id")) if records else None
-
-        return self._get(f"tokens/{_segment(token)}", parse)
 
     def updates(
         self, *, start_date: datetime | None = None, end_date: datetime | None = None

@@ -11,14 +11,12 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
-from functools import wraps
 
 from flask import current_app, render_template, request, session
 from flask_login import current_user
 
 from app.auth.relying_party import GOVUK_ONE_LOGIN
 from app.auth.tokens import IdToken
-from app.sessions import login_manager
 
 ACR_KEY = "acr"
 COUNCIL_TAX = "council-tax"
@@ -72,17 +70,3 @@ def step_up_page():
         return_to=request.full_path.rstrip("?") if request.method == "GET" else None,
         provider_can_verify=bool(current_app.config.get("OIDC_ACR_VERIFIED")),
     )
-
-
-def verified_required(view):
-    """For views that show data only a verified resident may see (council tax details)."""
-
-    @wraps(view)
-    def guarded(*args, **kwargs):
-        if not current_user.is_authenticated:
-            return login_manager.unauthorized()
-        if assurance_of_current_resident() is not Assurance.VERIFIED:
-            return step_up_page()
-        return view(*args, **kwargs)
-
-    return guarded

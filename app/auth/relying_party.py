@@ -113,10 +113,6 @@ def provider(flow: str = PRIMARY, client: Client = RESIDENTS) -> Provider:
     return provider_for(_discovery_url(flow, client), current_app.config["OIDC_TIMEOUT_SECONDS"], issuer)
 
 
-def is_configured(client: Client = RESIDENTS) -> bool:
-    return bool(client.setting("DISCOVERY_URL") and client.setting("CLIENT_ID"))
-
-
 def password_reset_is_configured() -> bool:
     return bool(current_app.config.get("OIDC_PASSWORD_RESET_DISCOVERY_URL"))
 

@@ -6,17 +6,14 @@ the one the resident, GOV.UK Pay and the council's waste system all know it by. 
 ``draft`` to ``paying`` with a conditional update only one request can win.
 """
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import NEVER_REUSED_IDS, db
 from app.models.reports import new_reference
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
+from connectors.clock import utcnow
 
 
 class OrderKind:

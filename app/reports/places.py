@@ -29,10 +29,6 @@ class Routing:
     council_slug: str | None = None
     outside: Outside | None = None
 
-    @property
-    def needs_area(self) -> bool:
-        return self.council_slug is None and self.outside is None
-
 
 def one_line(address: Address) -> str:
     return ", ".join([*address.lines, address.town, address.postcode])

@@ -20,8 +20,6 @@ class ReportType:
     hint: str
     tier: Tier
     service_code: str
-    # The routing service name understood by app.addresses (which tier serves it, per place).
-    routing_service: str
     # A street problem can be anywhere; a household one is at a property and needs its address.
     at_a_property: bool
     # Street problems are often reported many times: show open reports nearby before sending another.
@@ -36,7 +34,6 @@ REPORT_TYPES: tuple[ReportType, ...] = (
         hint=_l("Your bin was out on collection day and was not emptied."),
         tier="district",
         service_code="missed_bin",
-        routing_service="bins",
         at_a_property=True,
         check_nearby=False,
     ),
@@ -47,7 +44,6 @@ REPORT_TYPES: tuple[ReportType, ...] = (
         hint=_l("Rubbish dumped on a road, verge, path or public land."),
         tier="district",
         service_code="fly_tipping",
-        routing_service="fly-tipping",
         at_a_property=False,
         check_nearby=True,
     ),
@@ -58,7 +54,6 @@ REPORT_TYPES: tuple[ReportType, ...] = (
         hint=_l("A vehicle that looks dumped: no tax, flat tyres, damaged or not moved for weeks."),
         tier="district",
         service_code="abandoned_vehicle",
-        routing_service="abandoned-vehicles",
         at_a_property=False,
         check_nearby=True,
     ),
@@ -69,7 +64,6 @@ REPORT_TYPES: tuple[ReportType, ...] = (
         hint=_l("A hole, crack or sunken area in a road or pavement."),
         tier="county",
         service_code="pothole",
-        routing_service="highways",
         at_a_property=False,
         check_nearby=True,
     ),
@@ -80,7 +74,6 @@ REPORT_TYPES: tuple[ReportType, ...] = (
         hint=_l("A street light that is out, flickering, on during the day or damaged."),
         tier="county",
         service_code="street_light",
-        routing_service="street-lighting",
         at_a_property=False,
         check_nearby=True,
     ),

@@ -19,7 +19,7 @@ import logging
 import os
 import socket
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -36,6 +36,7 @@ from app.reports.outbox import HANDLERS, PermanentFailure
 from app.themes import WastePrices
 from app.theming import themes
 from app.tracking.followers import links_for
+from connectors.clock import as_utc, utcnow
 from connectors.errors import BadData, ConnectorError
 from connectors.models import (
     BulkyItem,
@@ -55,14 +56,6 @@ CANCEL = "waste_cancel"
 REFUND = "waste_refund"
 # Pay's own limit: a payment nobody finished has expired after 90 minutes.
 PAY_EXPIRES_AFTER = timedelta(minutes=90)
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def _aware(moment: datetime | None) -> datetime | None:
-    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
 
 
 # --- prices -------------------------------------------------------------------------------------------------
@@ -263,7 +256,7 @@ def reconcile(order: WasteOrder) -> WasteOrder:
         db.session.commit()
         raise PaymentsUnavailable(order.reference) from None
     if payment is None:
-        if _aware(order.checked_at) and utcnow() - _aware(order.updated_at) > timedelta(minutes=5):
+        if as_utc(order.checked_at) and utcnow() - as_utc(order.updated_at) > timedelta(minutes=5):
             _back_to_draft(order, None)
         return order
     _record(order, payment)
