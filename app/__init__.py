@@ -2,8 +2,7 @@
 
 from pathlib import Path
 
-from flask import Flask, g, request
-from flask_babel import get_translations
+from flask import Flask, request
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -14,7 +13,6 @@ from app.themes import ThemedEnvironment, ThemeRegistry
 EXTENSIONS = (
     extensions.db,
     extensions.csrf,
-    extensions.babel,
     extensions.htmx,
     extensions.limiter,
 )
@@ -37,43 +35,23 @@ class PortalFlask(Flask):
         self.logger.error("Exception on %s [%s]", route(), request.method, exc_info=exc_info)
 
 
-def _request_translations():
-    """The translations flask-babel chose for this request, looked up once per locale per request: its own
-    gettext resolves the domain, the locale and the catalogue cache again for every string (several context
-    lookups each), about a tenth of the function calls that render the dashboard. A changed locale
-    (force_locale, refresh) is a new locale object, so it is looked up afresh."""
-    babel_context = g.get("_flask_babel")
-    locale = getattr(babel_context, "babel_locale", None)
-    if locale is None:  # not chosen yet in this request: flask-babel chooses it
-        return get_translations()
-    remembered = g.get("_portal_translations")
-    if remembered is not None and remembered[0] is locale:
-        return remembered[1]
-    translations = get_translations()
-    g._portal_translations = (locale, translations)
-    return translations
-
-
-def _install_template_gettext(app: Flask) -> None:
-    """Templates' _(), gettext and ngettext (Jinja's i18n extension, set up by flask-babel) with the request's
-    translations looked up once."""
-    app.jinja_env.install_gettext_callables(
-        gettext=lambda string: _request_translations().ugettext(string),
-        ngettext=lambda singular, plural, n: _request_translations().ungettext(singular, plural, n),
-        pgettext=lambda context, string: _request_translations().upgettext(context, string),
-        npgettext=lambda context, singular, plural, n: _request_translations().unpgettext(
-            context, singular, plural, n
-        ),
-        newstyle=True,
-    )
-
-
 def create_app(environment: str | None = None, **overrides) -> Flask:
+    """The portal for one environment (PORTAL_ENV when not given); ``overrides`` replace settings."""
     app = PortalFlask(
         __name__,
         static_folder=str(PROJECT_ROOT / "static"),
         instance_path=str(PROJECT_ROOT / "instance"),
     )
+    _configure(app, environment, overrides)
+    _load_themes(app)
+    _trust_proxies(app)
+    _init_request_hooks(app)
+    _init_extensions(app)
+    _init_features(app)
+    return app
+
+
+def _configure(app: Flask, environment: str | None, overrides: dict) -> None:
     app.config.from_object(config_for(environment))
     app.config.update(overrides)
     if app.config["ENVIRONMENT"] == "production" and (problems := production_problems(app.config)):
@@ -83,6 +61,9 @@ def create_app(environment: str | None = None, **overrides) -> Flask:
         )
     Path(app.config["INSTANCE_DIR"]).mkdir(parents=True, exist_ok=True)
 
+
+def _load_themes(app: Flask) -> None:
+    """The councils' themes, and templates looked up in a council's theme folder first (``@<slug>/``)."""
     themes = ThemeRegistry(Path(app.config["THEMES_DIR"]), app.config["SERVE_LOCALHOST_SUBDOMAINS"])
     app.extensions["themes"] = themes
     app.jinja_loader = ChoiceLoader(
@@ -100,13 +81,17 @@ def create_app(environment: str | None = None, **overrides) -> Flask:
         ]
     )
 
+
+def _trust_proxies(app: Flask) -> None:
     if app.config["PROXY_HOPS"]:
         hops = app.config["PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
 
-    # Every request gets its id first; the council is chosen before any other before-request hook (CSRF
-    # among them) can answer with a page.
-    from app.observability import health, logs, metrics, tracing
+
+def _init_request_hooks(app: Flask) -> None:
+    """Every request gets its id first; the council is chosen before any other before-request hook (CSRF
+    among them) can answer with a page."""
+    from app.observability import health, logs, metrics
 
     logs.init_app(app)
     theming.init_app(app)
@@ -114,18 +99,25 @@ def create_app(environment: str | None = None, **overrides) -> Flask:
     security.init_request_checks(app)
     health.init_app(app)
     metrics.init_app(app)
+
+
+def _init_extensions(app: Flask) -> None:
+    from app import i18n
+
     for extension in EXTENSIONS:
         extension.init_app(app)
     database.init_app(app)
     extensions.migrate.init_app(
         app, extensions.db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True
     )
+    i18n.init_app(app)
 
-    from app import assets, cli, errors, i18n, models  # noqa: F401 - models register on import
+
+def _init_features(app: Flask) -> None:
+    """Each feature's hooks, commands and pages, in the order their before-request hooks must run."""
+    from app import assets, cli, errors, models  # noqa: F401 - models register on import
     from app.views import main
 
-    i18n.init_app(app)
-    _install_template_gettext(app)
     security.init_app(app)
     assets.init_app(app)
     cli.init_app(app)
@@ -179,9 +171,8 @@ def create_app(environment: str | None = None, **overrides) -> Flask:
     app.register_blueprint(council_tax.bp)
 
     from app import migration, staff
+    from app.observability import tracing
 
     staff.init_app(app)
     migration.init_app(app)
     tracing.init_app(app)
-
-    return app

@@ -1,6 +1,8 @@
 """Choose the council from the request's host, and give every template its theme."""
 
-from flask import Flask, abort, current_app, g, redirect, render_template, request
+from collections.abc import Iterable
+
+from flask import Blueprint, Flask, abort, current_app, g, redirect, render_template, request
 
 from app.themes import Theme, ThemeRegistry
 
@@ -27,6 +29,19 @@ def any_host(view):
     """Mark a view that answers on any Host header, before a council is chosen (health checks, metrics)."""
     view.any_host = True
     return view
+
+
+def council_pages_only(blueprint: Blueprint, *, except_for: Iterable[str] = ()) -> Blueprint:
+    """Every page of ``blueprint`` but the endpoints named is one council's: on a host that names no council
+    (the council list's) it is not found."""
+    allowed = frozenset(except_for)
+
+    @blueprint.before_request
+    def _council_pages_only():
+        if g.get("theme") is None and request.endpoint not in allowed:
+            abort(404)
+
+    return blueprint
 
 
 def _choose_theme():

@@ -11,7 +11,6 @@ from flask import (
     abort,
     current_app,
     flash,
-    g,
     redirect,
     render_template,
     request,
@@ -40,8 +39,9 @@ from app.sessions import (
     end_sessions_of_provider_session,
     end_sessions_of_resident,
 )
+from app.theming import council_pages_only
 
-bp = Blueprint("auth", __name__)
+bp = council_pages_only(Blueprint("auth", __name__), except_for=("auth.back_channel_logout",))
 
 ID_TOKEN_KEY = "id_token"  # noqa: S105 - a session key
 ISSUER_KEY = "issuer"
@@ -56,14 +56,6 @@ PROVIDER_PROBLEMS = {
     "issuer_mismatch": 502,
     "provider_slow": 504,
 }
-
-
-def _council_hosts_only():
-    if g.get("theme") is None and request.endpoint != "auth.back_channel_logout":
-        abort(404)
-
-
-bp.before_request(_council_hosts_only)
 
 
 def safe_return_path(candidate: str | None) -> str | None:

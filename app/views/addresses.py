@@ -4,14 +4,15 @@ on any council's domain; it is also the worked example of the reusable address c
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, g, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from govuk_frontend_wtf.main import wtforms_errors
 
 from app import addresses
 from app.address_chooser import ChooseAddressForm, PostcodeForm, addresses_or_problem
 from app.addresses import CouncilService
+from app.theming import council_pages_only
 
-bp = Blueprint("addresses", __name__, url_prefix="/find-your-council")
+bp = council_pages_only(Blueprint("addresses", __name__, url_prefix="/find-your-council"))
 
 SERVICES_SHOWN = (
     CouncilService.BINS,
@@ -23,12 +24,6 @@ SERVICES_SHOWN = (
     CouncilService.STREET_LIGHTING,
     CouncilService.SOCIAL_CARE,
 )
-
-
-@bp.before_request
-def _council_pages_only():
-    if g.get("theme") is None:
-        abort(404)
 
 
 @bp.route("/", methods=["GET", "POST"])

@@ -1,18 +1,10 @@
 """The start page, the list of councils, and each council's accessibility, cookies and privacy pages."""
 
-from flask import Blueprint, abort, current_app, g, render_template, request
+from flask import Blueprint, current_app, g, render_template, request
 
-from app.theming import themes
+from app.theming import council_pages_only, themes
 
-bp = Blueprint("main", __name__)
-
-
-def _council_pages_only():
-    if g.get("theme") is None and request.endpoint != "main.start":
-        abort(404)
-
-
-bp.before_request(_council_pages_only)
+bp = council_pages_only(Blueprint("main", __name__), except_for=("main.start",))
 
 
 @bp.get("/")

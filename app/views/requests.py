@@ -11,7 +11,6 @@ from flask import (
     Blueprint,
     abort,
     flash,
-    g,
     make_response,
     redirect,
     render_template,
@@ -28,19 +27,13 @@ from app.extensions import csrf, db
 from app.models.tracking import CaseUpdateKind
 from app.reports.mail import queue_email
 from app.reports.photos import PhotoRejected, photo_from_upload
-from app.theming import themes
+from app.theming import council_pages_only, themes
 from app.tracking import cases, followers, updates
 from app.tracking.forms import CommentForm, ConfirmForm, FilterForm, FollowForm, NotFixedForm
 from connectors.clock import utcnow
 from connectors.errors import ConnectorError
 
-bp = Blueprint("requests", __name__, url_prefix="/requests")
-
-
-@bp.before_request
-def _council_pages_only():
-    if g.get("theme") is None:
-        abort(404)
+bp = council_pages_only(Blueprint("requests", __name__, url_prefix="/requests"))
 
 
 def _signed_in():
