@@ -4,10 +4,13 @@ and `client_request`, which checks the invariants every page must keep."""
 import os
 import re
 import secrets
+from collections import Counter
+from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
 import pytest
 from bs4 import BeautifulSoup
+from flask import url_for
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, make_url, text
 
@@ -86,23 +89,84 @@ def client(app):
     return app.test_client()
 
 
+# Elements that have no end tag.
+VOID_ELEMENTS = frozenset(
+    ("area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr")
+)
+
+
+class _TagBalance(HTMLParser):
+    """Every element the page opens it closes, in order: a browser would otherwise guess where each ends."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.open: list[tuple[str, int]] = []
+        self.problems: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag not in VOID_ELEMENTS:
+            self.open.append((tag, self.getpos()[0]))
+
+    def handle_endtag(self, tag):
+        line = self.getpos()[0]
+        if tag in VOID_ELEMENTS:
+            self.problems.append(f"</{tag}> on line {line} closes an element that has no end tag")
+        elif not self.open or self.open[-1][0] != tag:
+            due = f"</{self.open[-1][0]}> (opened on line {self.open[-1][1]})" if self.open else "nothing"
+            self.problems.append(f"</{tag}> on line {line}, where {due} was due")
+            if any(name == tag for name, _ in self.open):
+                while self.open.pop()[0] != tag:
+                    pass
+        else:
+            self.open.pop()
+
+    @classmethod
+    def problems_in(cls, html: str) -> list[str]:
+        parser = cls()
+        parser.feed(html)
+        parser.close()
+        return parser.problems + [f"<{tag}> on line {line} is never closed" for tag, line in parser.open]
+
+
 class ClientRequest:
-    """Fetches pages as a browser would and checks what every page must be."""
+    """Fetches pages as a browser would and checks what every page must be.
+
+    ``get`` and ``post_form`` take a path ("/dashboard") or an endpoint name and its URL values
+    ("requests.case", values={"case_id": ...}); other keywords go to the test client. ``sign_in`` starts a
+    resident's session without the identity provider's round trip (tests/integration/auth tests that)."""
 
     def __init__(self, client):
         self.client = client
 
-    def get(self, path, *, host=DEFAULT_HOST, expected_status=200, **kwargs):
-        response = self.client.get(path, headers={"Host": host}, **kwargs)
+    def url(self, path_or_endpoint: str, host: str = DEFAULT_HOST, values: dict | None = None) -> str:
+        if path_or_endpoint.startswith("/"):
+            assert not values, "URL values go with an endpoint name, not a path"
+            return path_or_endpoint
+        with self.client.application.test_request_context(base_url=f"http://{host}"):
+            return url_for(path_or_endpoint, **(values or {}))
+
+    def sign_in(self, resident, *, host: str = DEFAULT_HOST) -> None:
+        """The client's requests are the resident's (a Resident, or its id) from now on, as after signing in
+        at the identity provider."""
+        resident_id = getattr(resident, "id", resident)
+        with self.client.session_transaction(headers={"Host": host}) as session:
+            session["_user_id"] = str(resident_id)
+            session["_fresh"] = True
+
+    def get(self, path, *, host=DEFAULT_HOST, expected_status=200, values=None, **kwargs):
+        response = self.client.get(self.url(path, host, values), headers={"Host": host}, **kwargs)
         assert response.status_code == expected_status, (response.status_code, response.location)
-        if response.mimetype == "text/html":
+        if response.mimetype == "text/html" and not response.location:
             return self.check_page(response)
         response.get_data()
         response.close()  # a file's response holds the file open until closed; its data stays readable
         return response
 
-    def post_form(self, path, data, *, host=DEFAULT_HOST, form_index=0, expected_status=302, **kwargs):
+    def post_form(
+        self, path, data, *, host=DEFAULT_HOST, form_index=0, expected_status=302, values=None, **kwargs
+    ):
         """Post a form of the page's main content with its hidden fields (its CSRF token) and `data`."""
+        path = self.url(path, host, values)
         page = self.get(path, host=host)
         form = page.select("main form")[form_index]
         fields = {field["name"]: field.get("value", "") for field in form.select("input[type=hidden]")}
@@ -119,7 +183,13 @@ class ClientRequest:
 
     @staticmethod
     def check_page(response) -> BeautifulSoup:
-        page = BeautifulSoup(response.get_data(as_text=True), "html.parser")
+        html = response.get_data(as_text=True)
+        problems = _TagBalance.problems_in(html)
+        assert not problems, "the HTML does not parse as written: " + "; ".join(problems[:5])
+        page = BeautifulSoup(html, "html.parser")
+        ids = Counter(tag["id"] for tag in page.select("[id]"))
+        duplicates = [id for id, count in ids.items() if count > 1]
+        assert not duplicates, f"ids used more than once: {duplicates}"
         if page.select_one("html") is None:
             return page  # a fragment, checked by its own tests
         assert page.html.get("lang"), "every page declares its language"
