@@ -24,7 +24,7 @@ from app.backoffice import registry
 from app.extensions import db
 from app.models.identity import LinkedCouncilAccount, PersonalDataSource, Resident, register_personal_data
 from app.models.reports import DeliveryAttempt, OutboxMessage, utcnow
-from app.reports.outbox import HANDLERS, PermanentFailure
+from app.reports.outbox import PermanentFailure, handles
 from app.theming import themes
 from connectors import errors
 from connectors.errors import ConnectorError
@@ -149,6 +149,7 @@ def link_for(token: str) -> LinkedCouncilAccount | None:
     return linked if linked is not None and linked.account_reference == reference else None
 
 
+@handles(LINK_NOTICE)
 def deliver_notice(message: OutboxMessage) -> str:
     payload = message.payload
     notice = PortalLinkNotice(
@@ -161,9 +162,6 @@ def deliver_notice(message: OutboxMessage) -> str:
     except (errors.NotFound, errors.NotAuthorised) as error:
         raise PermanentFailure(f"the council tax back office refused the notice: {error}") from None
     return "delivered"
-
-
-HANDLERS[LINK_NOTICE] = deliver_notice
 
 
 def _notices_of(resident: Resident):

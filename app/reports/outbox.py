@@ -71,6 +71,22 @@ class DeliveryPolicy:
         return max(min(exponential, self.max_delay) * random.uniform(0.8, 1.2), MINIMUM_RETRY_DELAY)
 
 
+Handler = Callable[[OutboxMessage], str]
+_HANDLERS: dict[str, Handler] = {}
+
+
+def handles(kind: str) -> Callable[[Handler], Handler]:
+    """Declares the function that delivers the outbox's messages of ``kind``: it returns what happened (kept
+    as the delivery attempt's outcome) or raises, PermanentFailure when trying again cannot help."""
+
+    def register(handler: Handler) -> Handler:
+        if _HANDLERS.setdefault(kind, handler) is not handler:
+            raise ValueError(f"outbox messages of kind {kind!r} already have a handler")
+        return handler
+
+    return register
+
+
 class PermanentFailure(Exception):
     """Retrying cannot help: park the message for an operator straight away."""
 
@@ -123,7 +139,7 @@ def deliver(message_id: int, worker: str, policy: DeliveryPolicy) -> DeliveryOut
     # GOV.UK Notify answers: the lease keeps the message this worker's meanwhile.
     release_connection()
     try:
-        outcome = HANDLERS[message.kind](message)
+        outcome = _HANDLERS[message.kind](message)
     except Exception as error:  # noqa: BLE001 - any failure is recorded and retried, never lost
         db.session.rollback()
         message = db.session.get(OutboxMessage, message_id)
@@ -173,6 +189,7 @@ def _failed(message: OutboxMessage, worker: str, policy: DeliveryPolicy, error: 
     return DeliveryOutcome(message.id, outcome, description)
 
 
+@handles(MessageKind.OPEN311_CREATE)
 def _deliver_report(message: OutboxMessage) -> str:
     report = message.report
     if report is None:
@@ -201,15 +218,10 @@ def _attributes(payload: dict) -> dict:
     }
 
 
+@handles(MessageKind.EMAIL)
 def _deliver_email(message: OutboxMessage) -> str:
     mailer().send(Email(**message.payload))
     return "delivered"
-
-
-HANDLERS: dict[str, Callable[[OutboxMessage], str]] = {
-    MessageKind.OPEN311_CREATE: _deliver_report,
-    MessageKind.EMAIL: _deliver_email,
-}
 
 
 def run_once(worker: str, policy: DeliveryPolicy, batch: int = 10) -> list[DeliveryOutcome]:

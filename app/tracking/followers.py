@@ -20,6 +20,7 @@ from app.extensions import db
 from app.models.identity import Resident
 from app.models.reports import FollowedRequest, Report, ReportStatus
 from app.models.tracking import EventSource, Notification, StatusEvent, Subscription
+from app.reports import links
 from app.reports.mail import Email, queue_email
 from app.theming import themes
 from app.tracking.status import open311_meaning
@@ -225,9 +226,7 @@ def case_url(subscription: Subscription, report: Report | None, source: str = Ev
         if report is not None and subscription.resident_id and subscription.resident_id == report.resident_id:
             return url_for("requests.case", case_id=report.reference, _external=True)
         if report is not None and report.email == subscription.email:
-            from app.views.reports import _tracking_url
-
-            return _tracking_url(report)
+            return links.tracking_url(report)
         return url_for(
             "requests.public_report",
             council=subscription.council_slug,

@@ -19,7 +19,7 @@ from app.extensions import db
 from app.models.identity import Resident
 from app.models.reports import MessageKind, OutboxMessage, Photo, Report
 from app.models.tracking import CaseUpdate, CaseUpdateKind
-from app.reports.outbox import HANDLERS, PermanentFailure
+from app.reports.outbox import PermanentFailure, handles
 from app.reports.outbox import _attributes as outbox_attributes
 from app.reports.photos import CleanPhoto
 from app.tracking import followers
@@ -78,6 +78,7 @@ def add(
     return case_update
 
 
+@handles(OPEN311_UPDATE)
 def deliver(message: OutboxMessage) -> str:
     case_update = db.session.get(CaseUpdate, message.payload["case_update_id"])
     report = message.report
@@ -141,7 +142,3 @@ def _follow_up(street_reports, report: Report, case_update: CaseUpdate, descript
     )
     created = street_reports.create_request(request)
     return f"{FOLLOW_UP_PREFIX}{created.service_request_id or created.token}"
-
-
-def register() -> None:
-    HANDLERS[OPEN311_UPDATE] = deliver

@@ -14,7 +14,6 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from datetime import timedelta
 
 from flask import (
     Blueprint,
@@ -31,7 +30,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadSignature, SignatureExpired
 from sqlalchemy.exc import IntegrityError
 from wtforms import SelectChoice
 
@@ -40,7 +39,7 @@ from app.database import release_connection
 from app.extensions import db, limiter
 from app.models.reports import Feedback, FollowedRequest, Photo, Report
 from app.models.tracking import CaseUpdateKind
-from app.reports import backoffice, claims, places, submission
+from app.reports import backoffice, claims, links, places, submission
 from app.reports import journey as journeys
 from app.reports.forms import (
     AddressForm,
@@ -68,7 +67,6 @@ from app.tracking.forms import CommentForm, NotFixedForm
 from connectors.errors import ConnectorError
 
 bp = Blueprint("reports", __name__, url_prefix="/report")
-TRACKING_SALT = "report-tracking"
 
 
 @bp.before_request
@@ -580,10 +578,6 @@ def send(token: str):
     return redirect(url_for(".confirmation", token=token))
 
 
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=TRACKING_SALT)
-
-
 def _public_url(endpoint: str, **values) -> str:
     """A page anyone may open (a tracking link in an email, a photo a back office fetches): on a council's
     domain, also when a contact centre made the report on the staff host."""
@@ -593,7 +587,7 @@ def _public_url(endpoint: str, **values) -> str:
 
 
 def _tracking_url(report: Report) -> str:
-    return _public_url("reports.track", signed=_serializer().dumps(report.reference))
+    return _public_url("reports.track", signed=links.signed(report))
 
 
 @bp.get("/<token>/confirmation")
@@ -645,9 +639,8 @@ def feedback(token: str):
 
 def _tracked_report(signed: str) -> Report | Response:
     """The report a guest's private tracking link is for, or the page saying why the link does not work."""
-    max_age = timedelta(days=current_app.config["TRACKING_LINK_DAYS"]).total_seconds()
     try:
-        reference = _serializer().loads(signed, max_age=max_age)
+        reference = links.reference_in(signed)
     except SignatureExpired:
         return make_response(render_template("reports/track_expired.html"), 410)
     except BadSignature:

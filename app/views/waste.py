@@ -695,7 +695,6 @@ def my_orders() -> dict:
 def init_app(app) -> None:
     from app.waste import cli
 
-    orders.register()
     cli.init_app(app)
     app.register_blueprint(bp)
     app.extensions.setdefault("worker_steps", []).append(orders.worker_step)

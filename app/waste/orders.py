@@ -32,7 +32,7 @@ from app.models.reports import MessageStatus, OutboxMessage
 from app.models.waste import OrderKind, OrderPayment, OrderStatus, RefundReason, WasteOrder
 from app.reports import outbox
 from app.reports.mail import Email, queue_email
-from app.reports.outbox import HANDLERS, PermanentFailure
+from app.reports.outbox import PermanentFailure, handles
 from app.themes import WastePrices
 from app.theming import themes
 from app.tracking.followers import links_for
@@ -331,6 +331,7 @@ def _order(message: OutboxMessage) -> WasteOrder:
     return order
 
 
+@handles(BOOK)
 def deliver_booking(message: OutboxMessage) -> str:
     order = _order(message)
     if order.status != OrderStatus.PAID:
@@ -411,6 +412,7 @@ def _refund_later(order: WasteOrder, reason: str) -> None:
     db.session.add(OutboxMessage(kind=REFUND, payload={"order_id": order.id}))
 
 
+@handles(REFUND)
 def deliver_refund(message: OutboxMessage) -> str:
     order = _order(message)
     if order.status != OrderStatus.REFUNDING:
@@ -464,6 +466,7 @@ def cancel(order: WasteOrder) -> None:
     db.session.refresh(order)
 
 
+@handles(CANCEL)
 def deliver_cancellation(message: OutboxMessage) -> str:
     order = _order(message)
     if order.status != OrderStatus.CANCELLING:
@@ -577,9 +580,3 @@ def purge_abandoned_orders(older_than: timedelta) -> int:
 
 def worker_step(worker: str) -> None:
     reconcile_abandoned(worker)
-
-
-def register() -> None:
-    HANDLERS[BOOK] = deliver_booking
-    HANDLERS[CANCEL] = deliver_cancellation
-    HANDLERS[REFUND] = deliver_refund

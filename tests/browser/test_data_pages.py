@@ -10,7 +10,7 @@ from app.council_tax_links import unlink_token
 from app.extensions import db
 from app.models.identity import LinkedCouncilAccount, Resident
 from app.models.reports import Report, utcnow
-from app.views.reports import _tracking_url
+from app.reports.links import tracking_url
 from tests.browser.axe import assert_no_axe_violations
 from tests.browser.test_accessibility import assert_tab_reaches_everything_with_visible_focus
 
@@ -47,7 +47,7 @@ def _forgotten_report():
     )
     db.session.add(report)
     db.session.flush()
-    return _tracking_url(report).split("localhost", 1)[1]
+    return tracking_url(report).split("localhost", 1)[1]
 
 
 def _check(page) -> None:
