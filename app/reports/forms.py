@@ -304,4 +304,4 @@ class AddressForm(PortalForm):
 
 
 class ClaimForm(PortalForm):
-    submit = SubmitField(_l("Add these reports to your account"), widget=GovSubmitInput())
+    submit = SubmitField(_l("Add these reports to your account"), widget=GovSubmitInput(), id="claim-reports")

@@ -13,7 +13,6 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from govuk_frontend_wtf.main import wtforms_errors
 from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSubmitInput, GovTextInput
-from sqlalchemy import delete
 from wtforms import RadioField, SelectChoice, StringField, SubmitField
 from wtforms.validators import InputRequired, Length, Regexp, ValidationError
 
@@ -24,7 +23,7 @@ from app.auth.audit import erased_actor, record_security_event, resident_actor
 from app.auth.views import ID_TOKEN_KEY, NOTICE_CATEGORY, safe_return_path
 from app.extensions import db
 from app.forms import PortalForm
-from app.models.identity import LinkedCouncilAccount, Resident, personal_data_sources
+from app.models.identity import Resident, personal_data_sources
 from app.sessions import end_sessions_of_resident
 from app.theming import themes
 
@@ -344,8 +343,7 @@ def delete_data():
     id_token_hint = session.get(ID_TOKEN_KEY)
     for source in personal_data_sources:
         source.delete(resident)
-    db.session.execute(delete(LinkedCouncilAccount).where(LinkedCouncilAccount.resident_id == resident_id))
-    db.session.delete(resident)
+    db.session.delete(resident)  # and, by cascade, the council accounts linked to it
     db.session.commit()
     end_sessions_of_resident(resident_id)
     record_security_event("resident_data_deleted", actor=erased_actor(resident_id))

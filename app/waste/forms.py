@@ -119,4 +119,5 @@ class CancelForm(PortalForm):
 
 
 class ClaimForm(PortalForm):
-    submit = SubmitField(_l("Add these to your account"), widget=GovSubmitInput())
+    # Shown on pages with forms of their own (My requests), which have a "submit" too.
+    submit = SubmitField(_l("Add these to your account"), widget=GovSubmitInput(), id="claim-bookings")

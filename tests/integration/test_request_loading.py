@@ -7,7 +7,7 @@ from flask import render_template_string
 from flask_babel import force_locale
 from sqlalchemy import event, inspect
 
-import app as portal
+from app import i18n as portal
 from app.extensions import db
 from app.models.identity import LinkedCouncilAccount, Resident
 from app.sessions import _load_resident

@@ -88,7 +88,7 @@ def test_the_tracking_link_shows_the_status_and_cannot_be_forged_or_used_forever
     reference = reports()[0].reference
     client_request.get(f"/report/track/{reference}", host=HOST, expected_status=404)
 
-    from app.views.reports import _serializer
+    from app.reports.links import _serializer
 
     monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: 0)  # a link made in 1970
 
