@@ -20,7 +20,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import delete, or_
@@ -29,12 +29,9 @@ from app.extensions import db
 from app.models.identity import PortalSession
 from app.models.tracking import Subscription
 from app.reports import outbox
+from connectors.clock import utcnow
 
 log = logging.getLogger("portal.retention")
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def purge_expired_sessions(idle: timedelta, absolute: timedelta) -> int:

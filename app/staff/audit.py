@@ -21,6 +21,7 @@ from sqlalchemy import delete, select, update
 
 from app.extensions import db
 from app.models.staff import GENESIS_HASH, StaffAuditEntry, StaffAuditHead
+from connectors.clock import utcnow
 
 HEAD_ID = 1
 # Why a staff member opens a resident's record: the legitimate purpose, asked before every look.
@@ -61,10 +62,6 @@ ACTIONS = {
     "not_found": "Asked for something that does not exist",
     "purged": "Entries past the retention period were removed",
 }
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def moment_text(value: datetime) -> str:
