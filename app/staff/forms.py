@@ -10,7 +10,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextArea,
     GovTextInput,
 )
-from wtforms import RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import RadioField, SelectChoice, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from app.forms import PortalForm
@@ -60,7 +60,7 @@ class WorkingForForm(PortalForm):
 class ReasonForm(PortalForm):
     reason = RadioField(
         _l("Why are you opening this record?"),
-        choices=list(REASONS.items()),
+        choices=[SelectChoice(value, label) for value, label in REASONS.items()],
         validators=[InputRequired(message=_l("Select why you are opening this record"))],
         widget=GovRadioInput(),
     )
@@ -82,7 +82,7 @@ class ReasonForm(PortalForm):
 def channel_field():
     return RadioField(
         _l("How is the resident contacting you?"),
-        choices=list(CHANNELS.items()),
+        choices=[SelectChoice(value, label) for value, label in CHANNELS.items()],
         validators=[InputRequired(message=_l("Select how the resident is contacting you"))],
         widget=GovRadioInput(),
     )
@@ -104,7 +104,7 @@ class ContactNoteForm(PortalForm):
 class AssistedStartForm(PortalForm):
     report_type = RadioField(
         _l("What is the problem?"),
-        choices=[(kind.slug, kind.title) for kind in REPORT_TYPES],
+        choices=[SelectChoice(kind.slug, kind.title) for kind in REPORT_TYPES],
         validators=[InputRequired(message=_l("Select what the problem is"))],
         widget=GovRadioInput(),
     )
