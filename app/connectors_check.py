@@ -1,7 +1,7 @@
-"""`flask connectors check --uprn <UPRN>`: ask every back office that serves a property for its data, through
-the connector registry, and say for each service which council answered, how fresh the answer is, and what it
-holds or why there is none. Run it against `make run`; stop the sandbox and run it again to see cached answers
-served as stale with their age.
+"""`flask connectors check --uprn <UPRN>`: ask every back office that serves a property for its data, as the
+dashboard's tiles ask it (the same plans, app/dashboard/tile_kinds), and say for each service which council
+answered, how fresh the answer is, and what it holds or why there is none. Run it against `make run`; stop
+the sandbox and run it again to see cached answers served as stale with their age.
 
 The same ``check_property`` backs the integration test of issue 4's "done when".
 """
@@ -9,7 +9,6 @@ The same ``check_property`` backs the integration test of issue 4's "done when".
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -18,14 +17,20 @@ from flask import Flask, current_app
 
 from app import backoffice
 from app.addresses import AddressProblem, CouncilService, address_for_uprn, council_for
+from app.dashboard.tile_kinds import planning, street_reports
+from app.dashboard.tiles import TILES, Call, Household, NotApplicableReason
 from app.theming import themes
 from connectors.clock import utcnow
 from connectors.errors import ConfigurationError, ConnectorError
 from connectors.models import Result, ServiceKind
 from connectors.registry import ConnectorRegistry
 
-PLANNING_RADIUS_M = 500
-STREET_REPORTS_RADIUS_M = 250
+# Why a tile asks nothing, said for the command line.
+SKIPPED = {
+    NotApplicableReason.NOT_VERIFIED: "no account reference given (--reference)",
+    NotApplicableReason.NO_COUNCIL_TAX_LINK: "no account reference given (--reference)",
+    NotApplicableReason.NO_EMAIL: "no verified email address given (--email)",
+}
 
 
 @dataclass(frozen=True)
@@ -60,69 +65,43 @@ def _age(age: timedelta) -> str:
 def check_property(
     registry: ConnectorRegistry, uprn: str, *, reference: str | None = None, email: str | None = None
 ) -> list[ServiceCheck]:
-    """Every service's data for the property with this UPRN, from the council responsible for each. Raises an
-    AddressProblem when the UPRN is not a Norfolk address in the gazetteer."""
+    """Every service's data for the property with this UPRN, asked as the dashboard's tiles ask it (the same
+    plans), from the council responsible for each. Raises an AddressProblem when the UPRN is not a Norfolk
+    address in the gazetteer."""
     address = address_for_uprn(uprn)
-    district = council_for(CouncilService.BINS, uprn=uprn)
-    county = themes().county()
-    latitude, longitude = address.latitude, address.longitude
-
-    def ask(kind: ServiceKind, council: str, name: str, call: Callable[[], Result] | None, why_not: str = ""):
-        if call is None:
-            return ServiceCheck(kind, council, name, skipped=why_not)
-        try:
-            return ServiceCheck(kind, council, name, result=call())
-        except ConfigurationError as error:
-            return ServiceCheck(kind, council, name, error=f"not configured: {error}")
-        except ConnectorError as error:
-            return ServiceCheck(kind, council, name, error=f"{type(error).__name__}: {error.message}")
-
-    district_slug, district_name = district.council, district.council_name
-    checks = [
-        ask(
-            ServiceKind.BINS,
-            district_slug,
-            district_name,
-            lambda: registry.bins(district_slug).collections(uprn),
-        ),
-        ask(
-            ServiceKind.COUNCIL_TAX,
-            district_slug,
-            district_name,
-            (lambda: registry.council_tax(district_slug).account(reference)) if reference else None,
-            "no account reference given (--reference)",
-        ),
-        ask(
-            ServiceKind.PLANNING,
-            district_slug,
-            district_name,
-            lambda: registry.planning(district_slug).applications_near(
-                latitude, longitude, PLANNING_RADIUS_M
-            ),
-        ),
-    ]
-    for council, name in ((county.slug, county.name), (district_slug, district_name)):
-        checks.append(
-            ask(
-                ServiceKind.STREET_REPORTS,
-                council,
-                name,
-                lambda council=council: registry.street_reports(council).requests_near(
-                    latitude, longitude, STREET_REPORTS_RADIUS_M
-                ),
-            )
-        )
-    for council, name in ((county.slug, county.name), (district_slug, district_name)):
-        checks.append(
-            ask(
-                ServiceKind.CASES,
-                council,
-                name,
-                (lambda council=council: registry.cases(council).cases_for_email(email)) if email else None,
-                "no verified email address given (--email)",
-            )
-        )
+    district = council_for(CouncilService.BINS, uprn=uprn).council
+    household = Household(
+        uprn=address.uprn,
+        address=address.single_line,
+        latitude=address.latitude,
+        longitude=address.longitude,
+        district=district,
+        county=themes().county().slug,
+        email=email,
+        verified=reference is not None,
+        council_tax_reference=reference,
+    )
+    checks = []
+    for tile in TILES.values():
+        calls = tile.plan(household, registry)
+        if not calls:
+            why = SKIPPED.get(tile.not_applicable(household), "this council does not offer it")
+            checks += [
+                ServiceCheck(tile.service, council, themes().get(council).name, skipped=why)
+                for council in tile.councils(household)
+            ]
+        checks += [_ask(call, registry) for call in calls]
     return checks
+
+
+def _ask(call: Call, registry: ConnectorRegistry) -> ServiceCheck:
+    name = themes().get(call.council).name
+    try:
+        return ServiceCheck(call.kind, call.council, name, result=call.run(registry))
+    except ConfigurationError as error:
+        return ServiceCheck(call.kind, call.council, name, error=f"not configured: {error}")
+    except ConnectorError as error:
+        return ServiceCheck(call.kind, call.council, name, error=f"{type(error).__name__}: {error.message}")
 
 
 def describe(check: ServiceCheck) -> str:
@@ -150,12 +129,12 @@ def describe(check: ServiceCheck) -> str:
             )
         )
     if check.kind is ServiceKind.PLANNING:
-        return f"{_count(len(value), 'application')} within {PLANNING_RADIUS_M} m" + "".join(
+        return f"{_count(len(value), 'application')} within {planning.RADIUS_M} m" + "".join(
             f"; {application.reference} ({application.status}, {application.distance_m:.0f} m)"
             for application in value[:3]
         )
     if check.kind is ServiceKind.STREET_REPORTS:
-        return f"{_count(len(value), 'open report')} within {STREET_REPORTS_RADIUS_M} m"
+        return f"{_count(len(value), 'report')} within {street_reports.RADIUS_M} m"
     return _count(len(value), "case") + "".join(
         f"; {case.reference} {case.title} ({case.status_label})" for case in value
     )

@@ -9,6 +9,8 @@ A tile is in exactly one ``TileState``. ``fetch`` waits for the back offices wit
 running when it is spent is answered from the connectors' cache (stale, with its age) or is unavailable, and
 goes on in the background, so its answer is cached for the next page. ``shell`` asks no back office at all:
 the page a browser running JavaScript gets first, its LOADING tiles then arriving as htmx fragments.
+
+Each tile is a ``TileKind`` in a module of its own under app/dashboard/tile_kinds/ (``TILES``, in page order).
 """
 
 from __future__ import annotations
@@ -26,23 +28,12 @@ from typing import Any
 from connectors.errors import ConfigurationError, ConnectorError, NotFound, Unavailable
 from connectors.http import HttpClient, NotMemoised, cache_only, memo_only, memoised
 from connectors.models import (
-    BinCollection,
-    Case,
-    CouncilTaxAccount,
-    PlanningApplication,
     Result,
     ServiceKind,
-    ServiceRequest,
 )
 from connectors.registry import ConnectorRegistry
 
 log = logging.getLogger(__name__)
-
-TILE_NAMES = ("bins", "council_tax", "planning", "street_reports", "cases")
-PLANNING_RADIUS_M = 500
-STREET_REPORTS_RADIUS_M = 400
-MAX_PLANNING_APPLICATIONS = 5
-MAX_NEARBY_REPORTS = 5
 
 # Shared by every request of a process: a hung back office occupies a worker only until its connector's
 # timeout, and the circuit breaker stops further calls to it.
@@ -123,161 +114,36 @@ class Tile:
 
 
 @dataclass(frozen=True)
-class BinsData:
-    collections: tuple[BinCollection, ...]
+class TileKind:
+    """One kind of tile, showing one ``service``: ``plan`` says which connector calls it needs for a
+    household (none: it does not apply), ``data`` assembles what the template shows from the calls' results by
+    key, ``councils`` whose data it shows; ``not_applicable`` says why a tile without calls does not apply,
+    ``not_found`` why a NotFound answer means it does not apply (None: NotFound is a failure). Its partial is
+    ``dashboard/_<name>.html``."""
 
+    name: str
+    position: int
+    title: Any
+    service: ServiceKind
+    plan: Callable[[Household, ConnectorRegistry], list[Call]]
+    data: Callable[[Mapping[str, Result]], Any]
+    councils: Callable[[Household], tuple[str, ...]]
+    not_applicable: Callable[[Household], NotApplicableReason] = lambda household: (
+        NotApplicableReason.NOT_OFFERED
+    )
+    not_found: NotApplicableReason | None = None
 
-@dataclass(frozen=True)
-class CouncilTaxData:
-    account: CouncilTaxAccount
-
-
-@dataclass(frozen=True)
-class PlanningData:
-    applications: tuple[PlanningApplication, ...]
-
-
-@dataclass(frozen=True)
-class CouncilReport:
-    council: str
-    request: ServiceRequest
-
-
-@dataclass(frozen=True)
-class StreetReportsData:
-    own: tuple[CouncilReport, ...]
-    nearby: tuple[CouncilReport, ...]
-
-
-@dataclass(frozen=True)
-class CouncilCase:
-    council: str
-    case: Case
-
-
-@dataclass(frozen=True)
-class CasesData:
-    cases: tuple[CouncilCase, ...]
+    @property
+    def template(self) -> str:
+        return f"dashboard/_{self.name}.html"
 
 
 # --- what each tile asks -----------------------------------------------------------------------------------
 
 
-def _serves(registry: ConnectorRegistry, council: str, kind: ServiceKind) -> bool:
-    return registry.serves(council, kind)
-
-
 def plan(name: str, household: Household, registry: ConnectorRegistry) -> list[Call]:
     """The connector calls tile ``name`` needs for this household (none: the tile does not apply)."""
-    h = household
-    if name == "bins":
-        if not _serves(registry, h.district, ServiceKind.BINS):
-            return []
-        return [
-            Call(name, "bins", h.district, ServiceKind.BINS, lambda r: r.bins(h.district).collections(h.uprn))
-        ]
-    if name == "council_tax":
-        if not (h.verified and h.council_tax_reference) or not _serves(
-            registry, h.district, ServiceKind.COUNCIL_TAX
-        ):
-            return []
-        reference = h.council_tax_reference
-        return [
-            Call(
-                name,
-                "account",
-                h.district,
-                ServiceKind.COUNCIL_TAX,
-                lambda r: r.council_tax(h.district).account(reference),
-            )
-        ]
-    if name == "planning":
-        if h.latitude is None or not _serves(registry, h.district, ServiceKind.PLANNING):
-            return []
-        return [
-            Call(
-                name,
-                "near",
-                h.district,
-                ServiceKind.PLANNING,
-                lambda r: r.planning(h.district).applications_near(
-                    h.latitude, h.longitude, PLANNING_RADIUS_M
-                ),
-            )
-        ]
-    if name == "street_reports":
-        calls = []
-        councils = [c for c in (h.county, h.district) if _serves(registry, c, ServiceKind.STREET_REPORTS)]
-        if h.latitude is not None:
-            for council in councils:
-                calls.append(
-                    Call(
-                        name,
-                        f"near:{council}",
-                        council,
-                        ServiceKind.STREET_REPORTS,
-                        lambda r, c=council: r.street_reports(c).requests_near(
-                            h.latitude, h.longitude, STREET_REPORTS_RADIUS_M, status="open"
-                        ),
-                    )
-                )
-        by_council: dict[str, list[str]] = {}
-        for report in h.own_reports:
-            by_council.setdefault(report.council, []).append(report.service_request_id)
-        for council, ids in sorted(by_council.items()):
-            if _serves(registry, council, ServiceKind.STREET_REPORTS):
-                calls.append(
-                    Call(
-                        name,
-                        f"own:{council}",
-                        council,
-                        ServiceKind.STREET_REPORTS,
-                        lambda r, c=council, i=tuple(ids): r.street_reports(c).requests(
-                            service_request_ids=i
-                        ),
-                    )
-                )
-        return calls
-    if name == "cases":
-        if not h.email:
-            return []
-        # The county first, then the districts: every council the resident may have contacted.
-        councils = [
-            h.county,
-            *sorted(c for c in registry.councils_serving(ServiceKind.CASES) if c != h.county),
-        ]
-        return [
-            Call(
-                name,
-                council,
-                council,
-                ServiceKind.CASES,
-                lambda r, c=council: r.cases(c).cases_for_email(h.email),
-            )
-            for council in councils
-            if _serves(registry, council, ServiceKind.CASES)
-        ]
-    raise ValueError(f"unknown tile {name!r}")
-
-
-def councils_of(name: str, household: Household) -> tuple[str, ...]:
-    """The councils a tile shows data from, before any call is made."""
-    if name in ("bins", "council_tax", "planning"):
-        return (household.district,)
-    if name == "street_reports":
-        return (household.county, household.district)
-    return (household.county, household.district)
-
-
-def not_applicable_reason(name: str, household: Household) -> NotApplicableReason:
-    if name == "council_tax":
-        if not household.verified:
-            return NotApplicableReason.NOT_VERIFIED
-        if not household.council_tax_reference:
-            return NotApplicableReason.NO_COUNCIL_TAX_LINK
-    if name == "cases" and not household.email:
-        return NotApplicableReason.NO_EMAIL
-    return NotApplicableReason.NOT_OFFERED
+    return TILES[name].plan(household, registry)
 
 
 # --- running the calls -------------------------------------------------------------------------------------
@@ -391,15 +257,16 @@ def _from_cache(call: Call, registry: ConnectorRegistry) -> Outcome:
 
 
 def assemble(name: str, household: Household, calls: Sequence[Call], outcomes: Mapping[str, Outcome]) -> Tile:
-    councils = councils_of(name, household)
+    kind = TILES[name]
+    councils = kind.councils(household)
     if not calls:
-        return Tile(name, TileState.NOT_APPLICABLE, councils, reason=not_applicable_reason(name, household))
+        return Tile(name, TileState.NOT_APPLICABLE, councils, reason=kind.not_applicable(household))
     if any(outcome.pending for outcome in outcomes.values()):
         return Tile(name, TileState.LOADING, councils)
-    if name == "bins":
-        outcome = outcomes["bins"]
-        if isinstance(outcome.error, NotFound):
-            return Tile(name, TileState.NOT_APPLICABLE, councils, reason=NotApplicableReason.NOT_COLLECTED)
+    if kind.not_found is not None and any(
+        isinstance(outcome.error, NotFound) for outcome in outcomes.values()
+    ):
+        return Tile(name, TileState.NOT_APPLICABLE, councils, reason=kind.not_found)
     answered = {key: outcome.result for key, outcome in outcomes.items() if outcome.result is not None}
     failed = tuple(
         dict.fromkeys(
@@ -414,34 +281,11 @@ def assemble(name: str, household: Household, calls: Sequence[Call], outcomes: M
     state = TileState.STALE if stale else TileState.LOADED
     # A stale tile says when its oldest data was fetched; a fresh one when it was fetched.
     fetched_at = min((result.fetched_at for result in (stale or answered.values())), default=None)
-    return Tile(name, state, councils, _data(name, answered), fetched_at, missing=failed)
+    return Tile(name, state, councils, kind.data(answered), fetched_at, missing=failed)
 
 
-def _data(name: str, answered: Mapping[str, Result]) -> Any:
-    if name == "bins":
-        return BinsData(tuple(sorted(answered["bins"].value, key=lambda bin: bin.next_date)))
-    if name == "council_tax":
-        return CouncilTaxData(answered["account"].value)
-    if name == "planning":
-        return PlanningData(tuple(answered["near"].value)[:MAX_PLANNING_APPLICATIONS])
-    if name == "street_reports":
-        own = [
-            CouncilReport(key.split(":", 1)[1], request)
-            for key, result in answered.items()
-            if key.startswith("own:")
-            for request in result.value
-        ]
-        own_ids = {report.request.service_request_id for report in own}
-        nearby = [
-            CouncilReport(key.split(":", 1)[1], request)
-            for key, result in answered.items()
-            if key.startswith("near:")
-            for request in result.value
-            if request.service_request_id not in own_ids
-        ]
-        return StreetReportsData(tuple(own), tuple(nearby[:MAX_NEARBY_REPORTS]))
-    if name == "cases":
-        cases = [CouncilCase(council, case) for council, result in answered.items() for case in result.value]
-        cases.sort(key=lambda item: (item.case.closed, -item.case.updated_at.timestamp()))
-        return CasesData(tuple(cases))
-    raise ValueError(f"unknown tile {name!r}")
+# Last: the tile modules import this module's types.
+from app.dashboard.tile_kinds import discover  # noqa: E402
+
+TILES: dict[str, TileKind] = {kind.name: kind for kind in discover()}
+TILE_NAMES: tuple[str, ...] = tuple(TILES)

@@ -27,7 +27,6 @@ from flask import (
     url_for,
 )
 from flask_babel import _, format_date, format_datetime
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from govuk_frontend_wtf.main import wtforms_errors
 from htmx_flask import make_response as htmx_response
@@ -40,7 +39,7 @@ from app.auth.assurance import COUNCIL_TAX, Assurance, assurance_of_current_resi
 from app.auth.views import NOTICE_CATEGORY
 from app.backoffice import registry
 from app.dashboard import calendar
-from app.dashboard.tiles import TILE_NAMES, Household, OwnReport, TileState, fetch, shell
+from app.dashboard.tiles import TILE_NAMES, TILES, Household, OwnReport, TileState, fetch, shell
 from app.database import release_connection
 from app.extensions import db
 from app.models.reports import FollowedRequest, Report
@@ -48,14 +47,6 @@ from app.observability.metrics import count_tiles
 from app.theming import themes
 
 bp = Blueprint("dashboard", __name__)
-
-TILE_TITLES = {
-    "bins": _l("Bin collections"),
-    "council_tax": _l("Council tax"),
-    "planning": _l("Planning applications near you"),
-    "street_reports": _l("Street reports"),
-    "cases": _l("Your enquiries"),
-}
 
 
 @bp.app_template_filter("council_name")
@@ -146,7 +137,7 @@ def household_for(resident, *, verified: bool) -> Household:
 
 def tile_context() -> dict:
     return {
-        "titles": TILE_TITLES,
+        "titles": {name: kind.title for name, kind in TILES.items()},
         "councils": {theme.slug: theme for theme in themes()},
         "now": datetime.now(UTC),
     }
@@ -202,7 +193,7 @@ def tile(name: str):
     release_connection()
     found = fetch((name,), household, registry(), _budget())[name]
     count_tiles((found,))
-    response = Response(render_template(f"dashboard/_{name}.html", tile=found, **tile_context()))
+    response = Response(render_template(TILES[name].template, tile=found, **tile_context()))
     response.headers["Cache-Control"] = "no-store"
     response.headers["Vary"] = "HX-Request"
     return response

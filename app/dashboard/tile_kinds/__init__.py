@@ -1,0 +1,21 @@
+"""The dashboard's tiles, one module each. A module here whose ``TILE`` is a ``TileKind`` (what the tile asks
+of which council, how it assembles the answers, its title), with its partial ``dashboard/_<name>.html``, is a
+tile: modules are found by looking, so a new tile edits nothing else; ``position`` orders them on the page."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+
+def discover() -> tuple:
+    """Every module's TileKind, in page order. The modules import app.dashboard.tiles, which calls this once
+    it has defined their types."""
+    from app.dashboard.tiles import TileKind
+
+    found = []
+    for module in pkgutil.iter_modules(__path__):
+        tile = getattr(importlib.import_module(f"{__name__}.{module.name}"), "TILE", None)
+        if isinstance(tile, TileKind):
+            found.append(tile)
+    return tuple(sorted(found, key=lambda tile: tile.position))
