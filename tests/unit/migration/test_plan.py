@@ -80,7 +80,7 @@ def test_each_kind_of_account_and_what_goes_to_review(exports, tmp_path):
     assert plan.both[0][1] == "s-both"
     review_file = tmp_path / "review.csv"
     plan.write_review(review_file)
-    rows = list(csv.DictReader(review_file.open()))
+    rows = list(csv.DictReader(review_file.read_text().splitlines()))
     reasons = {row["line"]: (row["account_id"], row["reason"]) for row in rows}
     assert reasons["5"] == ("A4", "email address not verified")
     assert reasons["6"][1] == reasons["7"][1] == "another district account has this email address"
