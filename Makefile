@@ -70,9 +70,11 @@ a11y: install chromium
 # with apt-get when missing) and gunicorn; uses Redis on 127.0.0.1:6379 (database 14) when it answers.
 # Then the burst (bench/burst.py): 50 guests reporting at once, against the development server on SQLite and
 # gunicorn on PostgreSQL (127.0.0.1:5432, a database of its own, dropped afterwards).
+# Then the weight of the report page with its map (bench/report_map.py), gzipped, tiles excluded.
 bench: install assets
 	$(BIN)/python bench/dashboard.py
 	$(BIN)/python bench/burst.py
+	$(BIN)/python bench/report_map.py
 
 # Scale-out and failover (bench/scale.py): two app servers under gunicorn.conf.py behind nginx, two workers,
 # PostgreSQL (127.0.0.1:5432) and Redis (127.0.0.1:6379, database 13), 200 signed-in residents and 50 guest
