@@ -51,6 +51,7 @@ class TileState(StrEnum):
 class NotApplicableReason(StrEnum):
     NOT_VERIFIED = "not_verified"
     NO_COUNCIL_TAX_LINK = "no_council_tax_link"
+    COUNCIL_TAX_ACCOUNT_NOT_FOUND = "council_tax_account_not_found"
     NOT_OFFERED = "not_offered"
     NOT_COLLECTED = "not_collected"
     NO_EMAIL = "no_email"
@@ -272,7 +273,8 @@ def assemble(name: str, household: Household, calls: Sequence[Call], outcomes: M
         dict.fromkeys(
             call.council
             for call in calls
-            if outcomes[call.key].error is not None and not isinstance(outcomes[call.key].error, NotFound)
+            # A NotFound the tile gives no reason for is a failure like any other (see TileKind.not_found).
+            if outcomes[call.key].error is not None
         )
     )
     if not answered and failed:

@@ -48,4 +48,6 @@ TILE = TileKind(
     data=lambda answered: CouncilTaxData(answered["account"].value),
     councils=lambda household: (household.district,),
     not_applicable=not_applicable,
+    # The council's system no longer knows the linked reference (an account closed or merged).
+    not_found=NotApplicableReason.COUNCIL_TAX_ACCOUNT_NOT_FOUND,
 )

@@ -91,6 +91,27 @@ def test_council_tax_needs_verification_then_a_linked_account():
     assert tile.reason is NotApplicableReason.NO_COUNCIL_TAX_LINK
 
 
+def test_a_linked_council_tax_account_the_council_no_longer_knows_is_said_so():
+    linked = Household(**{**HOME.__dict__, "verified": True, "council_tax_reference": "26099999"})
+
+    def answer(council, kind):
+        raise NotFound(council, kind)
+
+    tile = tiles.fetch(("council_tax",), linked, FakeRegistry(answer), 1)["council_tax"]
+    assert (tile.state, tile.reason) == (
+        TileState.NOT_APPLICABLE,
+        NotApplicableReason.COUNCIL_TAX_ACCOUNT_NOT_FOUND,
+    )
+
+
+def test_not_found_from_a_tile_that_gives_it_no_reason_is_unavailable():
+    def answer(council, kind):
+        raise NotFound(council, kind)
+
+    tile = tiles.fetch(("cases",), HOME, FakeRegistry(answer), 1)["cases"]
+    assert tile.state is TileState.UNAVAILABLE
+
+
 def test_cases_from_every_council_with_the_ones_that_failed_named():
     case = Case("C1", "Noise", "noise", "open", "Open", NOW, NOW)
 
