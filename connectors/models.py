@@ -465,6 +465,21 @@ class WasteBooking:
     end_date: date | None = None
 
 
+@dataclass(frozen=True)
+class NewPlanningComment:
+    """A resident's comment on a planning application, as the planning authority records it: the name and
+    address it publishes in its rules (usually redacted), the stance and the text."""
+
+    name: str
+    address: str
+    stance: Literal["support", "object", "neutral"]
+    text: str
+
+
+class CommentsClosed(Exception):
+    """The planning authority refused a comment: comments on the application are closed."""
+
+
 class SlotUnavailable(Exception):
     """The back office refused a booking because its day has no places left (or has passed)."""
 

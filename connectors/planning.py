@@ -1,6 +1,7 @@
 """Planning applications over the My Norfolk planning contract (docs/api/planning.yaml), for any district.
 
-Commenting stays on the council's own planning site: each application carries its ``comment_url``.
+A resident's comment is sent with ``comment`` while comments are open; each application also carries the
+``comment_url`` of the council's own page for commenting.
 Deployment file: ``adapter = "planning_rest"`` with ``base_url`` and ``credentials = { api_key = ... }``.
 """
 
@@ -9,7 +10,13 @@ from __future__ import annotations
 from connectors import errors
 from connectors.council_rest import Fields, document, rest_client, segment, with_message
 from connectors.http import HttpClient, MalformedResponse
-from connectors.models import PlanningApplication, PlanningComment, Result
+from connectors.models import (
+    CommentsClosed,
+    NewPlanningComment,
+    PlanningApplication,
+    PlanningComment,
+    Result,
+)
 
 MAX_RADIUS_M = 5000
 STANCES = ("support", "object", "neutral")
@@ -36,12 +43,37 @@ class RestPlanning:
     def comments(self, reference: str) -> Result[tuple[PlanningComment, ...]]:
         return self._get(reference, "/comments", parse_comments)
 
-    def _get(self, reference: str, suffix: str, parse):
+    def comment(self, reference: str, comment: NewPlanningComment) -> str:
+        if comment.stance not in STANCES:
+            raise ValueError(f"stance {comment.stance!r} is not one of {STANCES}")
+        body = {
+            "name": comment.name,
+            "address": comment.address,
+            "stance": comment.stance,
+            "text": comment.text,
+        }
+        path = f"applications/{segment(self._reference(reference))}/comments"
+        try:
+            return self.http.post(
+                path, json=body, parse=lambda response: document(response).text("comment_reference")
+            )
+        except errors.BadData as error:
+            if error.code == "comments_closed":
+                raise CommentsClosed(reference) from None
+            raise
+        except errors.NotFound as error:
+            raise with_message(error, "The council has no planning application with this reference") from None
+
+    def _reference(self, reference: str) -> str:
         reference = reference.strip()
         if not reference:
             raise errors.NotFound(
                 self.http.council, self.http.kind, "This is not a planning application reference"
             )
+        return reference
+
+    def _get(self, reference: str, suffix: str, parse):
+        reference = self._reference(reference)
         try:
             return self.http.get(f"applications/{segment(reference)}{suffix}", parse=parse)
         except errors.NotFound as error:

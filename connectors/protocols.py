@@ -34,6 +34,7 @@ from connectors.models import (
     NewBulkyBooking,
     NewGardenSubscription,
     NewPayment,
+    NewPlanningComment,
     NewServiceRequest,
     Payment,
     PlanningApplication,
@@ -149,6 +150,11 @@ class Planning(Protocol):
 
     def comments(self, reference: str) -> Result[tuple[PlanningComment, ...]]:
         """The published public comments on an application, oldest first."""
+        ...
+
+    def comment(self, reference: str, comment: NewPlanningComment) -> str:
+        """Send a resident's comment; the authority's reference for it. ``CommentsClosed`` once comments on
+        the application are closed."""
         ...
 
 

@@ -1,14 +1,16 @@
 """The districts' planning registers (docs/api/planning.yaml): applications near a point, each application's
 detail, and its published public comments.
 
-Commenting happens on the council's own planning site (each application carries its comment_url), as it does
-for every Norfolk district today; the register here only publishes comments already made.
+Residents' comments arrive by POST while comments are open and wait here for the council's moderation (they
+are not published); GET .../received-comments, which is not in the contract, reads them back for tests.
 Besides the demo residents' stories, one gazetteer address in nine has an application, so every town has
 some.
 """
 
 from __future__ import annotations
 
+import json
+import threading
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -16,7 +18,15 @@ from flask import g, request
 from werkzeug.exceptions import NotFound
 
 from sandbox import places
-from sandbox.back_office import DISTRICTS, back_office_blueprint, require, stable_number, today
+from sandbox.back_office import (
+    DISTRICTS,
+    InvalidParameter,
+    back_office_blueprint,
+    error_response,
+    require,
+    stable_number,
+    today,
+)
 from sandbox.demo_residents import DEMO_RESIDENTS
 
 bp = back_office_blueprint("planning", DISTRICTS)
@@ -45,6 +55,8 @@ PROPOSALS = (
     ("LB", "Replacement of timber sash windows (listed building consent)"),
 )
 OFFICERS = ("Sam Turner", "Alex Morgan", "Jo Patel", "Chris Evans")
+COMMENT_LIMITS = {"name": 200, "address": 300, "text": 10_000}
+STANCES = ("support", "object", "neutral")
 
 
 @dataclass(frozen=True)
@@ -268,6 +280,65 @@ def application_comments(reference: str):
             for comment in application.comments
         ],
     }
+
+
+_received: dict[str, list[dict]] = {}
+_received_lock = threading.Lock()
+
+
+def _comments_open(application: Application, on: date) -> bool:
+    received_on = on - timedelta(days=application.received_days_ago)
+    return application.decision is None and on <= received_on + timedelta(days=CONSULTATION_DAYS)
+
+
+@bp.post("/applications/<path:reference>/comments")
+def receive_comment(reference: str):
+    application = application_in_council(reference)
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise InvalidParameter(description="Send the comment as a JSON object.")
+    comment = {}
+    for name, limit in COMMENT_LIMITS.items():
+        value = body.get(name)
+        if not isinstance(value, str) or not value.strip() or len(value) > limit:
+            raise InvalidParameter(description=f"{name} must be text of 1 to {limit} characters.")
+        comment[name] = value.strip()
+    if body.get("stance") not in STANCES:
+        raise InvalidParameter(description="stance must be support, object or neutral.")
+    on = today()
+    if not _comments_open(application, on):
+        response = error_response(409, f"Comments on {application.reference} are closed.")
+        response.set_data(
+            json.dumps(
+                {
+                    "error": {
+                        "code": "comments_closed",
+                        "message": f"Comments on {application.reference} are closed.",
+                    }
+                }
+            )
+        )
+        return response
+    with _received_lock:
+        received = _received.setdefault(f"{g.council}:{application.reference}", [])
+        comment_reference = f"RC-{application.reference.replace('/', '')}-{len(received) + 1}"
+        received.append(
+            {
+                "comment_reference": comment_reference,
+                "stance": body["stance"],
+                "received_on": on.isoformat(),
+                **comment,
+            }
+        )
+    return {"reference": application.reference, "comment_reference": comment_reference}, 201
+
+
+@bp.get("/applications/<path:reference>/received-comments")
+def received_comments(reference: str):
+    application = application_in_council(reference)
+    with _received_lock:
+        received = list(_received.get(f"{g.council}:{application.reference}", ()))
+    return {"reference": application.reference, "comments": received}
 
 
 @bp.get("/applications/<path:reference>")

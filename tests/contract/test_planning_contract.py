@@ -1,14 +1,24 @@
 """The planning contract suite (docs/api/planning.yaml), against the sandbox and recorded answers."""
 
 import pytest
+import requests
 
+from connectors.council_rest import segment
 from connectors.errors import NotFound
-from connectors.models import PlanningApplication, PlanningComment, ServiceKind
+from connectors.models import (
+    CommentsClosed,
+    NewPlanningComment,
+    PlanningApplication,
+    PlanningComment,
+    ServiceKind,
+)
 from sandbox import places
 from tests.contract.conftest import resident_named
 from tests.contract.recorder import CONTRACT_DAY
+from tests.support.sandbox import API_KEY
 
 NEIGHBOURS_APPLICATION = "26/01187/HH"
+CLOSED_APPLICATION = "06/26/0412/F"  # Margaret's neighbour: the consultation ended before CONTRACT_DAY
 
 
 def test_applications_near_toms_home_nearest_first_with_his_neighbours(source_registry):
@@ -50,3 +60,53 @@ def test_a_back_office_that_leaves_optional_fields_out(recorded_registry):
     assert application.reference == "3PL/2026/0001/F"
     assert (application.latitude, application.comment_url, application.comments_until) == (None, None, None)
     assert not application.open_for_comment(CONTRACT_DAY)
+
+
+def _received(sandbox, council: str, reference: str) -> list[dict]:
+    answer = requests.get(
+        f"{sandbox.url}/planning/{council}/applications/{segment(reference)}/received-comments",
+        headers={"X-API-Key": API_KEY},
+        timeout=5,
+    )
+    answer.raise_for_status()
+    return answer.json()["comments"]
+
+
+def test_a_comment_is_received_with_a_reference_while_comments_are_open(contract_sandbox, contract_registry):
+    before = _received(contract_sandbox, "norwich", NEIGHBOURS_APPLICATION)
+    comment = NewPlanningComment(
+        name="Tom Baker",
+        address="41 Unthank Road, Norwich, NR2 2PE",
+        stance="neutral",
+        text="Please keep the wall at its present height.",
+    )
+
+    comment_reference = contract_registry.planning("norwich").comment(NEIGHBOURS_APPLICATION, comment)
+
+    received = _received(contract_sandbox, "norwich", NEIGHBOURS_APPLICATION)
+    assert received[: len(before)] == before and len(received) == len(before) + 1
+    assert received[-1]["comment_reference"] == comment_reference
+    assert (received[-1]["name"], received[-1]["stance"], received[-1]["text"]) == (
+        "Tom Baker",
+        "neutral",
+        "Please keep the wall at its present height.",
+    )
+
+
+def test_a_comment_after_the_consultation_is_refused_as_closed(contract_sandbox, contract_registry):
+    comment = NewPlanningComment(name="Margaret", address="Great Yarmouth", stance="support", text="Yes.")
+
+    with pytest.raises(CommentsClosed):
+        contract_registry.planning("great-yarmouth").comment(CLOSED_APPLICATION, comment)
+    assert _received(contract_sandbox, "great-yarmouth", CLOSED_APPLICATION) == []
+
+
+def test_a_comment_without_text_is_refused_as_an_invalid_parameter(contract_sandbox):
+    answer = requests.post(
+        f"{contract_sandbox.url}/planning/norwich/applications/{segment(NEIGHBOURS_APPLICATION)}/comments",
+        json={"name": "Tom", "address": "Norwich", "stance": "object", "text": " "},
+        headers={"X-API-Key": API_KEY},
+        timeout=5,
+    )
+    assert answer.status_code == 422
+    assert answer.json()["error"]["code"] == "invalid_parameter"
