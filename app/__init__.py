@@ -170,6 +170,10 @@ def _init_features(app: Flask) -> None:
 
     app.register_blueprint(council_tax.bp)
 
+    from app.views import planning
+
+    app.register_blueprint(planning.bp)
+
     from app import migration, staff
     from app.observability import tracing
 

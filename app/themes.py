@@ -75,6 +75,15 @@ def _council_tax_links(section: dict | None, where: str) -> CouncilTaxLinks | No
     return links
 
 
+def _planning_comment_rules(section: dict | None, where: str) -> str | None:
+    if section is None:
+        return None
+    rules = section.get("comment_rules")
+    if not isinstance(rules, str) or not rules.strip() or set(section) != {"comment_rules"}:
+        raise ThemeError(f"{where}: [planning] has comment_rules, a text")
+    return rules.strip()
+
+
 @dataclass(frozen=True)
 class AccessibilityFacts:
     compliance: Literal["full", "partial", "none"]
@@ -150,6 +159,9 @@ class Theme:
     template_overrides: frozenset[str] = field(default=frozenset())
     waste: WastePrices | None = None
     council_tax: CouncilTaxLinks | None = None
+    # [planning] comment_rules: what the council publishes of a comment on a planning application, shown
+    # before a resident writes one (the portal has a default for councils that say nothing).
+    planning_comment_rules: str | None = None
 
     @property
     def wordmark_path(self) -> Path:
@@ -214,6 +226,7 @@ def load_theme(directory: Path) -> Theme:
         template_overrides=overrides,
         waste=_waste_prices(data.get("waste"), where),
         council_tax=_council_tax_links(data.get("council_tax"), where),
+        planning_comment_rules=_planning_comment_rules(data.get("planning"), where),
     )
 
 
