@@ -19,3 +19,9 @@ def discover() -> tuple:
         if isinstance(tile, TileKind):
             found.append(tile)
     return tuple(sorted(found, key=lambda tile: tile.position))
+
+
+# A tile module imported before app.dashboard.tiles (app.connectors_check imports two) would be found half
+# imported, without its TILE, by discover(): importing the registry here, once discover() is defined, loads
+# every tile module complete first.
+from app.dashboard import tiles as _registry  # noqa: E402, F401
