@@ -62,7 +62,7 @@ def test_a_guest_who_signs_in_with_the_same_email_claims_their_bookings(
     mine = client_request.get("/requests", host="south-norfolk.localhost")
     assert "You paid for 1 booking without signing in" in mine.text
     client_request.post_form(
-        "/requests", {}, host="south-norfolk.localhost", form_index=len(mine.select("form")) - 1
+        "/requests", {}, host="south-norfolk.localhost", form_index=len(mine.select("main form")) - 1
     )
 
     with app.app_context():

@@ -4,6 +4,7 @@ import pytest
 from itsdangerous import URLSafeTimedSerializer
 
 from app.extensions import db
+from app.models.identity import Resident
 from app.tracking import followers
 
 
@@ -49,7 +50,12 @@ def test_an_old_confirm_link_has_expired(app, subscription, monkeypatch):
 
 
 def test_following_again_after_unsubscribing_starts_again(subscription):
+    resident = Resident(issuer="https://idp.test", subject="s-follow", email="someone@example.com")
+    db.session.add(resident)
+    db.session.flush()
     subscription.unsubscribed_at = followers.utcnow()
-    again = followers.subscribe("norfolk", "NCC-000001", "someone@example.com", resident_id=7, confirmed=True)
+    again = followers.subscribe(
+        "norfolk", "NCC-000001", "someone@example.com", resident_id=resident.id, confirmed=True
+    )
     assert again.id == subscription.id
-    assert again.active and again.resident_id == 7
+    assert again.active and again.resident_id == resident.id
