@@ -120,10 +120,23 @@ OVERFLOW_JS = """
 () => {
   const width = document.documentElement.clientWidth;
   const overflowing = [];
+  // Inside a box that fits and hides its overflow (a map's tiles, say), nothing makes the page
+  // scroll sideways.
+  const insideAFittingClip = (element) => {
+    for (let parent = element.parentElement; parent && parent !== document.body;
+         parent = parent.parentElement) {
+      const overflowX = getComputedStyle(parent).overflowX;
+      if (overflowX === 'hidden' || overflowX === 'clip') {
+        const box = parent.getBoundingClientRect();
+        return box.left >= -1 && box.right <= width + 1;
+      }
+    }
+    return false;
+  };
   for (const element of document.body.querySelectorAll('*')) {
     const box = element.getBoundingClientRect();
     const style = getComputedStyle(element);
-    const clipped = style.clip !== 'auto' || style.clipPath !== 'none';
+    const clipped = style.clip !== 'auto' || style.clipPath !== 'none' || insideAFittingClip(element);
     if (box.width > 1 && !clipped && (box.right > width + 1 || box.left < -1)) {
       overflowing.push(`${element.tagName.toLowerCase()}.${[...element.classList].join('.')}` +
         ` (${Math.round(box.left)} to ${Math.round(box.right)}px)`);
