@@ -278,6 +278,8 @@ class TestConfig(DevelopmentConfig):
     SQLALCHEMY_DATABASE_URI = _env("TEST_DATABASE_URL") or "sqlite://"
     # Tests that check the limit lower it; the rest must not trip over it.
     REPORT_RATE_LIMIT = "1000 per minute"
+    # Tests scrape /metrics from one address all session; the guessing test sets its own limit.
+    METRICS_REFUSALS_LIMIT = "10000 per minute"
     PHOTO_RATE_LIMIT = "1000 per minute"
     FOLLOW_RATE_LIMIT = "1000 per minute"
     FOLLOW_EMAIL_RATE_LIMIT = "1000 per minute"
