@@ -23,7 +23,9 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
+from app.extensions import limiter
 from app.observability.logs import route
+from app.theming import any_host
 
 log = logging.getLogger(__name__)
 
@@ -184,6 +186,13 @@ def _allowed() -> bool:
     return any(address in ipaddress.ip_network(network, strict=False) for network in networks)
 
 
+# Guessing the token: an address that keeps being refused is refused outright for a while. Declared once, at
+# import, so that an app made a second time in one process does not count each refusal twice.
+@any_host
+@limiter.limit(
+    lambda: current_app.config["METRICS_REFUSALS_LIMIT"],
+    deduct_when=lambda response: response.status_code in (401, 403),
+)
 def metrics_view():
     if not _allowed():
         abort(401 if "Authorization" not in request.headers else 403)
@@ -217,13 +226,5 @@ def count_tiles(tiles) -> None:
 
 
 def init_app(app: Flask) -> None:
-    from app.extensions import limiter
-    from app.theming import any_host
-
-    # Guessing the token: an address that keeps being refused is refused outright for a while.
-    guarded = limiter.limit(
-        lambda: current_app.config["METRICS_REFUSALS_LIMIT"],
-        deduct_when=lambda response: response.status_code in (401, 403),
-    )(metrics_view)
-    app.add_url_rule("/metrics", "metrics", any_host(guarded))
+    app.add_url_rule("/metrics", "metrics", metrics_view)
     app.after_request(_observe_request)

@@ -32,7 +32,8 @@ from tests.support.sandbox import SandboxServer
 
 PRIYA = DEMO_RESIDENTS[0]
 TIMEOUT = 15_000
-BUDGET_SECONDS = 1.0
+# Generous enough that five back offices answer within it on a busy two-core machine running two browsers.
+BUDGET_SECONDS = 2.0
 TILES = ("bins", "council_tax", "planning", "street_reports", "cases")
 # Resolves with the page's layout shifts so far (an empty list when there were none).
 LAYOUT_SHIFTS = """() => new Promise(resolve => {
@@ -183,7 +184,7 @@ def test_every_tile_state_is_accessible(resident_page, dashboard, sandbox_faults
 
     # Hung: planning slower than the page's budget shows what it had, stale.
     dashboard.sandbox.clear_faults()
-    sandbox_faults("planning", "slow", delay=BUDGET_SECONDS * 2.5)
+    sandbox_faults("planning", "slow", delay=BUDGET_SECONDS + 1.5)
     page.goto(dashboard.url(slug), wait_until="domcontentloaded")
     body = page.locator("#tile-planning-body")
     expect(body).to_have_attribute("aria-live", "polite")

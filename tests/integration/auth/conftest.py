@@ -20,7 +20,9 @@ HOST = "south-norfolk.localhost"
 
 
 @pytest.fixture(scope="session")
-def sandbox_idp(tmp_path_factory):
+def sandbox_idp(app, tmp_path_factory):
+    """The sandbox identity provider, one for each database's run (it depends on `app`): the users one run
+    creates or migrates are not there for the other."""
     server = start_sandbox_idp(tmp_path_factory.mktemp("sandbox-idp"))
     yield server
     server.stop()

@@ -163,14 +163,6 @@ def back_offices(app, connector_registry):
     use_registry(app, None)
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason=(
-        "The session's sandbox provider keeps the users the first database's run created, so the "
-        "second database's run adopts users whose migration mark is already cleared and the "
-        "portal's check is never called; needs a provider store per run"
-    ),
-)
 @pytest.mark.usefixtures("with_sandbox_idp", "portal_for_the_provider", "back_offices")
 def test_a_migrated_resident_signs_in_with_their_district_password(app, council, plan, admin, sandbox_idp):
     plan, _expected = plan

@@ -34,8 +34,9 @@ POLICY = outbox.DeliveryPolicy(
 
 
 @pytest.fixture(scope="module")
-def waste_sandbox(tmp_path_factory):
-    """A sandbox of these tests' own, so that bookings and payments here are the only ones it holds."""
+def waste_sandbox(app, tmp_path_factory):
+    """A sandbox of these tests' own, so that bookings and payments here are the only ones it holds; one for
+    each database's run (it depends on `app`), so one run's bookings are not in the other's."""
     server = SandboxServer.start(tmp_path_factory.mktemp("waste-sandbox"), SANDBOX_BULKY_PLACES=60)
     yield server
     server.stop()

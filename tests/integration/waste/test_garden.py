@@ -3,7 +3,6 @@ the start date, renewed from the day after the current one ends, refused while o
 
 from datetime import date, timedelta
 
-import pytest
 import requests
 from babel.dates import format_date
 
@@ -12,14 +11,6 @@ from sandbox import places
 from tests.integration.waste.conftest import deliver_all, mailbox, order
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason=(
-        "The session's sandbox waste back office keeps the first database's run's subscription for "
-        "the same address, so the second run is told it is already subscribed; needs an address per"
-        " run"
-    ),
-)
 def test_a_guest_subscribes_two_bins_and_gets_a_permit(app, checkout, pay, client_request):
     journey = checkout().garden(bins=2)
     assert "£90.00" in journey.page().text  # South Norfolk: £54 for the first bin, £36 for the second
@@ -97,14 +88,6 @@ def test_a_subscription_running_for_long_yet_is_not_renewed(checkout, back_offic
     assert format_date(ends, "d MMMM yyyy") in page.text
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason=(
-        "The session's sandbox waste back office keeps the first database's run's subscription for "
-        "the same address, so the second run is told it is already subscribed; needs an address per"
-        " run"
-    ),
-)
 def test_a_running_subscription_is_not_sold_twice(app, checkout, pay):
     first = checkout().garden(bins=1, uprn="2630691525")
     first.come_back(pay.pay(first.pay_button()))
