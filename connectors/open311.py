@@ -25,6 +25,7 @@ needs `api_key_on_get = "query"`, which puts the key in that one URL.
 
 from __future__ import annotations
 
+import math
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
@@ -46,6 +47,8 @@ from connectors.models import (
 
 FORMATS = ("json", "xml")
 
+
+MAX_LATITUDE, MAX_LONGITUDE = 90.0, 180.0
 
 API_KEY_IN_HEADER = "header"
 API_KEY_IN_QUERY = "query"
@@ -372,9 +375,25 @@ def _bool(value: Any) -> bool:
     return str(value).strip().lower() in ("true", "1", "yes")
 
 
-def _float(value: Any) -> float | None:
+def _position(record: dict[str, Any]) -> tuple[float | None, float | None]:
+    """The request's latitude and longitude, or (None, None). GeoReport v2 makes the position optional, and
+    a back office that sends half a position, text, or numbers outside WGS84's range has not said where the
+    request is: the request is kept (its id, status and description are still true) without a place."""
+    try:
+        latitude, longitude = (_coordinate(record.get(name)) for name in ("lat", "long"))
+    except ValueError:  # MalformedResponse (a list or an object) too
+        return None, None
+    if latitude is None or longitude is None:
+        return None, None
+    if abs(latitude) > MAX_LATITUDE or abs(longitude) > MAX_LONGITUDE:
+        return None, None
+    return latitude, longitude
+
+
+def _coordinate(value: Any) -> float | None:
     text = _str(value)
-    return None if text is None else float(text)
+    number = None if text is None else float(text)
+    return number if number is not None and math.isfinite(number) else None
 
 
 def _datetime(value: Any) -> datetime | None:
@@ -424,6 +443,7 @@ def _request(record: dict[str, Any]) -> ServiceRequest:
     status = (_str(record.get("status")) or "").lower()
     if status not in ("open", "closed"):
         raise MalformedResponse(f"status must be open or closed, not {status!r}")
+    latitude, longitude = _position(record)
     return ServiceRequest(
         service_request_id=_required(record, "service_request_id"),
         status=status,  # type: ignore[arg-type]
@@ -439,8 +459,8 @@ def _request(record: dict[str, Any]) -> ServiceRequest:
         address=_str(record.get("address")),
         address_id=_str(record.get("address_id")),
         zipcode=_str(record.get("zipcode")),
-        latitude=_float(record.get("lat")),
-        longitude=_float(record.get("long")),
+        latitude=latitude,
+        longitude=longitude,
         media_url=_str(record.get("media_url")),
     )
 

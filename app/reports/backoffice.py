@@ -51,8 +51,9 @@ def questions(council_slug: str, service_code: str) -> list[Question]:
 
 def open_requests_near(
     council_slug: str, service_code: str, latitude: float, longitude: float
-) -> list[NearbyRequest]:
-    """Open reports of this kind near the place; an empty list when the back office cannot say."""
+) -> list[NearbyRequest] | None:
+    """Open reports of this kind near the place, nearest first: what the map page draws and lists, and what
+    "already reported?" offers. None when the back office cannot say (it is down, or its answer is broken)."""
     try:
         found = (
             street_reports(council_slug)
@@ -65,7 +66,7 @@ def open_requests_near(
         current_app.logger.warning(
             "Could not list open %s reports near a place for %s", service_code, council_slug
         )
-        return []
+        return None
     return [
         NearbyRequest(
             service_request_id=request.service_request_id,
@@ -73,6 +74,8 @@ def open_requests_near(
             address=request.address or "",
             status=request.status,
             requested_at=request.requested_datetime.isoformat() if request.requested_datetime else "",
+            latitude=request.latitude,
+            longitude=request.longitude,
         )
         for request in found[:NEARBY_LIMIT]
     ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
 
 from flask import session
 
@@ -72,11 +73,25 @@ class Question:
 
 @dataclass
 class NearbyRequest:
+    """An open report of the same kind near the place, as the council's back office lists it: drawn on the
+    map and listed on "where is it?", and offered to follow on "already reported?"."""
+
     service_request_id: str
     description: str
     address: str
     status: str
     requested_at: str
+    # Where the back office says it is (None: not known, so the report is listed but not drawn).
+    latitude: float | None = None
+    longitude: float | None = None
+
+    @property
+    def has_coordinates(self) -> bool:
+        return self.latitude is not None and self.longitude is not None
+
+    @property
+    def requested_on(self) -> date | None:
+        return datetime.fromisoformat(self.requested_at).date() if self.requested_at else None
 
 
 @dataclass
@@ -133,7 +148,9 @@ class Journey:
 
     def set_postcode(self, postcode: str) -> None:
         self._set(postcode=postcode)
-        self._forget("location", "council", "outside", "nearby", "questions", "attributes")
+        self._forget(
+            "location", "council", "outside", "nearby", "nearby_unavailable", "questions", "attributes"
+        )
 
     @property
     def location(self) -> Location | None:
@@ -143,7 +160,14 @@ class Journey:
     def set_location(self, location: Location) -> None:
         self._set(location=asdict(location))
         self._forget(
-            "council", "outside", "area_asked", "nearby", "nearby_checked", "questions", "attributes"
+            "council",
+            "outside",
+            "area_asked",
+            "nearby",
+            "nearby_checked",
+            "nearby_unavailable",
+            "questions",
+            "attributes",
         )
 
     def area_needed(self) -> None:
@@ -173,8 +197,19 @@ class Journey:
     def nearby(self) -> list[NearbyRequest]:
         return [NearbyRequest(**item) for item in self._get("nearby", [])]
 
-    def set_nearby(self, requests: list[NearbyRequest]) -> None:
+    @property
+    def nearby_unavailable(self) -> bool:
+        """The council's back office could not list its open reports near the place: nothing is offered, the
+        journey goes on, and the map page says so."""
+        return bool(self._get("nearby_unavailable"))
+
+    def set_nearby(self, requests: list[NearbyRequest] | None) -> None:
+        """The open reports near the place, or None when the back office could not say."""
+        if requests is None:
+            self._set(nearby=[], nearby_checked=True, nearby_unavailable=True)
+            return
         self._set(nearby=[asdict(item) for item in requests], nearby_checked=not requests)
+        self._forget("nearby_unavailable")
 
     def nearby_answered(self) -> None:
         self._set(nearby_checked=True)

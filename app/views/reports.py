@@ -29,6 +29,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from itsdangerous import BadSignature, SignatureExpired
 from sqlalchemy.exc import IntegrityError
@@ -266,15 +267,36 @@ def where(token: str):
     else:
         answer["description"] = _("The pin is not near any address we know.")
     try:
-        answer["council"] = addresses.council_for(
-            found.type.service_code, latitude=latitude, longitude=longitude
-        ).council_name
-        answer["council_says"] = _("%(council)s deals with this there.", council=answer["council"])
+        responsible = addresses.council_for(found.type.service_code, latitude=latitude, longitude=longitude)
     except (addresses.OutsideNorfolk, addresses.TrunkRoadPlace) as problem:
         answer["outside"] = problem.message
     except addresses.AddressProblem:
         pass
+    else:
+        answer["council"] = responsible.council_name
+        answer["council_says"] = _("%(council)s deals with this there.", council=answer["council"])
+        if found.type.check_nearby:
+            answer.update(_nearby_answer(found.type, responsible.council, latitude, longitude))
     return answer
+
+
+def _nearby_answer(report_type: ReportType, council_slug: str, latitude: float, longitude: float) -> dict:
+    """The open reports near the pin, as the map page lists them (the markers are drawn from that list), and a
+    sentence for the map's live status. The same look-up as the one "already reported?" offers."""
+    release_connection()
+    nearby = backoffice.open_requests_near(council_slug, report_type.service_code, latitude, longitude)
+    if nearby is None:
+        says = _("We cannot show reports already made near here at the moment.")
+    elif nearby:
+        says = ngettext(
+            "%(num)s open report of this kind is near here: it is on the map and listed below it.",
+            "%(num)s open reports of this kind are near here: they are on the map and listed below it.",
+            len(nearby),
+        )
+    else:
+        says = _("No open reports of this kind are near here.")
+    listed = render_template("reports/_nearby.html", nearby=nearby or [], unavailable=nearby is None)
+    return {"nearby": listed, "nearby_says": says}
 
 
 def _coordinate_text(value: float | None) -> str | None:
@@ -298,7 +320,8 @@ def _set_location(found: Journey, location: Location) -> None:
 class CouncilAnswers:
     council_slug: str
     questions: list[Question]
-    nearby: list[NearbyRequest] | None  # None: not asked (the kind of report, or no coordinates)
+    nearby_asked: bool  # False: the kind of report, or a place without coordinates, does not call for it
+    nearby: list[NearbyRequest] | None = None  # asked and None: the back office could not say
 
 
 def _ask_council(report_type: ReportType, council_slug: str, location: Location) -> CouncilAnswers:
@@ -314,21 +337,21 @@ def _ask_council(report_type: ReportType, council_slug: str, location: Location)
             "No service definition from %s for %s", council_slug, report_type.service_code
         )
         questions = []
-    nearby = None
-    if report_type.check_nearby and location.has_coordinates:
-        nearby = backoffice.open_requests_near(
-            council_slug, report_type.service_code, location.latitude, location.longitude
-        )
-    return CouncilAnswers(council_slug, questions, nearby)
+    if not (report_type.check_nearby and location.has_coordinates):
+        return CouncilAnswers(council_slug, questions, nearby_asked=False)
+    nearby = backoffice.open_requests_near(
+        council_slug, report_type.service_code, location.latitude, location.longitude
+    )
+    return CouncilAnswers(council_slug, questions, nearby_asked=True, nearby=nearby)
 
 
 def _route_to(found: Journey, asked: CouncilAnswers) -> None:
     found.route_to(asked.council_slug)
     found.set_questions(asked.questions)
-    if asked.nearby is None:
-        found.nearby_answered()
-    else:
+    if asked.nearby_asked:
         found.set_nearby(asked.nearby)
+    else:
+        found.nearby_answered()
 
 
 @bp.route("/<token>/area", methods=["GET", "POST"])

@@ -1,16 +1,20 @@
 // The map on "where is the problem?": a pin placed by click, tap, drag or keyboard, or from the device's
 // location, fills the form's own fields (latitude and longitude, or the postcode of the nearest address).
-// Without JavaScript the section stays hidden and the form works as it is. Leaflet is loaded before this.
+// Open reports nearby (the page's [data-nearby] list, server-rendered) are drawn as numbered markers, and are
+// listed and drawn again for wherever the pin goes. Without JavaScript the section stays hidden, the form works
+// as it is, and the list is there when the page knows the place. Leaflet is loaded before this.
 
 const NORFOLK = [52.63, 1.0];
 const MAX_ACCURACY_M = 100;
 const STEP_PX = 10;
+const PLACE_ZOOM = 17;
 
 function setUp(section) {
   const L = window.L;
   const text = section.dataset;
   const status = section.querySelector("[data-map-status]");
   const form = section.closest("form");
+  const nearby = form.querySelector("[data-nearby]");
   const field = (name) => form.querySelector(`[name="${name}"]`);
   const say = (message) => {
     status.textContent = message;
@@ -19,7 +23,42 @@ function setUp(section) {
   section.hidden = false;
   const map = L.map(section.querySelector("[data-map-canvas]"), { center: NORFOLK, zoom: 9 });
   L.tileLayer(text.tiles, { attribution: text.attribution, maxZoom: 19 }).addTo(map);
+  const markers = L.layerGroup().addTo(map);
   let pin = null;
+
+  // Each listed report with a position becomes a marker numbered and named as its list item; choosing the
+  // marker (click, tap, Enter or Space) takes the focus to that item, which says more.
+  function drawNearby() {
+    markers.clearLayers();
+    if (!nearby) return;
+    nearby.querySelectorAll("li[data-label]").forEach((item, index) => {
+      if (!item.dataset.latitude) return;
+      const icon = L.divIcon({
+        className: "portal-map__marker",
+        html: String(index + 1),
+        iconSize: [26, 26],
+        iconAnchor: [13, 13],
+      });
+      const latlng = [Number(item.dataset.latitude), Number(item.dataset.longitude)];
+      const marker = L.marker(latlng, { icon, keyboard: true, title: item.dataset.label }).addTo(markers);
+      const element = marker.getElement();
+      element.setAttribute("aria-label", item.dataset.label);
+      const show = () => item.focus();
+      marker.on("click", show);
+      L.DomEvent.on(element, "keydown", (event) => {
+        if (event.key === "Enter" || event.key === " ") {
+          L.DomEvent.stop(event);
+          show();
+        }
+      });
+    });
+  }
+
+  function listNearby(answer) {
+    if (!nearby) return;
+    nearby.innerHTML = answer.nearby || "";
+    drawNearby();
+  }
 
   async function describe(latlng) {
     const query = new URLSearchParams({ latitude: latlng.lat.toFixed(6), longitude: latlng.lng.toFixed(6) });
@@ -27,7 +66,8 @@ function setUp(section) {
     const answer = await response.json();
     if (!response.ok) return say(answer.error);
     if (text.fill === "postcode" && answer.postcode && !answer.outside) field("postcode").value = answer.postcode;
-    say([answer.description, answer.outside || answer.council_says].filter(Boolean).join(" "));
+    listNearby(answer);
+    say([answer.description, answer.outside || answer.council_says, answer.nearby_says].filter(Boolean).join(" "));
   }
 
   function use(latlng) {
@@ -79,6 +119,14 @@ function setUp(section) {
     }
   });
 
+  // Back on this page with a place already given: the map opens there, with its pin and the reports near it.
+  if (text.latitude && text.longitude) {
+    const latlng = L.latLng(Number(text.latitude), Number(text.longitude));
+    map.setView(latlng, PLACE_ZOOM);
+    place(latlng);
+  }
+  drawNearby();
+
   const locate = section.querySelector("[data-locate]");
   if (!("geolocation" in navigator)) {
     locate.hidden = true;
@@ -91,7 +139,7 @@ function setUp(section) {
         const { latitude, longitude, accuracy } = position.coords;
         if (accuracy > MAX_ACCURACY_M) return say(text.inaccurate.replace("{metres}", Math.round(accuracy)));
         const latlng = L.latLng(latitude, longitude);
-        map.setView(latlng, 17);
+        map.setView(latlng, PLACE_ZOOM);
         place(latlng);
         use(latlng);
       },
