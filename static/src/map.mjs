@@ -7,7 +7,7 @@
 const NORFOLK = [52.63, 1.0];
 const MAX_ACCURACY_M = 100;
 const STEP_PX = 10;
-const PLACE_ZOOM = 17;
+const PLACE_ZOOM = 16;
 
 function setUp(section) {
   const L = window.L;
