@@ -132,13 +132,14 @@ def _init_features(app: Flask) -> None:
     app.register_blueprint(address_views.bp)
 
     from app import auth, sessions, your_council
-    from app.views import account, dashboard
+    from app.views import account, account_sessions, dashboard
 
     sessions.init_app(app)
     auth.init_app(app)
     your_council.init_app(app)
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(account.bp)
+    app.register_blueprint(account_sessions.bp)
 
     from app.reports import cli as reports_cli
     from app.reports import personal_data as _reports_personal_data  # noqa: F401 - registers on import

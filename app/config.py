@@ -118,6 +118,9 @@ class Config:
     OIDC_LOGOUT_TOKEN_MAX_AGE_SECONDS = _env_int("OIDC_LOGOUT_TOKEN_MAX_AGE_SECONDS", 300)
     SESSION_IDLE_MINUTES = _env_int("SESSION_IDLE_MINUTES", 30)
     SESSION_ABSOLUTE_HOURS = _env_int("SESSION_ABSOLUTE_HOURS", 12)
+    # Ending their other sessions: the resident must have entered their password at most this long before,
+    # or enters it again first.
+    REAUTHENTICATE_MINUTES = _env_int("REAUTHENTICATE_MINUTES", 10)
 
     # Council staff (see README, "Council staff"): their own hosts, never a council's residents' domain, and
     # their own client at the councils' workforce identity provider.

@@ -7,6 +7,11 @@ back-channel logout. Sessions expire after PORTAL_SESSION_IDLE_MINUTES without a
 PORTAL_SESSION_ABSOLUTE_HOURS after they began; signing in starts a new session id; `flask worker` deletes
 expired records (app/retention.py).
 
+Each signed-in session also keeps what the resident needs to recognise it on their list of sessions
+(app/views/account_sessions.py): the browser and system it was started in (a summary, never the whole
+User-Agent), the council domain it was started on and when the resident last entered their password. The list
+names a session by a handle derived from its stored key, never the key or the cookie.
+
 A visitor who has only been shown a form (its CSRF token is all the session holds) gets no record: the token
 travels in a signed cookie instead, and a record is made when the session holds anything more (a journey
 started, a sign-in begun).
@@ -21,7 +26,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from flask import Flask, Request, Response, current_app, redirect
+from flask import Flask, Request, Response, current_app, has_request_context, redirect
+from flask import session as flask_session
 from flask.sessions import SessionInterface, SessionMixin
 from flask_login import LoginManager, login_url
 from htmx_flask import make_response as htmx_response
@@ -35,13 +41,17 @@ from werkzeug.datastructures import CallbackDict
 
 from app.database import answered_busy, busy_after_all, is_busy_error
 from app.extensions import db
-from app.models.identity import PortalSession, Resident
+from app.models.identity import PersonalDataSource, PortalSession, Resident, register_personal_data
 from connectors.clock import as_utc, utcnow
 
 # Writing last-activity on every request would turn every page view into a database write.
 ACTIVITY_WRITE_INTERVAL = timedelta(seconds=60)
 USER_ID_KEY = "_user_id"
 PROVIDER_SESSION_KEY = "provider_sid"
+DEVICE_KEY = "device"
+SIGNED_IN_ON_KEY = "signed_in_on"
+# When the resident last entered their password at the provider (the ID token's auth_time, epoch seconds).
+AUTH_TIME_KEY = "auth_time"
 # What a session may hold and still live in a signed cookie rather than a record (flask-wtf's CSRF token).
 COOKIE_ONLY_KEYS = frozenset({"csrf_token"})
 # A cookie holding the data itself starts with this; a record's random id never does.
@@ -75,8 +85,13 @@ class SessionStore(Protocol):
     def save(self, id_hash: str, stored: StoredSession) -> None: ...
     def touch(self, id_hash: str, when: datetime) -> None: ...
     def delete(self, id_hash: str) -> None: ...
-    def delete_for_resident(self, resident_id: int) -> int: ...
+    def sessions_of_resident(self, resident_id: int) -> dict[str, StoredSession]: ...
+    def delete_for_resident(
+        self, resident_id: int, *, keep: str | None = None, commit: bool = True
+    ) -> int: ...
+    def delete_one_of_resident(self, resident_id: int, id_hash: str) -> bool: ...
     def delete_for_provider_session(self, provider_session_id: str) -> int: ...
+    def delete_every_resident_session(self) -> int: ...
 
 
 class DatabaseSessionStore:
@@ -126,15 +141,38 @@ class DatabaseSessionStore:
         db.session.execute(delete(self.table).where(self.table.c.id_hash == id_hash))
         db.session.commit()
 
-    def delete_for_resident(self, resident_id: int) -> int:
-        return self._delete_now(self.table.c.resident_id == resident_id)
+    def sessions_of_resident(self, resident_id: int) -> dict[str, StoredSession]:
+        rows = db.session.execute(select(self.table).where(self.table.c.resident_id == resident_id))
+        return {
+            row.id_hash: StoredSession(
+                data=dict(row.data or {}),
+                created_at=as_utc(row.created_at),
+                last_active_at=as_utc(row.last_active_at),
+            )
+            for row in rows
+        }
+
+    def delete_for_resident(self, resident_id: int, *, keep: str | None = None, commit: bool = True) -> int:
+        condition = self.table.c.resident_id == resident_id
+        if keep is not None:
+            condition = condition & (self.table.c.id_hash != keep)
+        return self._delete(condition, commit=commit)
+
+    def delete_one_of_resident(self, resident_id: int, id_hash: str) -> bool:
+        return bool(
+            self._delete((self.table.c.resident_id == resident_id) & (self.table.c.id_hash == id_hash))
+        )
 
     def delete_for_provider_session(self, provider_session_id: str) -> int:
-        return self._delete_now(self.table.c.provider_session_id == provider_session_id)
+        return self._delete(self.table.c.provider_session_id == provider_session_id)
 
-    def _delete_now(self, condition) -> int:
+    def delete_every_resident_session(self) -> int:
+        return self._delete(self.table.c.resident_id.is_not(None))
+
+    def _delete(self, condition, *, commit: bool = True) -> int:
         deleted = db.session.execute(delete(self.table).where(condition)).rowcount
-        db.session.commit()
+        if commit:
+            db.session.commit()
         return deleted
 
 
@@ -190,20 +228,51 @@ class RedisSessionStore:
     def delete(self, id_hash: str) -> None:
         self.redis.delete(self._key(id_hash))
 
-    def _delete_indexed(self, index_key: str) -> int:
-        members = [
+    def _members(self, index_key: str) -> list[str]:
+        return [
             member.decode() if isinstance(member, bytes) else member
             for member in self.redis.smembers(index_key)
         ]
+
+    def _delete_indexed(self, index_key: str) -> int:
+        members = self._members(index_key)
         deleted = self.redis.delete(*(self._key(member) for member in members)) if members else 0
         self.redis.delete(index_key)
         return deleted
 
-    def delete_for_resident(self, resident_id: int) -> int:
-        return self._delete_indexed(self._resident_key(resident_id))
+    def sessions_of_resident(self, resident_id: int) -> dict[str, StoredSession]:
+        """The resident's sessions; index entries whose record has expired are dropped on the way."""
+        index_key = self._resident_key(resident_id)
+        found: dict[str, StoredSession] = {}
+        for id_hash in self._members(index_key):
+            stored = self.load(id_hash)
+            if stored is None or stored.resident_id != resident_id:
+                self.redis.srem(index_key, id_hash)
+            else:
+                found[id_hash] = stored
+        return found
+
+    def delete_for_resident(self, resident_id: int, *, keep: str | None = None, commit: bool = True) -> int:
+        if keep is None:
+            return self._delete_indexed(self._resident_key(resident_id))
+        others = [id_hash for id_hash in self.sessions_of_resident(resident_id) if id_hash != keep]
+        return sum(self.delete_one_of_resident(resident_id, id_hash) for id_hash in others)
+
+    def delete_one_of_resident(self, resident_id: int, id_hash: str) -> bool:
+        stored = self.load(id_hash)
+        if stored is None or stored.resident_id != resident_id:
+            return False
+        self.redis.srem(self._resident_key(resident_id), id_hash)
+        return bool(self.redis.delete(self._key(id_hash)))
 
     def delete_for_provider_session(self, provider_session_id: str) -> int:
         return self._delete_indexed(self._provider_key(provider_session_id))
+
+    def delete_every_resident_session(self) -> int:
+        ended = 0
+        for index_key in self.redis.scan_iter(match=f"{self.prefix}resident:*"):
+            ended += self._delete_indexed(index_key.decode() if isinstance(index_key, bytes) else index_key)
+        return ended
 
 
 class ServerSession(CallbackDict, SessionMixin):
@@ -349,6 +418,85 @@ def end_sessions_of_resident(resident_id: int) -> int:
     return session_interface().store.delete_for_resident(resident_id)
 
 
+def session_handle(id_hash: str) -> str:
+    """How the list of sessions names one: derived from the stored key, so neither the key nor the cookie
+    appears in a page or a URL."""
+    return hashlib.sha256(f"portal-session-handle:{id_hash}".encode()).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class ActiveSession:
+    """One of a resident's sessions as they see it on their list."""
+
+    handle: str
+    device: str | None
+    signed_in_on: dict | None
+    created_at: datetime
+    last_active_at: datetime
+    is_current: bool
+
+    def export(self) -> dict:
+        return {
+            "device": self.device,
+            "signed_in_on": self.signed_in_on,
+            "started_at": self.created_at.isoformat(),
+            "last_active_at": self.last_active_at.isoformat(),
+        }
+
+
+def _current_id_hash() -> str | None:
+    if not has_request_context():
+        return None
+    session_id = getattr(flask_session, "session_id", None)
+    return hash_session_id(session_id) if session_id else None
+
+
+def active_sessions_of_resident(resident_id: int) -> list[ActiveSession]:
+    """The resident's sessions that have not expired, this browser's first, then the most recently used.
+    Expiry is the residents' timeouts wherever this is asked (a staff host's shorter one is for staff)."""
+    interface = session_interface()
+    now = utcnow()
+    current = _current_id_hash()
+    found = [
+        ActiveSession(
+            handle=session_handle(id_hash),
+            device=stored.data.get(DEVICE_KEY),
+            signed_in_on=stored.data.get(SIGNED_IN_ON_KEY),
+            created_at=stored.created_at,
+            last_active_at=stored.last_active_at,
+            is_current=id_hash == current,
+        )
+        for id_hash, stored in interface.store.sessions_of_resident(resident_id).items()
+        if not ServerSessionInterface.is_expired(interface, stored, now)
+    ]
+    return sorted(found, key=lambda active: (not active.is_current, -active.last_active_at.timestamp()))
+
+
+def end_session_of_resident(resident_id: int, handle: str) -> bool:
+    """End the resident's session with this handle; False when they have none such (a handle of another
+    resident's session finds nothing: only their own are looked at)."""
+    store = session_interface().store
+    for id_hash in store.sessions_of_resident(resident_id):
+        if secrets.compare_digest(session_handle(id_hash), handle):
+            return store.delete_one_of_resident(resident_id, id_hash)
+    return False
+
+
+def end_other_sessions_of_resident(resident_id: int) -> int:
+    """End every session of the resident but this browser's."""
+    return session_interface().store.delete_for_resident(resident_id, keep=_current_id_hash())
+
+
+def end_every_resident_session() -> int:
+    return session_interface().store.delete_every_resident_session()
+
+
+def forget_sessions_of_resident(resident_id: int) -> None:
+    """Erasure: the sessions go with the rest of the resident's data, in the same transaction where they are
+    in the database."""
+    session_interface().store.delete_for_resident(resident_id, commit=False)
+
+
 def end_sessions_of_provider_session(provider_session_id: str) -> int:
     return session_interface().store.delete_for_provider_session(provider_session_id)
 
@@ -359,6 +507,17 @@ def _store_for(app: Flask, idle_timeout: timedelta) -> SessionStore:
 
         return RedisSessionStore(redis.Redis.from_url(app.config["REDIS_URL"]), idle_timeout)
     return DatabaseSessionStore()
+
+
+def _export_sessions(resident: Resident) -> list[dict]:
+    return [active.export() for active in active_sessions_of_resident(resident.id)]
+
+
+register_personal_data(
+    PersonalDataSource(
+        "signed_in_sessions", _export_sessions, lambda resident: forget_sessions_of_resident(resident.id)
+    )
+)
 
 
 @login_manager.user_loader

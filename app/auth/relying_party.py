@@ -78,6 +78,8 @@ class PendingSignIn:
     # Re-authentication: when the sign-in started (epoch seconds) and the max_age asked for.
     started_at: int | None = None
     max_age: int | None = None
+    # Signing in again to confirm an action: only this resident may complete it.
+    resident_id: int | None = None
 
     def to_session(self) -> dict:
         return dict(self.__dict__)
@@ -167,6 +169,7 @@ def authorization_url(
     return_to: str | None = None,
     acr_values: str | None = None,
     max_age: int | None = None,
+    resident_id: int | None = None,
     client: Client = RESIDENTS,
 ) -> str:
     """Start a sign-in: remember state, nonce, PKCE verifier and the issuer asked in this browser's session
@@ -186,6 +189,7 @@ def authorization_url(
         issuer=metadata.issuer,
         started_at=int(time.time()),
         max_age=max_age,
+        resident_id=resident_id,
     )
     session[PENDING_KEY] = pending.to_session()
     extra = {"nonce": pending.nonce}

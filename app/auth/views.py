@@ -35,11 +35,16 @@ from app.migration.accounts import apply_at_sign_in
 from app.models.identity import Resident
 from app.observability.metrics import count_sign_in
 from app.sessions import (
+    AUTH_TIME_KEY,
+    DEVICE_KEY,
     PROVIDER_SESSION_KEY,
+    SIGNED_IN_ON_KEY,
     end_sessions_of_provider_session,
     end_sessions_of_resident,
 )
+from app.themes import current_theme
 from app.theming import council_pages_only
+from app.user_agents import describe_device
 
 bp = council_pages_only(Blueprint("auth", __name__), except_for=("auth.back_channel_logout",))
 
@@ -121,6 +126,24 @@ def step_up():
     return redirect(url)
 
 
+@bp.get("/sign-in/again")
+def sign_in_again():
+    """Enter the password again before a sensitive action (ending sessions), coming back to `next`: the
+    provider is asked for a fresh password (max_age=0, prompt=login) and the callback accepts only the same
+    resident, with an auth_time from this sign-in."""
+    return_to = safe_return_path(request.args.get("next"))
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.sign_in", next=return_to) if return_to else url_for("auth.sign_in"))
+    try:
+        url = relying_party.authorization_url(return_to=return_to, max_age=0, resident_id=current_user.id)
+    except NotConfiguredError:
+        return _not_configured()
+    except ProviderError as error:
+        return _problem(error.reason)
+    record_security_event("reauthentication_started", actor=resident_actor(current_user.id))
+    return redirect(url)
+
+
 @bp.get("/auth/callback")
 def callback():
     pending = relying_party.take_pending()
@@ -149,6 +172,13 @@ def callback():
             Resident.issuer == signed_in.id_token.issuer, Resident.subject == signed_in.id_token.subject
         )
     )
+    if pending.resident_id is not None and (resident is None or resident.id != pending.resident_id):
+        # Signing in again to confirm a sensitive action, as someone else: the session stays whose it was.
+        return _problem(
+            "reauthenticated_as_someone_else",
+            subject=signed_in.id_token.subject,
+            resident_id=pending.resident_id,
+        )
     if resident is None:
         resident = Resident(issuer=signed_in.id_token.issuer, subject=signed_in.id_token.subject)
         db.session.add(resident)
@@ -167,6 +197,10 @@ def callback():
     session[ID_TOKEN_KEY] = signed_in.raw_id_token
     session[ISSUER_KEY] = signed_in.id_token.issuer
     session[PROVIDER_SESSION_KEY] = signed_in.id_token.provider_session_id
+    session[AUTH_TIME_KEY] = signed_in.id_token.auth_time
+    session[DEVICE_KEY] = describe_device(request.user_agent.string)
+    theme = current_theme()
+    session[SIGNED_IN_ON_KEY] = {"council": theme.slug if theme else None, "host": request.host.lower()[:255]}
     level = assurance_level_of(signed_in.id_token)
     session[ACR_KEY] = level
     record_security_event("signed_in", actor=resident_actor(resident.id), acr=level, flow=pending.flow)
