@@ -8,8 +8,11 @@ does for Azure AD B2C and Entra External ID (the sandbox provider's admin API sp
   "requires migration" extension attribute, `extension_<app id without dashes>_requiresMigration`;
 - an existing identity (Graph answers 400 "...already exists") is found with
   `GET /users?$filter=identities/any(...)`, so a run that crashed after creating a user adopts it;
-- rate limits: at most `requests_per_second` calls are started per second across all threads, and a 429 or
-  503 is retried after its `Retry-After` (every thread waits, not just the one that was told).
+- `create_users` sends up to 20 creations in one JSON batch (`POST /$batch`, Graph's limit), so 12,000
+  accounts take hundreds of HTTP requests rather than thousands; each request in a batch has its own status;
+- rate limits: at most `requests_per_second` requests are started per second across all threads (each
+  request in a batch counts, as Graph counts them), and a 429 or 503, for a whole call or for one request
+  in a batch, is retried after its `Retry-After` (every thread waits, not just the one that was told).
 
 No cache and no circuit breaker: these are writes made by an operator's command, which reports each
 account's outcome and is run again for the ones that failed.
@@ -28,6 +31,7 @@ import requests
 GRAPH_SCOPE = "https://graph.microsoft.com/.default"
 RETRY_STATUSES = (429, 503)
 MAX_RETRY_AFTER = 60.0
+BATCH_LIMIT = 20  # Microsoft Graph's JSON batching takes at most 20 requests per batch
 
 
 class IdentityAdminError(Exception):
@@ -47,6 +51,16 @@ class IdentityAdmin(ABC):
     def create_user(self, identity: NewIdentity) -> str:
         """Create the user (or find the one already made for this email) and return its id."""
 
+    def create_users(self, identities: list[NewIdentity]) -> list[str | IdentityAdminError]:
+        """Each identity's id, or why it could not be made, in the same order."""
+        results: list[str | IdentityAdminError] = []
+        for identity in identities:
+            try:
+                results.append(self.create_user(identity))
+            except IdentityAdminError as error:
+                results.append(error)
+        return results
+
 
 class RateLimiter:
     """At most `per_second` starts per second, and a shared pause when the provider says to wait."""
@@ -57,11 +71,11 @@ class RateLimiter:
         self._next = time.monotonic()
         self._paused_until = 0.0
 
-    def wait(self) -> None:
+    def wait(self, requests_starting: int = 1) -> None:
         with self._lock:
             now = time.monotonic()
             start = max(now, self._next, self._paused_until)
-            self._next = start + self.interval
+            self._next = start + self.interval * requests_starting
         delay = start - time.monotonic()
         if delay > 0:
             time.sleep(delay)
@@ -72,7 +86,10 @@ class RateLimiter:
 
 
 def retry_after(response: requests.Response) -> float:
-    value = response.headers.get("Retry-After", "")
+    return retry_after_seconds(response.headers.get("Retry-After", ""))
+
+
+def retry_after_seconds(value: str) -> float:
     try:
         seconds = float(value)
     except ValueError:
@@ -141,9 +158,9 @@ class GraphIdentityAdmin(IdentityAdmin):
                 self._token = (body["access_token"], time.monotonic() + max(lifetime - 60, lifetime / 2))
             return self._token[0]
 
-    def _call(self, method: str, path: str, **kwargs) -> requests.Response:
+    def _call(self, method: str, path: str, requests_inside: int = 1, **kwargs) -> requests.Response:
         for _attempt in range(self.max_retries + 1):
-            self.limiter.wait()
+            self.limiter.wait(requests_inside)
             headers = {**self.headers, "Authorization": f"Bearer {self._access_token()}"}
             try:
                 response = self._session().request(
@@ -177,8 +194,8 @@ class GraphIdentityAdmin(IdentityAdmin):
         users = response.json().get("value") or []
         return users[0]["id"] if users else None
 
-    def create_user(self, identity: NewIdentity) -> str:
-        body = {
+    def _new_user(self, identity: NewIdentity) -> dict:
+        return {
             "accountEnabled": True,
             "displayName": f"{identity.given_name} {identity.family_name}".strip() or identity.email,
             "givenName": identity.given_name or None,
@@ -198,11 +215,76 @@ class GraphIdentityAdmin(IdentityAdmin):
             "passwordPolicies": "DisablePasswordExpiration",
             self.attribute: identity.requires_migration,
         }
-        response = self._call("POST", "/users", json=body)
-        if response.status_code == 201:
-            return response.json()["id"]
-        if response.status_code in (400, 409) and "already exists" in response.text:
+
+    def _created(self, identity: NewIdentity, status: int, body: object) -> str:
+        """The new user's id from a creation's answer; an existing user for this email is adopted."""
+        if status == 201 and isinstance(body, dict) and isinstance(body.get("id"), str):
+            return body["id"]
+        if status in (400, 409) and "already exists" in str(body):
             existing = self.find_user(identity.email)
             if existing:
                 return existing
-        raise IdentityAdminError(f"creating a user answered {response.status_code}")
+        raise IdentityAdminError(f"creating a user answered {status}")
+
+    def create_user(self, identity: NewIdentity) -> str:
+        response = self._call("POST", "/users", json=self._new_user(identity))
+        try:
+            body = response.json()
+        except ValueError:
+            body = response.text
+        return self._created(identity, response.status_code, body)
+
+    def create_users(self, identities: list[NewIdentity]) -> list[str | IdentityAdminError]:
+        results: list[str | IdentityAdminError] = []
+        for start in range(0, len(identities), BATCH_LIMIT):
+            results.extend(self._create_batch(identities[start : start + BATCH_LIMIT]))
+        return results
+
+    def _create_batch(self, identities: list[NewIdentity]) -> list[str | IdentityAdminError]:
+        """One JSON batch; its throttled requests (429/503 inside a 200) are sent again after Retry-After."""
+        results: dict[int, str | IdentityAdminError] = {}
+        waiting = dict(enumerate(identities))
+        for _attempt in range(self.max_retries + 1):
+            if not waiting:
+                break
+            batch = {
+                "requests": [
+                    {
+                        "id": str(number),
+                        "method": "POST",
+                        "url": "/users",
+                        "headers": {"Content-Type": "application/json"},
+                        "body": self._new_user(identity),
+                    }
+                    for number, identity in waiting.items()
+                ]
+            }
+            response = self._call("POST", "/$batch", requests_inside=len(waiting), json=batch)
+            if response.status_code != 200:
+                error = IdentityAdminError(f"a batch of creations answered {response.status_code}")
+                return [results.get(number, error) for number in range(len(identities))]
+            try:
+                answers = {str(answer["id"]): answer for answer in response.json()["responses"]}
+            except (ValueError, KeyError, TypeError):
+                error = IdentityAdminError("a batch of creations answered with something that is not JSON")
+                return [results.get(number, error) for number in range(len(identities))]
+            pause = 0.0
+            for number, identity in list(waiting.items()):
+                answer = answers.get(str(number))
+                if answer is None:
+                    continue  # not answered: sent again in the next batch
+                status = int(answer.get("status") or 0)
+                if status in RETRY_STATUSES:
+                    self.throttled += 1
+                    headers = {name.lower(): value for name, value in (answer.get("headers") or {}).items()}
+                    pause = max(pause, retry_after_seconds(str(headers.get("retry-after", ""))))
+                    continue
+                del waiting[number]
+                try:
+                    results[number] = self._created(identity, status, answer.get("body"))
+                except IdentityAdminError as error:
+                    results[number] = error
+            if waiting and pause:
+                self.limiter.pause(pause)
+        refused = IdentityAdminError(f"POST /users: still refused after {self.max_retries} retries")
+        return [results.get(number, refused) for number in range(len(identities))]

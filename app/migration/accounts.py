@@ -9,24 +9,27 @@
   hash get one "set your password" email, and only they;
 - scenario 3 (shared identity only): nothing.
 
-Every step is recorded on the account's MigratedAccount row as it is done, so a second run finds nothing to
-do and a run stopped half way carries on where it stopped. Nothing here logs a hash or a password.
+Every step is recorded on the account's MigratedAccount row, 500 accounts to a transaction with the emails
+they are sent, so a second run finds nothing to do and a run stopped half way carries on where it stopped.
+The rows are written in bulk (one statement per batch) and what earlier runs did is read in one query, not
+one per account. Nothing here logs a hash or a password.
 """
 
 from __future__ import annotations
 
 import csv
-import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import NamedTuple
 
 from flask import current_app
 from flask_babel import format_date
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import selectinload
 
 from app.auth.assurance import COUNCIL_TAX
 from app.extensions import db
@@ -34,12 +37,17 @@ from app.migration.exports import DistrictAccount, Plan
 from app.migration.hashes import verify
 from app.models.identity import LinkedCouncilAccount, PersonalDataSource, Resident, register_personal_data
 from app.models.migration import MigratedAccount, MigrationOutcome
-from app.reports.mail import Email, queue_email
+from app.reports.mail import Email, queue_emails
 from app.themes import Theme
 from app.tracking.followers import council_base_url, links_for
-from connectors.identity_admin import GraphIdentityAdmin, IdentityAdmin, IdentityAdminError, NewIdentity
+from connectors.identity_admin import (
+    BATCH_LIMIT,
+    GraphIdentityAdmin,
+    IdentityAdmin,
+    IdentityAdminError,
+    NewIdentity,
+)
 
-log = logging.getLogger(__name__)
 BATCH = 500
 REPORT_HEADER = ("account_id", "scenario", "outcome", "subject", "email_queued", "error")
 
@@ -74,31 +82,56 @@ def identity_admin() -> IdentityAdmin:
     )
 
 
-def _records(council: Theme) -> dict[str, MigratedAccount]:
+class Known(NamedTuple):
+    """What an earlier run recorded for one district account: enough to know what is left to do."""
+
+    id: int
+    outcome: str | None
+    subject: str | None
+    announced_at: datetime | None
+    reset_email_queued_at: datetime | None
+
+
+def _known(council: Theme) -> dict[str, Known]:
+    """Every account of this council an earlier run recorded, read in one query."""
+    rows = db.session.execute(
+        select(
+            MigratedAccount.account_id,
+            MigratedAccount.id,
+            MigratedAccount.outcome,
+            MigratedAccount.subject,
+            MigratedAccount.announced_at,
+            MigratedAccount.reset_email_queued_at,
+        ).where(MigratedAccount.council_slug == council.slug)
+    )
+    return {row[0]: Known(*row[1:]) for row in rows}
+
+
+def _district_data(council: Theme, account: DistrictAccount, scenario: int) -> dict:
     return {
-        record.account_id: record
-        for record in db.session.scalars(
-            select(MigratedAccount).where(MigratedAccount.council_slug == council.slug)
-        )
+        "council_slug": council.slug,
+        "account_id": account.account_id,
+        "scenario": scenario,
+        "email": account.email,
+        "given_name": account.given_name or None,
+        "family_name": account.family_name or None,
+        "uprn": account.uprn or None,
+        "postcode": account.postcode or None,
+        "council_tax_reference": account.council_tax_reference or None,
     }
 
 
-def _record_for(
-    records: dict[str, MigratedAccount], council: Theme, account: DistrictAccount, scenario: int
-) -> MigratedAccount:
-    record = records.get(account.account_id)
-    if record is None:
-        record = MigratedAccount(council_slug=council.slug, account_id=account.account_id, scenario=scenario)
-        db.session.add(record)
-        records[account.account_id] = record
-    record.scenario = scenario
-    record.email = account.email
-    record.given_name = account.given_name or None
-    record.family_name = account.family_name or None
-    record.uprn = account.uprn or None
-    record.postcode = account.postcode or None
-    record.council_tax_reference = account.council_tax_reference or None
-    return record
+def _save(new_rows: list[dict], changes: list[dict]) -> None:
+    """Insert the accounts no run has recorded and update the others, each in one statement."""
+    if new_rows:
+        db.session.execute(insert(MigratedAccount), new_rows)
+    if changes:
+        db.session.execute(update(MigratedAccount), changes)
+
+
+def _in_batches(items: list, size: int = BATCH) -> Iterator[list]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 def _portal_url(council: Theme) -> str:
@@ -156,28 +189,32 @@ class AnnounceResult:
 
 def announce(council: Theme, plan: Plan, switch_date: date, *, apply: bool) -> AnnounceResult:
     """One email to each scenario 1 and 2 account, never a second one."""
-    with links_for(council.slug):  # one request context for every email, not one each
-        return _announce(council, plan, switch_date, apply=apply)
-
-
-def _announce(council: Theme, plan: Plan, switch_date: date, *, apply: bool) -> AnnounceResult:
     result = AnnounceResult()
-    records = _records(council)
-    accounts = [(account, 1) for account, _subject in plan.both] + [(a, 2) for a in plan.district_only]
-    for number, (account, scenario) in enumerate(accounts, start=1):
-        existing = records.get(account.account_id)
-        if existing is not None and existing.announced_at is not None:
+    known = _known(council)
+    to_announce = []
+    for account, scenario in [(a, 1) for a, _subject in plan.both] + [(a, 2) for a in plan.district_only]:
+        earlier = known.get(account.account_id)
+        if earlier is not None and earlier.announced_at is not None:
             result.already += 1
-            continue
-        result.queued += 1
-        if apply:
-            record = existing or _record_for(records, council, account, scenario)
-            queue_email(announcement(council, account.email, switch_date))
-            record.announced_at = utcnow()
-            if number % BATCH == 0:
-                db.session.commit()
-    if apply:
-        db.session.commit()
+        else:
+            to_announce.append((account, scenario))
+    result.queued = len(to_announce)
+    if not apply:
+        return result
+    # The text is the same for every resident of the council: written once, addressed to each.
+    text = announcement(council, "", switch_date)
+    for batch in _in_batches(to_announce):
+        now = utcnow()
+        new_rows, changes = [], []
+        for account, scenario in batch:
+            earlier = known.get(account.account_id)
+            if earlier is None:
+                new_rows.append({**_district_data(council, account, scenario), "announced_at": now})
+            else:
+                changes.append({"id": earlier.id, "announced_at": now})
+        _save(new_rows, changes)
+        queue_emails(replace(text, to=account.email) for account, _scenario in batch)
+        db.session.commit()  # the emails and the record that they were sent, together
     return result
 
 
@@ -199,11 +236,14 @@ class MigrateResult:
         ]
 
 
-def apply_to_resident(record: MigratedAccount, resident: Resident, council: Theme) -> None:
-    """Bring the district data into the resident's portal record, without overwriting what they chose."""
-    if record.uprn and not resident.home_uprn:
-        resident.home_uprn = record.uprn
-    if record.council_tax_reference and not any(
+def bring_district_data(
+    resident: Resident, council: Theme, uprn: str | None, council_tax_reference: str | None
+) -> None:
+    """The district's home address and council tax account in the resident's portal record, without
+    overwriting what they chose."""
+    if uprn and not resident.home_uprn:
+        resident.home_uprn = uprn
+    if council_tax_reference and not any(
         link.service == COUNCIL_TAX and link.council_gss == council.gss_code
         for link in resident.linked_accounts
     ):
@@ -211,19 +251,25 @@ def apply_to_resident(record: MigratedAccount, resident: Resident, council: Them
             LinkedCouncilAccount(
                 service=COUNCIL_TAX,
                 council_gss=council.gss_code,
-                account_reference=record.council_tax_reference,
-                property_uprn=record.uprn,
+                account_reference=council_tax_reference,
+                property_uprn=uprn,
             )
         )
+
+
+def apply_to_resident(record: MigratedAccount, resident: Resident, council: Theme) -> None:
+    bring_district_data(resident, council, record.uprn, record.council_tax_reference)
     record.applied_at = utcnow()
 
 
-def _resident_with_subject(subject: str) -> Resident | None:
+def _residents_with_subjects(subjects: list[str]) -> dict[str, Resident]:
     issuer = current_app.config.get("OIDC_ISSUER")
-    query = select(Resident).where(Resident.subject == subject)
+    query = (
+        select(Resident).where(Resident.subject.in_(subjects)).options(selectinload(Resident.linked_accounts))
+    )
     if issuer:
         query = query.where(Resident.issuer == issuer)
-    return db.session.scalars(query).first()
+    return {resident.subject: resident for resident in db.session.scalars(query)}
 
 
 def apply_at_sign_in(resident: Resident) -> None:
@@ -238,15 +284,6 @@ def apply_at_sign_in(resident: Resident) -> None:
         apply_to_resident(record, resident, themes.get(record.council_slug))
 
 
-def _link(record: MigratedAccount, subject: str, council: Theme) -> None:
-    record.subject = subject
-    record.outcome = MigrationOutcome.LINKED
-    record.migrated_at = utcnow()
-    resident = _resident_with_subject(subject)
-    if resident is not None:
-        apply_to_resident(record, resident, council)
-
-
 def migrate(
     council: Theme,
     plan: Plan,
@@ -257,30 +294,32 @@ def migrate(
     progress: Callable[[int], None] = lambda done: None,
 ) -> MigrateResult:
     result = MigrateResult(unchanged=plan.shared_only)
-    records = _records(council)
+    known = _known(council)
 
-    for number, (account, subject) in enumerate(plan.both, start=1):
-        record = records.get(account.account_id)
-        if record is not None and record.outcome == MigrationOutcome.LINKED and record.subject == subject:
+    to_link = []
+    for account, subject in plan.both:
+        earlier = known.get(account.account_id)
+        if earlier is not None and earlier.outcome == MigrationOutcome.LINKED and earlier.subject == subject:
             result.unchanged += 1
             result.outcomes.append((account.account_id, 1, "unchanged", subject, "no", ""))
+            progress(1)
         else:
-            result.linked += 1
-            result.outcomes.append((account.account_id, 1, "linked", subject, "no", ""))
-            if apply:
-                _link(_record_for(records, council, account, 1), subject, council)
-        progress(1)
-        if apply and number % BATCH == 0:
-            db.session.commit()
-    if apply:
-        db.session.commit()
+            to_link.append((account, subject))
+    for batch in _in_batches(to_link):
+        result.linked += len(batch)
+        result.outcomes.extend(
+            (account.account_id, 1, "linked", subject, "no", "") for account, subject in batch
+        )
+        if apply:
+            _link_batch(council, batch, known)
+        progress(len(batch))
 
     to_create = []
     for account in plan.district_only:
-        record = records.get(account.account_id)
-        if record is not None and record.outcome == MigrationOutcome.CREATED:
+        earlier = known.get(account.account_id)
+        if earlier is not None and earlier.outcome == MigrationOutcome.CREATED:
             result.unchanged += 1
-            result.outcomes.append((account.account_id, 2, "unchanged", record.subject, "no", ""))
+            result.outcomes.append((account.account_id, 2, "unchanged", earlier.subject, "no", ""))
             progress(1)
         else:
             to_create.append(account)
@@ -295,66 +334,104 @@ def migrate(
         return result
 
     admin = admin or identity_admin()
-    with links_for(council.slug):  # one request context for every email, not one each
-        for start in range(0, len(to_create), BATCH):
-            batch = to_create[start : start + BATCH]
-            _create_batch(council, batch, records, admin, parallel, result, progress)
+    text = set_password_email(council, "")  # the same words for everyone: written once, addressed to each
+    with ThreadPoolExecutor(max_workers=max(parallel, 1)) as pool:
+        for batch in _in_batches(to_create):
+            _create_batch(council, batch, known, admin, pool, text, result, progress)
     return result
+
+
+def _link_batch(council: Theme, batch: list[tuple[DistrictAccount, str]], known: dict[str, Known]) -> None:
+    """Scenario 1: the district data joined to each shared identity's subject, and brought into the portal
+    records of those who already have one, in one transaction."""
+    now = utcnow()
+    residents = _residents_with_subjects([subject for _account, subject in batch])
+    new_rows, changes = [], []
+    for account, subject in batch:
+        resident = residents.get(subject)
+        if resident is not None:
+            bring_district_data(resident, council, account.uprn, account.council_tax_reference)
+        linked = {
+            **_district_data(council, account, 1),
+            "subject": subject,
+            "outcome": MigrationOutcome.LINKED,
+            "migrated_at": now,
+            "applied_at": now if resident is not None else None,
+        }
+        earlier = known.get(account.account_id)
+        if earlier is None:
+            new_rows.append(linked)
+        else:
+            changes.append({**linked, "id": earlier.id})
+    _save(new_rows, changes)
+    db.session.commit()
 
 
 def _create_batch(
     council: Theme,
     accounts: list[DistrictAccount],
-    records: dict[str, MigratedAccount],
+    known: dict[str, Known],
     admin: IdentityAdmin,
-    parallel: int,
+    pool: ThreadPoolExecutor,
+    text: Email,
     result: MigrateResult,
     progress: Callable[[int], None],
 ) -> None:
-    """Create one batch's users at the provider in parallel, then record them in one transaction."""
-
-    def create(account: DistrictAccount) -> str:
-        return admin.create_user(
-            NewIdentity(
-                email=account.email,
-                given_name=account.given_name,
-                family_name=account.family_name,
-                requires_migration=account.usable_hash,
-            )
-        )
-
-    with ThreadPoolExecutor(max_workers=max(parallel, 1)) as pool:
-        futures = {pool.submit(create, account): account for account in accounts}
-        for future in as_completed(futures):
-            account = futures[future]
-            record = _record_for(records, council, account, 2)
-            try:
-                subject = future.result()
-            except IdentityAdminError as error:
-                record.outcome = MigrationOutcome.FAILED
-                record.last_error = str(error)[:255]
+    """Create one batch's users at the provider, a Graph batch per thread, then record them in one
+    transaction with the "set your password" emails."""
+    groups = [accounts[start : start + BATCH_LIMIT] for start in range(0, len(accounts), BATCH_LIMIT)]
+    futures = {
+        pool.submit(
+            admin.create_users,
+            [
+                NewIdentity(
+                    email=account.email,
+                    given_name=account.given_name,
+                    family_name=account.family_name,
+                    requires_migration=account.usable_hash,
+                )
+                for account in group
+            ],
+        ): group
+        for group in groups
+    }
+    now = utcnow()
+    new_rows, changes, emails = [], [], []
+    for future in as_completed(futures):
+        group = futures[future]
+        for account, made in zip(group, future.result(), strict=True):
+            earlier = known.get(account.account_id)
+            row = _district_data(council, account, 2)
+            if isinstance(made, IdentityAdminError):
+                row |= {"outcome": MigrationOutcome.FAILED, "last_error": str(made)[:255]}
                 result.failed += 1
-                result.outcomes.append((account.account_id, 2, "failed", "", "no", record.last_error))
-                progress(1)
-                continue
-            record.subject = subject
-            record.outcome = MigrationOutcome.CREATED
-            record.last_error = None
-            record.migrated_at = utcnow()
-            email_queued = False
-            if account.usable_hash:
-                record.legacy_hash = account.password_hash
-                record.legacy_scheme = account.password_scheme
-            elif record.reset_email_queued_at is None:
-                queue_email(set_password_email(council, account.email))
-                record.reset_email_queued_at = utcnow()
-                result.emails_queued += 1
-                email_queued = True
-            result.created += 1
-            result.outcomes.append(
-                (account.account_id, 2, "created", subject, "yes" if email_queued else "no", "")
-            )
-            progress(1)
+                result.outcomes.append((account.account_id, 2, "failed", "", "no", row["last_error"]))
+            else:
+                row |= {
+                    "subject": made,
+                    "outcome": MigrationOutcome.CREATED,
+                    "last_error": None,
+                    "migrated_at": now,
+                }
+                email_queued = False
+                if account.usable_hash:
+                    row |= {"legacy_hash": account.password_hash, "legacy_scheme": account.password_scheme}
+                elif earlier is None or earlier.reset_email_queued_at is None:
+                    emails.append(replace(text, to=account.email))
+                    row["reset_email_queued_at"] = now
+                    email_queued = True
+                result.created += 1
+                result.emails_queued += email_queued
+                result.outcomes.append(
+                    (account.account_id, 2, "created", made, "yes" if email_queued else "no", "")
+                )
+            if earlier is None:
+                new_rows.append(row)
+            else:
+                changes.append({**row, "id": earlier.id})
+        progress(len(group))
+    _save(new_rows, changes)
+    queue_emails(emails)
     db.session.commit()
 
 

@@ -33,6 +33,8 @@ DISTRICT_HEADER = (
 )
 REVIEW_HEADER = ("line", "account_id", "reason")
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# Bytes the file's encoding could not decode (read with errors="surrogateescape").
+UNDECODABLE = re.compile("[\udc80-\udcff]")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 FIELD_LIMITS = {"account_id": 64, "email": 320, "given_name": 255, "family_name": 255, "uprn": 12}
 
@@ -104,11 +106,14 @@ class Plan:
 
 
 def _row_problem(row: dict) -> str | None:
+    everything = "\n".join(row.values())
+    if UNDECODABLE.search(everything) or CONTROL_CHARACTERS.search(everything):
+        for name, value in row.items():  # which field: only for the rare row that has one
+            if UNDECODABLE.search(value):
+                return f"{name} has bytes that are not valid in the file's encoding"
+            if CONTROL_CHARACTERS.search(value):
+                return f"{name} has control characters"
     for name, value in row.items():
-        if any("\udc80" <= char <= "\udcff" for char in value):
-            return f"{name} has bytes that are not valid in the file's encoding"
-        if CONTROL_CHARACTERS.search(value):
-            return f"{name} has control characters"
         if len(value) > FIELD_LIMITS.get(name, 255) and name != "password_hash":
             return f"{name} is too long"
     if not row["account_id"]:

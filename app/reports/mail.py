@@ -9,12 +9,14 @@ Emails leave through the outbox like reports do, so a Notify outage delays an em
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Protocol
 
 from flask import current_app
 from notifications_python_client.errors import HTTPError
 from notifications_python_client.notifications import NotificationsAPIClient
+from sqlalchemy import insert
 
 from app.extensions import db
 from app.models.reports import MailboxMessage, MessageKind, OutboxMessage
@@ -97,6 +99,13 @@ def queue_email(email: Email, report_id: int | None = None) -> OutboxMessage:
     message = OutboxMessage(kind=MessageKind.EMAIL, report_id=report_id, payload=asdict(email))
     db.session.add(message)
     return message
+
+
+def queue_emails(emails: Iterable[Email]) -> None:
+    """Many emails into the outbox in one statement, in the caller's transaction."""
+    rows = [{"kind": MessageKind.EMAIL, "payload": asdict(email)} for email in emails]
+    if rows:
+        db.session.execute(insert(OutboxMessage), rows)
 
 
 def mailbox(recipient: str | None = None, limit: int = 50) -> list[MailboxMessage]:

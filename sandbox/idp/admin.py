@@ -3,11 +3,13 @@ migrate` uses (connectors/identity_admin.py), and the users it creates:
 
     POST /idp/oauth2/v2.0/token        client credentials (PORTAL_IDENTITY_ADMIN_CLIENT_ID / _SECRET)
     POST /idp/graph/v1.0/users         create a user with an emailAddress identity (400 if it already exists)
+    POST /idp/graph/v1.0/$batch        JSON batching: up to 20 `POST /users` requests, each answered alone
     GET  /idp/graph/v1.0/users?$filter=identities/any(c:c/issuerAssignedId eq '...' and ...)
     GET  /idp/graph/v1.0/users/<id>    one user, with its extension_<app>_requiresMigration attribute
 
 Faults (sandbox/faults.py) apply to the Graph calls as service `idp_admin`; mode `throttled` answers 429
-with Retry-After.
+with Retry-After: the whole call, or, in a batch, each request inside it (a 200 whose responses are 429s,
+as Graph throttles batches).
 
 Users are kept in SQLite in the sandbox instance folder. Their passwords are stored salted and hashed with
 SHA-256: a development tool, never for real residents. A user marked "requires migration" signs in with their
@@ -40,6 +42,7 @@ DEVELOPMENT_LEGACY_CHECK_SECRET = "development-only-legacy-check-secret"  # noqa
 REQUIRES_MIGRATION = re.compile(r"^extension_[A-Za-z0-9]+_requiresMigration$")
 FILTER = re.compile(r"issuerAssignedId eq '((?:[^']|'')*)'")
 TOKEN_LIFETIME = 3600
+BATCH_LIMIT = 20
 
 bp = Blueprint("idp_admin", __name__)
 
@@ -69,6 +72,16 @@ class MigratedUser:
     @property
     def name(self) -> str:
         return f"{self.given_name} {self.family_name}".strip()
+
+
+@dataclass(frozen=True)
+class NewUser:
+    email: str
+    issuer: str
+    given_name: str
+    family_name: str
+    password: str
+    requires_migration: bool
 
 
 def _password_hash(salt: str, password: str) -> str:
@@ -105,29 +118,46 @@ class UserStore:
             bool(row["requires_migration"]),
         )
 
-    def create(
-        self, *, email, issuer, given_name, family_name, password, requires_migration
-    ) -> MigratedUser | None:
-        salt = secrets.token_hex(8)
-        subject = str(uuid.uuid4())
+    def create(self, new_user: NewUser) -> MigratedUser | None:
+        """The user made, or None when one already signs in with this email."""
+        return self.create_many([new_user])[0]
+
+    def create_many(self, new_users: list[NewUser]) -> list[MigratedUser | None]:
+        """Each user made (None where the email is taken), in one transaction."""
+        made: list[MigratedUser | None] = []
         with self._write_lock:
+            connection = self._connection()
+            connection.execute("BEGIN")
             try:
-                self._connection().execute(
-                    "INSERT INTO users VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        subject,
-                        email,
-                        issuer,
-                        given_name,
-                        family_name,
-                        salt,
-                        _password_hash(salt, password),
-                        int(requires_migration),
-                    ),
-                )
-            except sqlite3.IntegrityError:
-                return None
-        return self.by_subject(subject)
+                for new_user in new_users:
+                    salt = secrets.token_hex(8)
+                    user = MigratedUser(
+                        str(uuid.uuid4()),
+                        new_user.email,
+                        new_user.issuer,
+                        new_user.given_name,
+                        new_user.family_name,
+                        new_user.requires_migration,
+                    )
+                    inserted = connection.execute(
+                        "INSERT INTO users VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (email) DO NOTHING",
+                        (
+                            user.subject,
+                            user.email,
+                            user.issuer,
+                            user.given_name,
+                            user.family_name,
+                            salt,
+                            _password_hash(salt, new_user.password),
+                            int(user.requires_migration),
+                        ),
+                    ).rowcount
+                    made.append(user if inserted else None)
+                connection.execute("COMMIT")
+            except BaseException:
+                connection.execute("ROLLBACK")
+                raise
+        return made
 
     def by_subject(self, subject: str) -> MigratedUser | None:
         row = self._connection().execute("SELECT * FROM users WHERE id = ?", (subject,)).fetchone()
@@ -204,7 +234,7 @@ def admin_token():
 def _bearer_token_for_graph():
     if not request.path.startswith("/idp/graph/"):
         return None
-    fault = faults.apply("idp_admin", None)
+    fault = None if request.path.endswith("/$batch") else faults.apply("idp_admin", None)
     if fault is not None:
         return fault
     token = (request.headers.get("Authorization") or "").removeprefix("Bearer ")
@@ -214,9 +244,10 @@ def _bearer_token_for_graph():
     return None
 
 
-@bp.post("/graph/v1.0/users")
-def create_user():
-    body = request.get_json(silent=True) or {}
+def _new_user(body: object) -> NewUser | None:
+    """The user a `POST /users` body describes; None when it lacks an email identity or a password."""
+    if not isinstance(body, dict):
+        return None
     identities = [
         identity
         for identity in body.get("identities") or ()
@@ -224,25 +255,86 @@ def create_user():
     ]
     password = (body.get("passwordProfile") or {}).get("password")
     if not identities or not isinstance(identities[0].get("issuerAssignedId"), str) or not password:
-        return _graph_error(
-            400, "Request_BadRequest", "identities and passwordProfile.password are required."
-        )
-    requires_migration = any(REQUIRES_MIGRATION.match(name) and value is True for name, value in body.items())
-    user = store().create(
+        return None
+    return NewUser(
         email=identities[0]["issuerAssignedId"].strip().lower(),
         issuer=str(identities[0].get("issuer") or ""),
         given_name=str(body.get("givenName") or ""),
         family_name=str(body.get("surname") or ""),
-        password=password,
-        requires_migration=requires_migration,
+        password=str(password),
+        requires_migration=any(
+            REQUIRES_MIGRATION.match(name) and value is True for name, value in body.items()
+        ),
     )
+
+
+BAD_USER = (400, "Request_BadRequest", "identities and passwordProfile.password are required.")
+ALREADY_EXISTS = (
+    400,
+    "Request_BadRequest",
+    "Another object with the same value for property identities already exists.",
+)
+
+
+@bp.post("/graph/v1.0/users")
+def create_user():
+    new_user = _new_user(request.get_json(silent=True))
+    if new_user is None:
+        return _graph_error(*BAD_USER)
+    user = store().create(new_user)
     if user is None:
-        return _graph_error(
-            400,
-            "Request_BadRequest",
-            "Another object with the same value for property identities already exists.",
-        )
+        return _graph_error(*ALREADY_EXISTS)
     return jsonify(_graph_user(user)), 201
+
+
+def _batch_answer(number: str, status: int, body: dict, headers: dict | None = None) -> dict:
+    return {
+        "id": number,
+        "status": status,
+        "headers": {"Content-Type": "application/json", **(headers or {})},
+        "body": body,
+    }
+
+
+def _batch_error(number: str, status: int, code: str, message: str) -> dict:
+    return _batch_answer(number, status, {"error": {"code": code, "message": message}})
+
+
+@bp.post("/graph/v1.0/$batch")
+def batch():
+    """Graph's JSON batching for the one request migration batches: each `POST /users` is answered on its
+    own, with its own status; a throttling fault answers each request 429 with its Retry-After, any other
+    fault answers for the whole batch (a gateway in front of Graph)."""
+    fault = faults.apply("idp_admin", None)
+    if fault is not None and fault.status_code != 429:
+        return fault
+    requests_in_batch = (request.get_json(silent=True) or {}).get("requests")
+    if not isinstance(requests_in_batch, list) or not 0 < len(requests_in_batch) <= BATCH_LIMIT:
+        return _graph_error(400, "BadRequest", f"A batch holds between 1 and {BATCH_LIMIT} requests.")
+    answers: list[dict | None] = []
+    creations: list[tuple[int, str, NewUser]] = []
+    for item in requests_in_batch:
+        number = str(item.get("id", "")) if isinstance(item, dict) else ""
+        if fault is not None:
+            answers.append(
+                _batch_answer(number, 429, fault.get_json(), {"Retry-After": fault.headers["Retry-After"]})
+            )
+            continue
+        if not number or item.get("method") != "POST" or item.get("url") not in ("/users", "users"):
+            answers.append(_batch_error(number, 400, "BadRequest", "Only POST /users can be batched here."))
+            continue
+        new_user = _new_user(item.get("body"))
+        if new_user is None:
+            answers.append(_batch_error(number, *BAD_USER))
+            continue
+        creations.append((len(answers), number, new_user))
+        answers.append(None)
+    made = store().create_many([new_user for _place, _number, new_user in creations])
+    for (place, number, _asked), user in zip(creations, made, strict=True):
+        answers[place] = (
+            _batch_answer(number, 201, _graph_user(user)) if user else _batch_error(number, *ALREADY_EXISTS)
+        )
+    return {"responses": answers}
 
 
 @bp.get("/graph/v1.0/users")

@@ -144,6 +144,103 @@ def test_429s_from_the_admin_api_are_waited_out(app, council, plan, admin, sandb
         board.clear()
 
 
+def test_a_throttled_single_call_is_waited_out(admin, sandbox_idp):
+    board = faults.board(sandbox_idp.app)
+    board.set(faults.Fault(service="idp_admin", mode="throttled"))
+    lifted = threading.Timer(1.5, board.clear)
+    lifted.start()
+    try:
+        started = time.monotonic()
+        subject = admin.create_user(NewIdentity("throttled-once@example.net", "Ann", "Other", True))
+        assert time.monotonic() - started >= 1.0
+        assert admin.throttled > 0
+        assert store(sandbox_idp.app).by_subject(subject).email == "throttled-once@example.net"
+    finally:
+        lifted.cancel()
+        board.clear()
+
+
+def _graph_batch(admin, sandbox_idp, requests_in_batch) -> requests.Response:
+    return requests.post(
+        f"{sandbox_idp.url}/idp/graph/v1.0/$batch",
+        json={"requests": requests_in_batch},
+        headers={"Authorization": f"Bearer {admin._access_token()}"},
+        timeout=10,
+    )
+
+
+def _create_request(number: int, email: str) -> dict:
+    return {
+        "id": str(number),
+        "method": "POST",
+        "url": "/users",
+        "body": {
+            "identities": [{"signInType": "emailAddress", "issuer": "t", "issuerAssignedId": email}],
+            "passwordProfile": {"password": "never-used-Aa1!"},
+        },
+    }
+
+
+def test_the_sandbox_answers_each_request_in_a_graph_batch_on_its_own(admin, sandbox_idp):
+    answer = _graph_batch(
+        admin,
+        sandbox_idp,
+        [
+            _create_request(1, "batched-1@example.net"),
+            _create_request(2, "batched-1@example.net"),
+            {"id": "3", "method": "DELETE", "url": "/users/x"},
+            _create_request(4, "batched-4@example.net"),
+        ],
+    )
+    assert answer.status_code == 200
+    statuses = {item["id"]: item["status"] for item in answer.json()["responses"]}
+    assert statuses == {"1": 201, "2": 400, "3": 400, "4": 201}
+    assert store(sandbox_idp.app).by_email("batched-4@example.net") is not None
+
+    too_many = _graph_batch(
+        admin, sandbox_idp, [_create_request(n, f"many-{n}@example.net") for n in range(21)]
+    )
+    assert too_many.status_code == 400
+    assert store(sandbox_idp.app).by_email("many-0@example.net") is None
+
+
+def test_a_throttled_batch_answers_each_request_429_with_retry_after(admin, sandbox_idp):
+    with faults.injected(sandbox_idp.url, "idp_admin", "throttled"):
+        answer = _graph_batch(admin, sandbox_idp, [_create_request(1, "throttled-batch@example.net")])
+    assert answer.status_code == 200
+    (item,) = answer.json()["responses"]
+    assert item["status"] == 429
+    assert item["headers"]["Retry-After"] == "1"
+    assert store(sandbox_idp.app).by_email("throttled-batch@example.net") is None
+
+
+def test_scenario_1_reaches_a_portal_record_that_already_exists(app, council, plan, admin):
+    plan, _expected = plan
+    (account, subject), (later, later_subject) = plan.both[:2]
+    with app.app_context():
+        db.session.add(Resident(issuer=app.config.get("OIDC_ISSUER") or "https://idp.test", subject=subject))
+        db.session.commit()
+        accounts.migrate(council, plan, apply=True, admin=admin, parallel=4)
+        resident = db.session.scalars(select(Resident).where(Resident.subject == subject)).one()
+        assert resident.home_uprn == account.uprn
+        assert [link.account_reference for link in resident.linked_accounts] == [
+            account.council_tax_reference
+        ]
+        records = {
+            record.account_id: record
+            for record in db.session.scalars(
+                select(MigratedAccount).where(
+                    MigratedAccount.account_id.in_([account.account_id, later.account_id])
+                )
+            )
+        }
+        assert records[account.account_id].applied_at is not None
+        assert records[account.account_id].subject == subject
+        # No portal record yet: the data waits for the resident's next sign-in.
+        assert records[later.account_id].applied_at is None
+        assert records[later.account_id].subject == later_subject
+
+
 def _sign_in(visitor: Visitor, email: str, password: str) -> requests.Response:
     authorize = visitor.start_sign_in()
     return visitor.provider.post(
