@@ -9,6 +9,9 @@
     under the same gunicorn configuration (goal >= 0.3), and its p95 latency. Both servers get the same
     discarded warm-up run first.
 (d) page weight: the dashboard's HTML, CSS and JavaScript, gzip-compressed (goal <= 60 KB).
+(e) signed-in costs, in-process: the start page signed in over the start page anonymous (goal <= 1.5), and a
+    warm dashboard (every tile fresh in the cache) over the signed-in start page (goal <= 3). The three pages
+    are requested in turn, many times, so that other work on the machine weighs on all three alike; medians.
 
 Everything runs on loopback; every loop is bounded in count and in time. The sandbox's five back offices run
 as five processes (SandboxFleet), so the figures measure the portal, not one sandbox process serving all.
@@ -16,7 +19,9 @@ as five processes (SandboxFleet), so the figures measure the portal, not one san
 
 from __future__ import annotations
 
+import contextlib
 import gzip
+import logging
 import os
 import re
 import shutil
@@ -62,6 +67,7 @@ from flask_migrate import upgrade  # noqa: E402
 
 from app import addresses, create_app  # noqa: E402
 from app.backoffice import use_registry  # noqa: E402
+from app.dashboard.tiles import TILE_NAMES  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.models.identity import LinkedCouncilAccount, Resident  # noqa: E402
 from connectors.breaker import InProcessBreakerStore  # noqa: E402
@@ -82,6 +88,8 @@ HUNG_FOR = 20.0  # far beyond every connector timeout: a back office that does n
 SAMPLES = 15
 LOAD_SECONDS = 5
 WARM_SECONDS = 5
+# Pages of each kind for (e): each takes a few milliseconds, and a ratio of medians this small needs many.
+PAGE_COST_SAMPLES = 300
 GUNICORN_BIN = str(ROOT / ".venv" / "bin" / "gunicorn")
 # --no-control-socket: otherwise every gunicorn master claims the same ~/.gunicorn/gunicorn.ctl (the bench
 # starts seven at once); the bench never uses it.
@@ -123,13 +131,13 @@ SANDBOX_FILE_ORIGIN = "http://${PORTAL_SANDBOX_HOST:-127.0.0.1}:${PORTAL_SANDBOX
 # Which sandbox process serves each back office: the path prefix of its base URLs in connectors/sandbox.toml,
 # and the service name its faults are set under.
 BACK_OFFICES = {
-    "bins": "/bins/",
-    "council_tax": "/council-tax/",
-    "planning": "/planning/",
-    "open311": "/open311/",
-    "cases": "/cases/",
-    "waste": "/waste/",
-    "pay": "/pay/",
+    "bins": "/bins",
+    "council_tax": "/council-tax",
+    "planning": "/planning",
+    "open311": "/open311",
+    "cases": "/cases",
+    "waste": "/waste",
+    "pay": "/pay",
 }
 
 
@@ -173,7 +181,11 @@ class SandboxFleet:
         """connectors/sandbox.toml with each back office's base URLs pointed at its own process."""
         text = (ROOT / "connectors" / "sandbox.toml").read_text()
         for service, prefix in BACK_OFFICES.items():
-            text = text.replace(f'"{SANDBOX_FILE_ORIGIN}{prefix}', f'"{self.url(service)}{prefix}')
+            # A prefix ends at "/" or at the URL's end (the Pay sandbox's base URL is "/pay" itself).
+            pattern = re.escape(f'"{SANDBOX_FILE_ORIGIN}{prefix}') + r'(?=[/"])'
+            text = re.sub(
+                pattern, lambda _, service=service, prefix=prefix: f'"{self.url(service)}{prefix}', text
+            )
         if f'"{SANDBOX_FILE_ORIGIN}' in text:
             raise SystemExit("connectors/sandbox.toml names a sandbox back office the bench does not start")
         return text
@@ -238,6 +250,57 @@ class Portal:
 def tile_state(html: str, name: str) -> str:
     section = html.split(f'id="tile-{name}"', 1)[1]
     return re.search(r'data-tile-state="([a-z_]+)"', section).group(1)
+
+
+@contextlib.contextmanager
+def request_log_discarded():
+    """Each request's log line is still made (it is part of every page's cost) but not printed among the
+    figures."""
+    handlers = [
+        handler for handler in logging.getLogger().handlers if isinstance(handler, logging.StreamHandler)
+    ]
+    with open(os.devnull, "w") as devnull:
+        streams = [handler.setStream(devnull) for handler in handlers]
+        try:
+            yield
+        finally:
+            for handler, stream in zip(handlers, streams, strict=True):
+                handler.setStream(stream)
+
+
+def signed_in_costs(portal: Portal, sandbox: SandboxFleet) -> None:
+    use_registry(portal.app, fresh_registry(sandbox, "signed-in-costs", ttl=None))
+    anonymous = portal.app.test_client()
+
+    def anonymous_start() -> None:
+        response = anonymous.get("/", headers={"Host": HOST})
+        if response.status_code != 200 or "Sign in to your account" not in response.get_data(as_text=True):
+            raise SystemExit(f"the anonymous start page answered {response.status_code}")
+
+    def signed_in_start() -> None:
+        if "Go to your account" not in portal.get("/"):
+            raise SystemExit("the start page was not signed in")
+
+    html = portal.get()
+    states = {name: tile_state(html, name) for name in TILE_NAMES}
+    if set(states.values()) - {"loaded", "not_applicable"}:
+        raise SystemExit(f"signed-in costs: every tile should be fresh, got {states}")
+    pages = {"anonymous": anonymous_start, "signed in": signed_in_start, "dashboard": portal.get}
+    for page in pages.values():  # templates compiled, connections open
+        timings(page, 5)
+    times: dict[str, list[float]] = {name: [] for name in pages}
+    with request_log_discarded():
+        for _ in range(PAGE_COST_SAMPLES):
+            for name, page in pages.items():
+                times[name] += timings(page, 1)
+    medians = {name: statistics.median(values) for name, values in times.items()}
+    if set(tile_state(portal.get(), name) for name in TILE_NAMES) - {"loaded", "not_applicable"}:
+        raise SystemExit("signed-in costs: a tile went stale while the pages were timed")
+    say("anonymous start page time (ms)", f"{medians['anonymous'] * 1000:.2f}")
+    say("signed-in start page time (ms)", f"{medians['signed in'] * 1000:.2f}")
+    say("warm dashboard time (ms)", f"{medians['dashboard'] * 1000:.2f}")
+    say("signed-in page cost (x anonymous)", f"{medians['signed in'] / medians['anonymous']:.2f}")
+    say("dashboard cost (x signed-in start page)", f"{medians['dashboard'] / medians['signed in']:.2f}")
 
 
 def fan_out(portal: Portal, sandbox: SandboxFleet) -> None:
@@ -325,7 +388,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_for(port: int, seconds: float = 30) -> None:
+def wait_for(port: int, seconds: float = 90) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         with socket.socket() as sock:
@@ -435,6 +498,8 @@ def main() -> None:
         fan_out(portal, sandbox)
         hung_back_office(portal, sandbox)
         page_weight(portal, sandbox)
+        # After (a) and (b): the answers this caches for hours would otherwise be what their TTL-0 pages read.
+        signed_in_costs(portal, sandbox)
         load(portal, sandbox)
     finally:
         sandbox.clear_faults()
