@@ -544,6 +544,9 @@ def init_app(app: Flask) -> None:
         _store_for(app, idle_timeout), idle_timeout, absolute_lifetime
     )
     login_manager.init_app(app)
+    from app.session_commands import sessions_cli
+
+    app.cli.add_command(sessions_cli)
     login_manager.login_view = "auth.sign_in"
     login_manager.login_message = None
     # The server-side session already ends when it should; flask-login's remember-me cookie is never used.

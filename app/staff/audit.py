@@ -52,6 +52,8 @@ ACTIONS = {
     "report_step": "Reporting a problem for someone: a step",
     "report_made": "Reported a problem for someone",
     "case_update_added": "Added to a case for the resident",
+    "resident_sessions_ended": "Signed the resident out everywhere",
+    "every_resident_session_ended": "Signed every resident out everywhere (operator command)",
     "audit_viewed": "Read the audit log",
     "deliveries_viewed": "Read the parked deliveries",
     "delivery_retried": "Retried a parked delivery",

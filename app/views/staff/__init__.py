@@ -10,6 +10,7 @@ from app.views.staff import (  # noqa: E402,F401 - the view modules add their ro
     audit_log,
     deliveries,
     insights,
+    resident_sessions,
     residents,
     sign_in,
 )

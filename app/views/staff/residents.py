@@ -13,12 +13,14 @@ from app.extensions import db
 from app.models.identity import Resident
 from app.models.staff import ContactNote
 from app.models.tracking import CaseUpdateKind
+from app.sessions import active_sessions_of_resident
 from app.staff import audit, search, single_view
 from app.staff.forms import CHANNELS, ContactNoteForm, ReasonForm, SearchForm
 from app.staff.identity import current_staff, needs_reauthentication, reauthenticate, staff_required
 from app.theming import themes
 from app.tracking import cases, updates
 from app.tracking.forms import CommentForm, NotFixedForm
+from app.views.account_sessions import signed_in_on_text
 from app.views.dashboard import tile_context
 from app.views.reports import limiter
 from app.views.staff import bp
@@ -37,6 +39,8 @@ def _page_context(view, note_form) -> dict:
         "reasons": audit.REASONS,
         "councils_by_gss": {theme.gss_code: theme.name for theme in themes()},
         "staff_view": True,
+        "sessions": active_sessions_of_resident(view.resident.id),
+        "signed_in_on_text": signed_in_on_text,
         **tile_context(),
     }
 
