@@ -240,8 +240,10 @@ class DevelopmentConfig(Config):
     OIDC_DISCOVERY_URL = (
         _env("OIDC_DISCOVERY_URL") or "http://127.0.0.1:5001/idp/.well-known/openid-configuration"
     )
-    # The sandbox's plain generated tiles (sandbox/tiles.py), so the map needs no internet.
-    MAP_TILE_URL = Config.MAP_TILE_URL or "http://127.0.0.1:5001/tiles/{z}/{x}/{y}.png"
+    # The sandbox's plain generated tiles (sandbox/tiles.py), so the map needs no internet; from wherever
+    # `make run` starts the sandbox, as connectors/sandbox.toml finds it.
+    SANDBOX_ORIGIN = f"http://{_env('SANDBOX_HOST') or '127.0.0.1'}:{_env('SANDBOX_PORT') or 5001}"
+    MAP_TILE_URL = Config.MAP_TILE_URL or f"{SANDBOX_ORIGIN}/tiles/{{z}}/{{x}}/{{y}}.png"
     MAP_ATTRIBUTION = Config.MAP_ATTRIBUTION or "Sandbox tiles: made-up, not a real map"
     OIDC_CLIENT_ID = _env("OIDC_CLIENT_ID") or "my-norfolk-development"
     OIDC_CLIENT_SECRET = _env("OIDC_CLIENT_SECRET") or "development-only-client-secret"

@@ -60,12 +60,13 @@ function setUp(section) {
     drawNearby();
   }
 
-  async function describe(latlng) {
+  // Says where the pin is and lists what is open near it; ``fill`` also puts the place in the form's fields.
+  async function describe(latlng, fill = true) {
     const query = new URLSearchParams({ latitude: latlng.lat.toFixed(6), longitude: latlng.lng.toFixed(6) });
     const response = await fetch(`${text.where}?${query}`, { headers: { Accept: "application/json" } });
     const answer = await response.json();
     if (!response.ok) return say(answer.error);
-    if (text.fill === "postcode" && answer.postcode && !answer.outside) field("postcode").value = answer.postcode;
+    if (fill && text.fill === "postcode" && answer.postcode && !answer.outside) field("postcode").value = answer.postcode;
     listNearby(answer);
     say([answer.description, answer.outside || answer.council_says, answer.nearby_says].filter(Boolean).join(" "));
   }
@@ -84,7 +85,8 @@ function setUp(section) {
       return pin;
     }
     const icon = L.divIcon({ className: "portal-map__pin", iconSize: [24, 24], iconAnchor: [12, 24] });
-    pin = L.marker(latlng, { icon, draggable: true, keyboard: true, title: text.pinLabel }).addTo(map);
+    const options = { icon, draggable: true, keyboard: true, title: text.pinLabel, zIndexOffset: 1000 };
+    pin = L.marker(latlng, options).addTo(map);
     const element = pin.getElement();
     element.setAttribute("aria-label", text.pinLabel);
     element.setAttribute("aria-describedby", section.querySelector("[data-map-hint]").id);
@@ -119,13 +121,15 @@ function setUp(section) {
     }
   });
 
-  // Back on this page with a place already given: the map opens there, with its pin and the reports near it.
+  // Back on this page with a place already given: the map opens there, with its pin, the reports near it and
+  // the text that says where the pin is; the form's fields keep what they hold.
+  drawNearby();
   if (text.latitude && text.longitude) {
     const latlng = L.latLng(Number(text.latitude), Number(text.longitude));
     map.setView(latlng, PLACE_ZOOM);
     place(latlng);
+    describe(latlng, false);
   }
-  drawNearby();
 
   const locate = section.querySelector("[data-locate]");
   if (!("geolocation" in navigator)) {

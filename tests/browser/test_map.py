@@ -230,11 +230,13 @@ def test_open_reports_nearby_are_named_markers_and_a_list(mapped_portal, browser
     offered = page.locator(".govuk-radios__label").all_inner_texts()
     assert [text.strip() for text in offered[:-1]] == [label.split(": ", 1)[1] for label in labels]
 
-    # Back on the map page, the map opens at the place with its pin, and the markers are drawn from the list.
+    # Back on the map page, the map opens at the place with its pin, says where that is, and draws the list.
     page.go_back()
     page.wait_for_url("**/place")
     expect(markers(page)).to_have_count(2)
     expect(page.locator(".portal-map__pin")).to_have_count(1)
+    expect(status(page)).to_contain_text("The pin is near 41 Unthank Road")
+    assert page.locator("#description").input_value() == "Outside number 41"
     context.close()
 
 
