@@ -33,6 +33,10 @@ DEVELOPMENT_SECRETS = {
 }
 DEVELOPMENT_SANDBOX_API_KEY = "sandbox-back-office-key"  # noqa: S105 - named to be refused
 DEVELOPMENT_PAY_KEY = "sandbox-pay-key"  # noqa: S105 - the sandbox GOV.UK Pay's key, refused in production
+# The sandbox GOV.UK Notify's made-up API key (sandbox/notify.py), refused in production.
+DEVELOPMENT_NOTIFY_KEY = (
+    "my_norfolk_sandbox-5b4c1f2e-9d3a-4e8b-a6c7-1f2e3d4c5b6a-0e9d8c7b-6a5f-4e3d-b2c1-a0f9e8d7c6b5"
+)
 
 
 class Config:
@@ -169,6 +173,9 @@ class Config:
     BIN_DAYS_RATE_LIMIT = _env("BIN_DAYS_RATE_LIMIT") or "30 per minute;300 per day"
     # How often `flask worker` looks for collections tomorrow to remind residents of.
     BIN_REMINDER_CHECK_MINUTES = _env_int("BIN_REMINDER_CHECK_MINUTES", 30)
+    # Mobile numbers given for text reminders: changes one resident may make, and residents one number may be
+    # given by (each number given is texted before every collection).
+    TEXT_REMINDER_NUMBER_RATE_LIMIT = _env("TEXT_REMINDER_NUMBER_RATE_LIMIT") or "5 per day"
     RATELIMIT_STORAGE_URI = _env("REDIS_URL") or "memory://"
     RATELIMIT_HEADERS_ENABLED = True
     PHOTO_MAX_BYTES = _env_int("PHOTO_MAX_BYTES", 10_000_000)
@@ -291,6 +298,7 @@ class TestConfig(DevelopmentConfig):
     COUNCIL_TAX_GUESS_LIMIT = "1000 per minute"
     STAFF_SEARCH_RATE_LIMIT = "1000 per minute"
     BIN_DAYS_RATE_LIMIT = "1000 per minute"
+    TEXT_REMINDER_NUMBER_RATE_LIMIT = "1000 per minute"
     LEGACY_CHECK_LIMIT = "1000 per minute"
     RATELIMIT_STORAGE_URI = "memory://"
     # Tests of the dashboard's budget set their own; elsewhere a busy test machine (the suite runs on parallel
@@ -330,6 +338,8 @@ def production_problems(config, environ=os.environ) -> list[str]:
     for name, value in sorted(environ.items()):
         if name.startswith("PORTAL_PAY_KEY_") and value == DEVELOPMENT_PAY_KEY:
             problems.append(f"{name} is the sandbox GOV.UK Pay's key")
+        if name.startswith("PORTAL_") and value == DEVELOPMENT_NOTIFY_KEY:
+            problems.append(f"{name} is the sandbox GOV.UK Notify's key")
     return problems
 
 

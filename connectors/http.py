@@ -544,14 +544,19 @@ class HttpClient:
 
 def _error_code(response: requests.Response) -> str | None:
     """The error code a refusal carries: ``{"error": {"code": ...}}`` in My Norfolk's contracts, ``{"code":
-    ...}`` in GOV.UK Pay's; None when the body says none."""
+    ...}`` in GOV.UK Pay's, the first error's name in GOV.UK Notify's; None when the body says none."""
     try:
         body = response.json()
     except ValueError:
         return None
     if not isinstance(body, dict):
         return None
-    code = body.get("error", {}).get("code") if isinstance(body.get("error"), dict) else body.get("code")
+    if isinstance(body.get("errors"), list) and body["errors"] and isinstance(body["errors"][0], dict):
+        code = body["errors"][0].get("error")  # GOV.UK Notify's {"errors": [{"error": ..., "message": ...}]}
+    elif isinstance(body.get("error"), dict):
+        code = body["error"].get("code")
+    else:
+        code = body.get("code")
     return code[:64] if isinstance(code, str) else None
 
 

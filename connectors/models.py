@@ -29,6 +29,7 @@ class ServiceKind(StrEnum):
     CASES = "cases"
     WASTE = "waste"
     PAYMENTS = "payments"
+    TEXT_MESSAGES = "text_messages"
 
 
 @dataclass(frozen=True)
@@ -541,3 +542,24 @@ class Refund:
     refund_id: str
     amount_pence: int
     status: str  # submitted | success | error
+
+
+# --- text messages (GOV.UK Notify) --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NewTextMessage:
+    """A text message to send with the council's template: ``personalisation`` fills its ((placeholders));
+    ``reference`` is the sender's own identifier, by which the message can be found again."""
+
+    phone_number: str
+    personalisation: dict[str, str]
+    reference: str
+
+
+@dataclass(frozen=True)
+class SentTextMessage:
+    """A text message the service accepted: its id there, and the sender's reference."""
+
+    notification_id: str
+    reference: str | None

@@ -36,12 +36,14 @@ from connectors.models import (
     NewPayment,
     NewPlanningComment,
     NewServiceRequest,
+    NewTextMessage,
     Payment,
     PlanningApplication,
     PlanningComment,
     PortalLinkNotice,
     Refund,
     Result,
+    SentTextMessage,
     Service,
     ServiceDefinition,
     ServiceRequest,
@@ -319,4 +321,27 @@ class Payments(Protocol):
 
     def refund(self, payment_id: str, amount_pence: int, refund_amount_available: int) -> Refund:
         """Refund ``amount_pence``; Pay refuses it unless ``refund_amount_available`` is still what it has."""
+        ...
+
+
+@runtime_checkable
+class TextMessages(Protocol):
+    """Text messages (SMS) to residents' mobile phones through a council's GOV.UK Notify service, with the
+    council's own template.
+
+    Worked example: connectors/govuk_notify.py (Notify's API; the sandbox's stand-in in sandbox/notify.py).
+    Nothing is cached.
+
+    Errors: ``NotAuthorised`` for a refused API key; ``Unavailable`` (Notify down, or rate limiting the
+    service); ``BadData`` for a message Notify refuses (a number it cannot send to, an unknown template), with
+    Notify's error name in ``code``: sending it again will fail the same way.
+    """
+
+    def send(self, message: NewTextMessage) -> SentTextMessage:
+        """Ask the service to send the message."""
+        ...
+
+    def sent_with_reference(self, reference: str) -> tuple[SentTextMessage, ...]:
+        """The messages sent with this reference (within the service's retention), newest first: whether an
+        earlier attempt whose answer was lost did reach the service."""
         ...

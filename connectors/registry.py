@@ -4,7 +4,8 @@ file (TOML; its path in PORTAL_CONNECTORS_FILE, connectors/sandbox.toml by defau
     [defaults]                  # optional: timeout (s), retries, breaker_failures, breaker_reset_after (s)
     [ttl]                       # optional: cache time-to-live in seconds per kind (bins = 21600, ...)
     [addresses]                 # how addresses are looked up: adapter = "auto" | "gazetteer" | "os_places"
-    [councils.<slug>.<kind>]    # kind: bins, council_tax, planning, street_reports, cases, waste, payments
+    [councils.<slug>.<kind>]    # kind: bins, council_tax, planning, street_reports, cases, waste, payments,
+                                #       text_messages
     adapter = "open311"         # a name in ADAPTERS
     base_url = "https://..."
     credentials = { api_key = "PORTAL_NORWICH_OPEN311_KEY" }   # names of environment variables, never values
@@ -45,6 +46,7 @@ from connectors.protocols import (
     Payments,
     Planning,
     StreetReports,
+    TextMessages,
     WasteServices,
 )
 
@@ -62,6 +64,7 @@ ADAPTERS: dict[str, str] = {
     "cases_rest": "connectors.cases:build",
     "waste_rest": "connectors.waste:build",
     "govuk_pay": "connectors.govuk_pay:build",
+    "govuk_notify_sms": "connectors.govuk_notify:build",
 }
 
 DEFAULT_TTL = {
@@ -74,6 +77,7 @@ DEFAULT_TTL = {
     # Neither is ever cached (their adapters read fresh): slots, bookings and payments change by the second.
     ServiceKind.WASTE: timedelta(0),
     ServiceKind.PAYMENTS: timedelta(0),
+    ServiceKind.TEXT_MESSAGES: timedelta(0),
 }
 POLICY_KEYS = {"timeout", "retries", "backoff", "breaker_failures", "breaker_reset_after", "ttl"}
 ADDRESSES_SECTION = "*"
@@ -355,6 +359,9 @@ class ConnectorRegistry:
 
     def payments(self, council: str) -> Payments:
         return self.connector(council, ServiceKind.PAYMENTS)
+
+    def text_messages(self, council: str) -> TextMessages:
+        return self.connector(council, ServiceKind.TEXT_MESSAGES)
 
 
 def _body_of(response: CachedResponse) -> bytes | None:

@@ -24,6 +24,8 @@ def create_sandbox_app(instance_dir: Path | None = None, **overrides) -> Flask:
         SANDBOX_API_KEY=os.environ.get("PORTAL_SANDBOX_API_KEY", "sandbox-back-office-key"),
         # Every council's GOV.UK Pay API key, in the sandbox's stand-in for Pay (sandbox/pay.py).
         SANDBOX_PAY_KEY=os.environ.get("PORTAL_SANDBOX_PAY_KEY", "sandbox-pay-key"),
+        # Every council's GOV.UK Notify API key, in the sandbox's stand-in for Notify (sandbox/notify.py).
+        SANDBOX_NOTIFY_API_KEY=os.environ.get("PORTAL_SANDBOX_NOTIFY_API_KEY", ""),
     )
     app.config.update(overrides)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
@@ -36,12 +38,14 @@ def create_sandbox_app(instance_dir: Path | None = None, **overrides) -> Flask:
 
     app.register_blueprint(open311.bp)
 
-    from sandbox import bins, cases, council_tax, pay, planning, waste
+    from sandbox import bins, cases, council_tax, notify, pay, planning, waste
 
     for back_office in (bins, council_tax, planning, cases, waste):  # the REST contracts in docs/api/
         app.register_blueprint(back_office.bp)
     app.register_blueprint(pay.api)
     app.register_blueprint(pay.card_pages)
+    app.register_blueprint(notify.api)
+    app.register_blueprint(notify.pages)
 
     from sandbox import tiles
 

@@ -33,7 +33,7 @@ from dataclasses import asdict, dataclass
 import requests
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 
-SERVICES = ("open311", "bins", "council_tax", "planning", "cases", "waste", "pay", "idp_admin")
+SERVICES = ("open311", "bins", "council_tax", "planning", "cases", "waste", "pay", "notify", "idp_admin")
 MODES = ("slow", "down", "error", "malformed", "garbage", "throttled")
 MAX_DELAY = 120.0
 

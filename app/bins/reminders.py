@@ -1,9 +1,11 @@
-"""Bin day reminders: an email the day before each collection at the resident's home address.
+"""Bin day reminders: an email the day before each collection at the resident's home address (and a text,
+where the council sends them: app/bins/text_reminders.py).
 
 The delivery worker runs ``send_due`` as one of its steps (at most every REMINDER_CHECK_MINUTES): for every
 resident who asked, it looks up their collections and, when one is tomorrow, queues one email in the outbox
-for that day's bins. A row in bin_reminders_sent (unique per resident, address and day) is written in the
-same transaction, so however many workers look, however often, each collection day is reminded once.
+for that day's bins (and a text for those who asked for texts). A row in bin_reminders_sent (unique per
+resident, address and day) is written in the same transaction, so however many workers look, however often,
+each collection day is reminded once.
 
 Every email carries a signed stop link that works without signing in (and GOV.UK Notify's one-click
 unsubscribe header).
@@ -23,7 +25,7 @@ from sqlalchemy import delete, exists, select
 from sqlalchemy.exc import IntegrityError
 
 from app import addresses
-from app.bins import BinsUnavailable, bin_days
+from app.bins import BinsUnavailable, bin_days, text_reminders
 from app.extensions import db
 from app.models.bins import BinReminder, SentBinReminder
 from app.models.identity import PersonalDataSource, Resident, register_personal_data
@@ -86,8 +88,13 @@ def _email(resident: Resident, council: str, day: date, names: list[str]) -> Ema
 
 
 def send_due(today: date | None = None) -> int:
-    """Queue tomorrow's reminders that have not been queued yet; returns how many were queued."""
+    """Queue tomorrow's reminders (emails and texts) that have not been queued yet; returns how many were
+    queued."""
     tomorrow = (today or today_in_norfolk()) + timedelta(days=1)
+    return _queue_emails(tomorrow) + text_reminders.queue_due(tomorrow)
+
+
+def _queue_emails(tomorrow: date) -> int:
     residents = db.session.scalars(
         select(Resident)
         .join(BinReminder, BinReminder.resident_id == Resident.id)

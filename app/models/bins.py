@@ -1,4 +1,4 @@
-"""A resident's bin calendar feed and bin day reminders.
+"""A resident's bin calendar feed and bin day reminders (by email and by text).
 
 The feed's token is a secret in its URL (calendar apps cannot sign in): only its SHA-256 is stored, so a copy
 of the table cannot be used to read anyone's calendar. Each reminder sent is recorded once per resident,
@@ -49,6 +49,42 @@ class SentBinReminder(db.Model):
     resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id", ondelete="CASCADE"), index=True)
     uprn: Mapped[str] = mapped_column(String(12))
     collection_date: Mapped[date] = mapped_column(Date)
+    outbox_message_id: Mapped[int | None] = mapped_column(
+        ForeignKey("outbox_messages.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class BinTextReminder(db.Model):
+    """A resident asked to be texted the day before each collection at their home address, at this mobile
+    number (07 and nine digits)."""
+
+    __tablename__ = "bin_text_reminders"
+    __table_args__ = (NEVER_REUSED_IDS,)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id", ondelete="CASCADE"), unique=True)
+    mobile_number: Mapped[str] = mapped_column(String(11))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class SentBinTextReminder(db.Model):
+    """A text reminder queued: one per resident, address and collection day, as for emails."""
+
+    __tablename__ = "bin_text_reminders_sent"
+    __table_args__ = (
+        UniqueConstraint(
+            "resident_id", "uprn", "collection_date", name="uq_bin_text_reminders_sent_collection"
+        ),
+        NEVER_REUSED_IDS,
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id", ondelete="CASCADE"), index=True)
+    uprn: Mapped[str] = mapped_column(String(12))
+    collection_date: Mapped[date] = mapped_column(Date)
+    council: Mapped[str] = mapped_column(String(64))
     outbox_message_id: Mapped[int | None] = mapped_column(
         ForeignKey("outbox_messages.id", ondelete="SET NULL")
     )

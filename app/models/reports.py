@@ -38,6 +38,7 @@ class MessageStatus:
 class MessageKind:
     OPEN311_CREATE = "open311_create"
     EMAIL = "email"
+    TEXT_MESSAGE = "text_message"
 
 
 class ReportDraft(db.Model):

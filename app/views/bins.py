@@ -3,7 +3,9 @@ account (the address chooser of app/address_chooser.py). Looking up collections 
 office, so it is rate-limited per client address like every other anonymous action.
 
 A signed-in resident can also have a private calendar feed of their home's collections (app/bins/feeds.py)
-and an email the day before each collection (app/bins/reminders.py), stopped by the link in every email.
+and an email the day before each collection (app/bins/reminders.py), stopped by the link in every email, and,
+where the council that collects their bins sends texts, a text message too (app/bins/text_reminders.py),
+stopped by the link in every text or from the same page.
 """
 
 from __future__ import annotations
@@ -21,12 +23,16 @@ from flask import (
     url_for,
 )
 from flask_babel import _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from govuk_frontend_wtf.main import wtforms_errors
+from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextInput
+from wtforms import StringField, SubmitField
+from wtforms.validators import ValidationError
 
-from app import addresses
+from app import addresses, mobile_numbers, rate_limits
 from app.address_chooser import ChooseAddressForm, PostcodeForm, addresses_or_problem
-from app.bins import BinsUnavailable, bin_days, calendar_text, feeds, reminders
+from app.bins import BinsUnavailable, bin_days, calendar_text, feeds, reminders, text_reminders
 from app.extensions import csrf, db, limiter
 from app.forms import PortalForm
 from app.theming import themes
@@ -156,7 +162,15 @@ def yours():
         feed_url=feed_url,
         webcal_url="webcal:" + feed_url.split(":", 1)[1] if feed_url else None,
         reminder=reminders.reminder_of(current_user),
+        text_reminder=text_reminders.text_reminder_of(current_user),
+        council_texting=text_reminders.council_texting(current_user.home_uprn),
+        shown_number=_shown_number,
+        themes_get=themes().get,
     )
+
+
+def _shown_number(national: str) -> str:
+    return mobile_numbers.MobileNumber(national).shown()
 
 
 @bp.post("/yours/calendar")
@@ -198,3 +212,89 @@ def stop_reminders(token: str):
         db.session.commit()
         return render_template("bins/reminders_stopped.html")
     return render_template("bins/stop_reminders.html", token=token)
+
+
+class MobileNumberForm(PortalForm):
+    mobile_number = StringField(_l("What is your mobile number?"), widget=GovTextInput())
+    submit = SubmitField(_l("Text me the day before each collection"), widget=GovSubmitInput())
+
+    number: mobile_numbers.MobileNumber | None = None
+
+    def validate_mobile_number(self, field) -> None:
+        try:
+            self.number = mobile_numbers.parse(field.data)
+        except mobile_numbers.NotAMobileNumber as problem:
+            raise ValidationError(problem.message) from None
+
+
+@bp.route("/yours/texts", methods=["GET", "POST"])
+@login_required
+def text_reminders_number():
+    """Start text reminders, or change their number: only where the council collecting the resident's bins
+    sends texts."""
+    council = text_reminders.council_texting(current_user.home_uprn)
+    if council is None:
+        return redirect(url_for(".yours", _anchor="text-reminders"))
+    existing = text_reminders.text_reminder_of(current_user)
+    form = MobileNumberForm()
+    if request.method == "GET" and existing:
+        form.mobile_number.data = _shown_number(existing.mobile_number)
+    if form.validate_on_submit():
+        number = form.number
+        unchanged = existing is not None and existing.mobile_number == number.national
+        blocked = None
+        if not unchanged:
+            # Each number given is texted before every collection: limit how often a resident gives a new one,
+            # and how many residents give the same one.
+            blocked = rate_limits.blocked_until(
+                "TEXT_REMINDER_NUMBER_RATE_LIMIT", "resident", str(current_user.id)
+            ) or rate_limits.blocked_until("TEXT_REMINDER_NUMBER_RATE_LIMIT", "number", number.national)
+        if blocked:
+            form.mobile_number.errors = [
+                _(
+                    "You have given a new mobile number too many times. Try again after %(time)s",
+                    time=rate_limits.when(blocked),
+                )
+            ]
+            return _number_page(form, council, existing), 429
+        if not unchanged:
+            rate_limits.count("TEXT_REMINDER_NUMBER_RATE_LIMIT", "resident", str(current_user.id))
+            rate_limits.count("TEXT_REMINDER_NUMBER_RATE_LIMIT", "number", number.national)
+        text_reminders.start(current_user, number)
+        db.session.commit()
+        return redirect(url_for(".yours", _anchor="text-reminders"))
+    return _number_page(form, council, existing), 400 if form.errors else 200
+
+
+def _number_page(form: MobileNumberForm, council: str, existing) -> str:
+    return render_template(
+        "bins/text_reminders_number.html",
+        form=form,
+        errors=wtforms_errors(form),
+        council=themes().get(council),
+        existing=existing,
+    )
+
+
+@bp.post("/yours/texts/stop")
+@login_required
+def stop_text_reminders_here():
+    if ActionForm().validate_on_submit():
+        text_reminders.stop(current_user)
+        db.session.commit()
+    return redirect(url_for(".yours", _anchor="text-reminders"))
+
+
+@bp.route("/texts/stop/<token>", methods=["GET", "POST"])
+@csrf.exempt
+def stop_text_reminders(token: str):
+    """The link in every text. The signed token is the permission, so it works without signing in; the GET
+    only shows the button (a link preview must not stop anything)."""
+    resident = text_reminders.resident_from_stop_token(token)
+    if resident is None:
+        return render_template("bins/stop_link_problem.html"), 404
+    if request.method == "POST":
+        text_reminders.stop(resident)
+        db.session.commit()
+        return render_template("bins/text_reminders_stopped.html")
+    return render_template("bins/stop_text_reminders.html", token=token)

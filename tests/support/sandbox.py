@@ -8,13 +8,15 @@ from pathlib import Path
 from connectors.breaker import InProcessBreakerStore
 from connectors.http import make_cache
 from connectors.registry import ConnectorRegistry, Deployment
-from sandbox import create_sandbox_app, faults
+from sandbox import create_sandbox_app, faults, notify
 from tests.support.live_server import LiveServer
 
 # Where connectors/sandbox.toml points when PORTAL_SANDBOX_PORT is not set.
 SANDBOX_FILE_ORIGIN = "http://127.0.0.1:5001"
 API_KEY = "test-sandbox-key"
 PAY_KEY = "sandbox-pay-key"
+NOTIFY_KEY = notify.DEFAULT_KEY
+TEXT_MESSAGE_COUNCILS = ("norwich", "south-norfolk")
 PAY_COUNCILS = (
     "breckland",
     "broadland",
@@ -27,10 +29,15 @@ PAY_COUNCILS = (
 
 
 def sandbox_environ(api_key: str = API_KEY) -> dict[str, str]:
-    """The variables connectors/sandbox.toml names: the back offices' key and each district's Pay key."""
+    """The variables connectors/sandbox.toml names: the back offices' key, each district's Pay key and the
+    Notify key of the councils that send text messages."""
     return {
         "PORTAL_SANDBOX_API_KEY": api_key,
         **{f"PORTAL_PAY_KEY_{council.upper().replace('-', '_')}": PAY_KEY for council in PAY_COUNCILS},
+        **{
+            f"PORTAL_NOTIFY_SMS_KEY_{council.upper().replace('-', '_')}": NOTIFY_KEY
+            for council in TEXT_MESSAGE_COUNCILS
+        },
     }
 
 
