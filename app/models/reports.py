@@ -7,7 +7,7 @@ when the council's back office is down, and the delivery worker sends it when th
 import secrets
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import NEVER_REUSED_IDS, db
@@ -101,6 +101,11 @@ class Report(db.Model):
     messages: Mapped[list["OutboxMessage"]] = relationship(
         back_populates="report", order_by="OutboxMessage.id"
     )
+
+
+# A signed-in resident's dashboard counts the guest reports made with their email, in any letter case
+# (app/reports/claims.py).
+Index("ix_reports_lower_email", func.lower(Report.email))
 
 
 class OutboxMessage(db.Model):

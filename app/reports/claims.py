@@ -13,6 +13,9 @@ from app.extensions import db
 from app.models.audit import AuditEvent
 from app.models.reports import Report
 
+# How many of a resident's reports the dashboard lists (the newest); "Your reports" lists them all.
+DASHBOARD_REPORTS = 5
+
 
 def _verified_email(resident) -> str | None:
     email = getattr(resident, "email", None)
@@ -27,17 +30,25 @@ def reports_of(resident) -> list[Report]:
     )
 
 
+def _unclaimed_with(email: str):
+    # ix_reports_lower_email answers this without reading every report.
+    return (Report.resident_id.is_(None), func.lower(Report.email) == email)
+
+
 def claimable(resident) -> list[Report]:
     email = _verified_email(resident)
     if email is None:
         return []
     return list(
-        db.session.scalars(
-            select(Report)
-            .where(Report.resident_id.is_(None), func.lower(Report.email) == email)
-            .order_by(Report.created_at.desc())
-        )
+        db.session.scalars(select(Report).where(*_unclaimed_with(email)).order_by(Report.created_at.desc()))
     )
+
+
+def claimable_count(resident) -> int:
+    email = _verified_email(resident)
+    if email is None:
+        return 0
+    return db.session.scalar(select(func.count()).select_from(Report).where(*_unclaimed_with(email)))
 
 
 def claim(resident, ip_address: str | None = None) -> int:
@@ -46,7 +57,7 @@ def claim(resident, ip_address: str | None = None) -> int:
         return 0
     claimed = db.session.execute(
         update(Report)
-        .where(Report.resident_id.is_(None), func.lower(Report.email) == email)
+        .where(*_unclaimed_with(email))
         .values(resident_id=resident.id)
         .execution_options(synchronize_session=False)
     ).rowcount
@@ -64,5 +75,12 @@ def claim(resident, ip_address: str | None = None) -> int:
 
 
 def summary(resident) -> dict:
-    """For the dashboard: the resident's reports and how many guest reports they could claim."""
-    return {"reports": reports_of(resident)[:5], "claimable": len(claimable(resident))}
+    """For the dashboard: the resident's latest reports and how many guest reports they could claim. Every
+    signed-in dashboard asks, so the database returns only those few rows and a count."""
+    latest = db.session.scalars(
+        select(Report)
+        .where(Report.resident_id == resident.id)
+        .order_by(Report.created_at.desc())
+        .limit(DASHBOARD_REPORTS)
+    )
+    return {"reports": list(latest), "claimable": claimable_count(resident)}

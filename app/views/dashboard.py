@@ -31,7 +31,7 @@ from flask_login import current_user, login_required
 from govuk_frontend_wtf.main import wtforms_errors
 from htmx_flask import make_response as htmx_response
 from htmx_flask import request
-from sqlalchemy import select
+from sqlalchemy import literal, select, union_all
 
 from app import addresses, council_tax_links
 from app.address_chooser import ChooseAddressForm, PostcodeForm, addresses_or_problem
@@ -89,17 +89,15 @@ def _runs_javascript() -> bool:
 
 
 def _own_reports(resident_id: int) -> tuple[OwnReport, ...]:
-    sent = db.session.execute(
-        select(Report.council_slug, Report.service_request_id).where(
-            Report.resident_id == resident_id, Report.service_request_id.is_not(None)
-        )
-    )
-    followed = db.session.execute(
-        select(FollowedRequest.council_slug, FollowedRequest.service_request_id).where(
-            FollowedRequest.resident_id == resident_id
-        )
-    )
-    return tuple(dict.fromkeys(OwnReport(council, request_id) for council, request_id in [*sent, *followed]))
+    """The requests the resident sent and those they follow (in that order), in one query."""
+    sent = select(
+        literal(0).label("followed"), Report.council_slug, Report.service_request_id.label("request_id")
+    ).where(Report.resident_id == resident_id, Report.service_request_id.is_not(None))
+    followed = select(
+        literal(1).label("followed"), FollowedRequest.council_slug, FollowedRequest.service_request_id
+    ).where(FollowedRequest.resident_id == resident_id)
+    rows = db.session.execute(union_all(sent, followed).order_by("followed"))
+    return tuple(dict.fromkeys(OwnReport(council, request_id) for _, council, request_id in rows))
 
 
 def household_for_current_resident() -> Household:
