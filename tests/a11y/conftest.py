@@ -134,7 +134,7 @@ def a11y_run(pytestconfig) -> Run:
 def local_portal(tmp_path_factory):
     """The portal with a sandbox of its own (identity provider and back offices), for runs without
     --base-url."""
-    with portal_with_own_sandbox(tmp_path_factory, "a11y", gazetteer=True) as portal:
+    with portal_with_own_sandbox(tmp_path_factory, "a11y", gazetteer=True, map_tiles=True) as portal:
         use_registry(portal.app, portal.sandbox.registry(portal.instance / "connector-cache"))
         yield portal
 

@@ -119,11 +119,14 @@ class PortalWithSandbox:
 
 @contextmanager
 def portal_with_own_sandbox(
-    tmp_path_factory, name: str, *, gazetteer: bool = False, **config
+    tmp_path_factory, name: str, *, gazetteer: bool = False, map_tiles: bool = False, **config
 ) -> Iterator[PortalWithSandbox]:
     """A portal of its own (SQLite, migrated; the sandbox's gazetteer imported when asked) signing residents
-    in through a sandbox of its own, both served on free ports until the block ends."""
+    in through a sandbox of its own, both served on free ports until the block ends. With ``map_tiles``,
+    "where is the problem?" has its map, drawn with the sandbox's tiles."""
     sandbox = SandboxServer.start(tmp_path_factory.mktemp(f"{name}-sandbox"))
+    if map_tiles:
+        config.setdefault("MAP_TILE_URL", f"{sandbox.url}/tiles/{{z}}/{{x}}/{{y}}.png")
     instance = tmp_path_factory.mktemp(f"{name}-portal")
     app = create_app(
         "test",

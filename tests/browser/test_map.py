@@ -30,11 +30,10 @@ BIN_ANSWERS = {"bin_type": "recycling", "put_out_by_7am": "yes"}
 
 
 @pytest.fixture(scope="module")
-def mapped_portal(tmp_path_factory, sandbox, base_url) -> Iterator:
+def mapped_portal(tmp_path_factory, base_url) -> Iterator:
     if base_url:
         pytest.skip("routes with the sandbox boundaries and back offices, not a live deployment's")
-    tiles = f"{sandbox.url}/tiles/{{z}}/{{x}}/{{y}}.png"
-    with portal_with_own_sandbox(tmp_path_factory, "maps", gazetteer=True, MAP_TILE_URL=tiles) as portal:
+    with portal_with_own_sandbox(tmp_path_factory, "maps", gazetteer=True, map_tiles=True) as portal:
         boundaries = PROJECT_ROOT / "sandbox" / "data" / "boundaries.geojson"
         result = portal.app.test_cli_runner().invoke(args=["boundaries", "import", str(boundaries)])
         assert result.exit_code == 0, result.output
