@@ -3,6 +3,8 @@
 import os
 from pathlib import Path
 
+from connectors.clamav import parse_address
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -181,6 +183,11 @@ class Config:
     PHOTO_MAX_BYTES = _env_int("PHOTO_MAX_BYTES", 10_000_000)
     # Photos one client address may upload (report journeys and comments alike).
     PHOTO_RATE_LIMIT = _env("PHOTO_RATE_LIMIT") or "30 per hour;100 per day"
+    # ClamAV's daemon (clamd), as host:port: every uploaded photo is scanned before it is opened, and refused
+    # when clamd finds something or cannot say. Production refuses to start without it; unset elsewhere,
+    # photos are not scanned (bin/dev sets the sandbox's stand-in).
+    CLAMD_ADDRESS = _env("CLAMD_ADDRESS")
+    CLAMD_TIMEOUT_SECONDS = float(_env("CLAMD_TIMEOUT_SECONDS") or 10)
     TRACKING_LINK_DAYS = _env_int("TRACKING_LINK_DAYS", 365)
     # Journeys left unfinished (and unsent photos) are forgotten after this long.
     DRAFT_DAYS = _env_int("DRAFT_DAYS", 30)
@@ -333,6 +340,13 @@ def production_problems(config, environ=os.environ) -> list[str]:
         )
     if config.get("OIDC_DISCOVERY_URL") and not config.get("OIDC_ISSUER"):
         problems.append("PORTAL_OIDC_ISSUER is not set: production pins the identity provider's issuer")
+    if not config.get("CLAMD_ADDRESS"):
+        problems.append("PORTAL_CLAMD_ADDRESS is not set: production scans every uploaded photo with clamd")
+    else:
+        try:
+            parse_address(config["CLAMD_ADDRESS"])
+        except ValueError:
+            problems.append("PORTAL_CLAMD_ADDRESS is not host:port")
     if environ.get("PORTAL_SANDBOX_API_KEY") == DEVELOPMENT_SANDBOX_API_KEY:
         problems.append("PORTAL_SANDBOX_API_KEY is the development value")
     for name, value in sorted(environ.items()):

@@ -131,6 +131,7 @@ class Stack:
         self.processes: dict[str, subprocess.Popen] = {}
         self.sandbox_port = free_port()
         self.notify_port = free_port()
+        self.clamd_port = free_port()
         self.portal_ports = [free_port(), free_port()]
         self.proxy_port = free_port()
         self.sandbox_dir = WORK / "sandbox"
@@ -152,6 +153,7 @@ class Stack:
             "PORTAL_NOTIFY_API_KEY": f"bench-{NIL_UUID}-{NIL_UUID}",
             "PORTAL_NOTIFY_TEMPLATE_ID": NIL_UUID,
             "PORTAL_NOTIFY_BASE_URL": f"http://127.0.0.1:{self.notify_port}",
+            "PORTAL_CLAMD_ADDRESS": f"127.0.0.1:{self.clamd_port}",
             "PORTAL_DELIVERY_LEASE_SECONDS": str(LEASE_SECONDS),
             "PORTAL_DELIVERY_BASE_DELAY_SECONDS": "2",
             "PORTAL_LOG_LEVEL": "warning",
@@ -335,6 +337,7 @@ def main() -> None:
 
         factory = f"create_sandbox_app({str(stack.sandbox_dir)!r})"
         gunicorn = str(BIN / "gunicorn")
+        stack.start("clamd", [str(BIN / "python"), "-m", "sandbox.clamd", "--port", str(stack.clamd_port)])
         stack.start(
             "sandbox",
             [

@@ -5,7 +5,10 @@ IP address) before a council is chosen, and holding no personal data.
   app server restarted).
 - ``/readyz``: this app server can serve residents: the database answers and is migrated to the newest
   revision, Redis answers when one is configured, and the stylesheets and scripts are built. 503 otherwise,
-  naming the failed check (never a connection string or an error text).
+  naming the failed check (never a connection string or an error text). When PORTAL_CLAMD_ADDRESS is set, the
+  virus scanner's answer to PING is reported too, as `antivirus`, without counting towards readiness: one
+  scanner serves every app server, and while it is down only photos are refused (app/reports/photos.py), so
+  it must not take every app server out of the load balancer. Alert on it instead.
 """
 
 from __future__ import annotations
@@ -89,6 +92,16 @@ def _assets() -> str:
     return "ok" if not missing else "not built"
 
 
+def _antivirus() -> str | None:
+    from app.reports.photos import scanner
+
+    chosen = scanner()
+    if chosen is None:
+        return None
+    chosen.timeout = min(chosen.timeout, READY_TIMEOUT_SECONDS)
+    return "ok" if chosen.ping() else "unreachable"
+
+
 def healthz():
     return {"status": "ok"}
 
@@ -99,6 +112,9 @@ def readyz():
     if redis_state is not None:
         checks["redis"] = redis_state
     ready = all(state == "ok" for state in checks.values())
+    antivirus_state = _antivirus()
+    if antivirus_state is not None:
+        checks["antivirus"] = antivirus_state
     return {"status": "ready" if ready else "not ready", "checks": checks}, 200 if ready else 503
 
 

@@ -7,6 +7,10 @@ metadata reaches the database or a council's back office.
 A small file can claim enormous dimensions (a "decompression bomb": 600 KB of PNG that decodes to 13,000 x
 13,000 pixels and gigabytes of memory). The size in the file's header is checked before any pixel is decoded,
 Pillow's own bomb warning is an error, and only the expected formats are opened at all.
+
+Before any of that, when PORTAL_CLAMD_ADDRESS is set, the file as it was uploaded is scanned by ClamAV
+(connectors/clamav.py). A file clamd finds something in is refused, and so is every file while clamd cannot
+be asked: a photo is never accepted unscanned, and the person can go on without it.
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from pillow_heif import register_heif_opener
 
 from app import rate_limits
+from app.auth.audit import record_security_event
+from connectors.clamav import ClamdScanner, ScannerUnavailable, parse_address
 
 register_heif_opener()
 
@@ -39,6 +45,14 @@ class PhotoRejected(ValueError):
     status = 200
 
 
+class PhotoInfected(PhotoRejected):
+    """The virus scanner found something in the file."""
+
+
+class PhotoNotScanned(PhotoRejected):
+    """The virus scanner could not be asked, so the file is refused."""
+
+
 class TooManyPhotos(PhotoRejected):
     """One client sent more photos than PHOTO_RATE_LIMIT allows."""
 
@@ -53,14 +67,48 @@ class CleanPhoto:
     height: int
 
 
-def clean_photo(data: bytes, max_bytes: int) -> CleanPhoto:
-
+def check_size(data: bytes, max_bytes: int) -> None:
     if not data:
         raise PhotoRejected(_("The selected file is empty"))
     if len(data) > max_bytes:
         raise PhotoRejected(
             _("The selected file must be smaller than %(size)s MB", size=max_bytes // 1_000_000)
         )
+
+
+def scanner() -> ClamdScanner | None:
+    address = current_app.config.get("CLAMD_ADDRESS")
+    if not address:
+        return None
+    host, port = parse_address(address)
+    return ClamdScanner(host, port, current_app.config["CLAMD_TIMEOUT_SECONDS"])
+
+
+def scan_for_viruses(data: bytes) -> None:
+    """Refuse the file when clamd finds something in it, or cannot be asked."""
+    chosen = scanner()
+    if chosen is None:
+        return
+    try:
+        result = chosen.scan(data)
+    except ScannerUnavailable as problem:
+        current_app.logger.error("An uploaded photo was refused unscanned: %s", problem)
+        raise PhotoNotScanned(
+            _(
+                "We cannot check photos for viruses at the moment, so we cannot accept the selected file. "
+                "Try again later, or continue without a photo"
+            )
+        ) from None
+    if not result.clean:
+        current_app.logger.warning("An uploaded photo was refused: clamd found %s", result.signature)
+        record_security_event("infected_upload_refused", signature=result.signature[:200])
+        raise PhotoInfected(
+            _("The selected file contains a virus. Choose a different photo, or continue without one")
+        )
+
+
+def clean_photo(data: bytes, max_bytes: int) -> CleanPhoto:
+    check_size(data, max_bytes)
     too_big = _(
         "The selected photo is too big: it must be %(megapixels)s megapixels or fewer. "
         "Choose a photo straight from a phone or camera",
@@ -107,7 +155,7 @@ def clean_photo(data: bytes, max_bytes: int) -> CleanPhoto:
 
 def photo_from_upload(data: bytes) -> CleanPhoto:
     """A photo someone uploaded, counted against their client address's PHOTO_RATE_LIMIT before it is
-    decoded: checking an image costs far more than receiving it."""
+    scanned and decoded: checking an image costs far more than receiving it."""
     until = rate_limits.take("PHOTO_RATE_LIMIT", get_remote_address())
     if until is not None:
         raise TooManyPhotos(
@@ -116,4 +164,6 @@ def photo_from_upload(data: bytes) -> CleanPhoto:
                 time=rate_limits.when(until),
             )
         )
+    check_size(data, current_app.config["PHOTO_MAX_BYTES"])
+    scan_for_viruses(data)
     return clean_photo(data, current_app.config["PHOTO_MAX_BYTES"])

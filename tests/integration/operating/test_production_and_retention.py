@@ -37,6 +37,7 @@ def test_production_lists_every_missing_setting_at_once(monkeypatch):
         "PORTAL_DATABASE_URL is not a PostgreSQL URL",
         "PORTAL_REDIS_URL is not set, and 8 processes",
         "PORTAL_SANDBOX_API_KEY is the development value",
+        "PORTAL_CLAMD_ADDRESS is not set",
     ):
         assert expected in message
 
