@@ -316,6 +316,9 @@ def _set_location(found: Journey, location: Location) -> None:
         found.area_needed()
 
 
+NEARBY_NOTICE = "report-notice"  # the flash category reports/_layout.html shows as a notification banner
+
+
 @dataclass(frozen=True)
 class CouncilAnswers:
     council_slug: str
@@ -350,6 +353,16 @@ def _route_to(found: Journey, asked: CouncilAnswers) -> None:
     found.set_questions(asked.questions)
     if asked.nearby_asked:
         found.set_nearby(asked.nearby)
+        if asked.nearby is None:
+            # "Already reported?" is skipped: the next page says why, since nothing else would.
+            flash(
+                _(
+                    "We could not check for reports already made near there, because %(council)s's system "
+                    "is not answering. You can still report the problem.",
+                    council=themes().get(asked.council_slug).name,
+                ),
+                NEARBY_NOTICE,
+            )
     else:
         found.nearby_answered()
 

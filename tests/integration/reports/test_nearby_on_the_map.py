@@ -114,6 +114,12 @@ def test_a_back_office_that_cannot_list_gives_a_message_and_the_journey_goes_on(
     walk.answer({"postcode": TOM.postcode})
     walk.answer({"uprn": TOM.uprn})
     assert not walk.at("already-reported"), "nothing to offer: the journey goes on"
+    banner = walk.page().select_one(".govuk-notification-banner")
+    assert banner is not None and (
+        "We could not check for reports already made near there, because Norfolk County Council's system is "
+        "not answering. You can still report the problem."
+    ) in " ".join(banner.get_text().split())
+    assert walk.page().select_one(".govuk-notification-banner") is None, "said once"
     walk.go("postcode")
     page = walk.page()
     assert not listed(page)
