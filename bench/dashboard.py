@@ -138,6 +138,7 @@ BACK_OFFICES = {
     "cases": "/cases",
     "waste": "/waste",
     "pay": "/pay",
+    "notify": "/notify",
 }
 
 
