@@ -216,6 +216,8 @@ class Config:
     # emails one address may be sent (none is sent again while an earlier one still works).
     FOLLOW_RATE_LIMIT = _env("FOLLOW_RATE_LIMIT") or "10 per hour;30 per day"
     FOLLOW_EMAIL_RATE_LIMIT = _env("FOLLOW_EMAIL_RATE_LIMIT") or "3 per hour;5 per day"
+    # Updates and "not fixed" a signed-in resident adds to their cases, counted per resident.
+    CASE_UPDATE_RATE_LIMIT = _env("CASE_UPDATE_RATE_LIMIT") or "10 per hour;30 per day"
     # Wrong answers when linking a council tax account, counted per resident and per account reference.
     COUNCIL_TAX_GUESS_LIMIT = _env("COUNCIL_TAX_GUESS_LIMIT") or "5 per hour;10 per day"
     # The development mailbox (emails kept in a table when GOV.UK Notify is not configured, and its page
@@ -302,6 +304,7 @@ class TestConfig(DevelopmentConfig):
     PHOTO_RATE_LIMIT = "1000 per minute"
     FOLLOW_RATE_LIMIT = "1000 per minute"
     FOLLOW_EMAIL_RATE_LIMIT = "1000 per minute"
+    CASE_UPDATE_RATE_LIMIT = "1000 per minute"
     COUNCIL_TAX_GUESS_LIMIT = "1000 per minute"
     STAFF_SEARCH_RATE_LIMIT = "1000 per minute"
     BIN_DAYS_RATE_LIMIT = "1000 per minute"

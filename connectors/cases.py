@@ -1,6 +1,7 @@
 """A resident's cases over the My Norfolk CRM contract (docs/api/cases.yaml), for any council, county or
-district. Only call it with an email address the identity provider has verified; ``changes`` (the cases
-changed since a moment, anyone's) is for the status sync alone.
+district: reading them, and adding the resident's update or "not fixed" where the CRM accepts it. Only call it
+with an email address the identity provider has verified; ``changes`` (the cases changed since a moment,
+anyone's) is for the status sync alone, and ``contact_email`` (anyone's case) for council staff alone.
 
 Deployment file: ``adapter = "cases_rest"`` with ``base_url`` and ``credentials = { api_key = ... }``.
 """
@@ -16,12 +17,16 @@ from connectors.council_rest import Fields, document, rest_client, segment, with
 from connectors.http import HttpClient
 from connectors.models import (
     Case,
+    CaseAccepts,
     CaseChange,
     CaseChanges,
     CaseDetail,
     CaseNote,
     CaseStatusChange,
+    CaseUpdateReceipt,
+    NewCaseUpdate,
     Result,
+    UpdateNotAccepted,
 )
 
 # The contract allows 1 to 1000 changes an answer.
@@ -38,9 +43,7 @@ class RestCases:
         return self.http.get("cases/search", question={"email": normalised(email)}, parse=parse_cases)
 
     def case(self, reference: str, email: str, *, as_of: datetime | None = None) -> Result[CaseDetail]:
-        reference = reference.strip()
-        if not reference:
-            raise errors.NotFound(self.http.council, self.http.kind, "This is not a case reference")
+        reference = self._reference(reference)
         question = {"email": normalised(email)}
         if as_of is not None:
             # Part of the question, so part of the cache key: an answer cached before the change never
@@ -54,6 +57,39 @@ class RestCases:
     def changes(self, since: datetime, *, limit: int = 500) -> Result[CaseChanges]:
         params = {"since": rfc3339(since), "limit": max(1, min(limit, MAX_CHANGES))}
         return self.feed.get("cases/changes", params=params, parse=parse_changes)
+
+    def add_update(self, reference: str, update: NewCaseUpdate) -> CaseUpdateReceipt:
+        reference = self._reference(reference)
+        email = normalised(update.email)
+        body = {"email": email, "kind": update.kind, "text": update.text, "update_id": update.update_id}
+        if update.assisted_by is not None:
+            council, channel = update.assisted_by
+            body["assisted"] = {"council": council, "channel": channel}
+        try:
+            receipt = self.http.post(f"cases/{segment(reference)}/updates", json=body, parse=parse_receipt)
+        except errors.BadData as error:
+            if error.code == "not_accepted":
+                raise UpdateNotAccepted(reference) from None
+            raise
+        except errors.NotFound as error:
+            raise with_message(error, "The council has no case with this reference for you") from None
+        # The case and the list changed: the resident's next look asks the CRM, not the cache.
+        self.http.forget(f"cases/{segment(reference)}/lookup", question={"email": email})
+        self.http.forget("cases/search", question={"email": email})
+        return receipt
+
+    def contact_email(self, reference: str) -> str | None:
+        reference = self._reference(reference)
+        try:
+            return self.feed.post(f"cases/{segment(reference)}/contact", parse=parse_contact)
+        except errors.NotFound as error:
+            raise with_message(error, "The council has no case with this reference") from None
+
+    def _reference(self, reference: str) -> str:
+        reference = reference.strip()
+        if not reference:
+            raise errors.NotFound(self.http.council, self.http.kind, "This is not a case reference")
+        return reference
 
 
 def rfc3339(moment: datetime) -> str:
@@ -120,11 +156,29 @@ def parse_case(response) -> CaseDetail:
         )
         for change in detail.objects("status_history")
     )
+    accepts = detail.optional_object("accepts")
     return CaseDetail(
         case=case_from(detail),
         notes=tuple(sorted(notes, key=lambda note: note.created_at)),
         description=detail.optional_text("description"),
         history=tuple(sorted(history, key=lambda change: change.changed_at)),
+        accepts=CaseAccepts(update=accepts.boolean("update"), not_fixed=accepts.boolean("not_fixed"))
+        if accepts is not None
+        else CaseAccepts(),
+    )
+
+
+def parse_contact(response) -> str | None:
+    return document(response).optional_text("email")
+
+
+def parse_receipt(response) -> CaseUpdateReceipt:
+    receipt = document(response)
+    return CaseUpdateReceipt(
+        reference=receipt.text("reference"),
+        update_reference=receipt.text("update_reference"),
+        status=receipt.text("status"),
+        status_label=receipt.text("status_label"),
     )
 
 

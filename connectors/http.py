@@ -237,6 +237,11 @@ class ParsedMemo:
             while len(self._entries) > self.max_entries:
                 self._entries.popitem(last=False)
 
+    def drop(self, wanted: Callable[[Hashable], bool]) -> None:
+        with self._lock:
+            for key in [key for key in self._entries if wanted(key)]:
+                del self._entries[key]
+
     def __len__(self) -> int:
         return len(self._entries)
 
@@ -420,6 +425,22 @@ class HttpClient:
         if memo_as is not None:
             self.memo.put(memo_as, result, fetched_at + self.policy.ttl, utcnow())
         return result
+
+    def forget(self, path: str, *, question: Mapping[str, Any] | None = None) -> None:
+        """Drop the cached answer to one read (``get`` with the same path and question), in the shared cache
+        and this process's memo, after a write that changed what it says: the next read asks again."""
+        method = "GET" if question is None else "POST"
+        prepared = self._session.prepare_request(
+            requests.Request(
+                method, self.url(path), params=self._params, headers=self._headers, json=question
+            )
+        )
+        try:
+            self.cache.delete(self._cache_key(prepared))
+        except Exception:  # noqa: BLE001 - the write succeeded; an answer kept a little longer is no failure
+            log.exception("connector cache delete failed")
+        body = None if question is None else json.dumps(question, sort_keys=True, default=str)
+        self.memo.drop(lambda key: key[0] == path and key[3] == body)
 
     def get_fresh(
         self,

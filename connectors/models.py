@@ -371,13 +371,48 @@ class CaseStatusChange:
 
 
 @dataclass(frozen=True)
+class CaseAccepts:
+    """What the CRM takes for a case now: an update while it is open, "not fixed" (reopening) once closed."""
+
+    update: bool = False
+    not_fixed: bool = False
+
+
+@dataclass(frozen=True)
 class CaseDetail:
-    """A case with its public notes and its status history (oldest first); internal notes never reach it."""
+    """A case with its public notes and its status history (oldest first); internal notes never reach it.
+    ``accepts``: what the resident may add to it through the portal now (nothing, unless the CRM says)."""
 
     case: Case
     notes: tuple[CaseNote, ...] = ()
     description: str | None = None
     history: tuple[CaseStatusChange, ...] = ()
+    accepts: CaseAccepts = CaseAccepts()
+
+
+@dataclass(frozen=True)
+class NewCaseUpdate:
+    """What a resident adds to a CRM case: ``kind`` "update" on an open case, "not_fixed" on a closed one.
+    ``update_id`` is the portal's own id, so that the CRM records it once however often it is sent.
+    ``assisted_by``: the council whose contact centre added it for the resident, and the channel."""
+
+    email: str
+    kind: Literal["update", "not_fixed"]
+    text: str
+    update_id: str
+    assisted_by: tuple[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class CaseUpdateReceipt:
+    reference: str
+    update_reference: str
+    status: str
+    status_label: str
+
+
+class UpdateNotAccepted(Exception):
+    """The CRM refused an update: the case does not take this kind of update now (409 not_accepted)."""
 
 
 @dataclass(frozen=True)

@@ -26,12 +26,14 @@ from connectors.models import (
     Case,
     CaseChanges,
     CaseDetail,
+    CaseUpdateReceipt,
     CollectionSlot,
     CouncilTaxAccount,
     CouncilTaxMatch,
     CreatedServiceRequest,
     Instalment,
     NewBulkyBooking,
+    NewCaseUpdate,
     NewGardenSubscription,
     NewPayment,
     NewPlanningComment,
@@ -247,6 +249,18 @@ class Cases(Protocol):
         """Every case changed at or after ``since``, oldest first, up to ``until``: at most ``limit`` of
         them, unless more share one moment (an answer never splits a moment), with ``more`` set when others
         wait after ``until``. Ask next from ``until``, less a little for changes written late."""
+        ...
+
+    def add_update(self, reference: str, update: NewCaseUpdate) -> CaseUpdateReceipt:
+        """Add the resident's update or "not fixed" to their case (``CaseDetail.accepts`` says which the CRM
+        takes now); ``UpdateNotAccepted`` when it does not take it, ``NotFound`` when the case is not this
+        email's. Sent again with the same ``update_id``, nothing is added twice. The case's cached answers
+        for this email address are dropped, so that the next look sees the change."""
+        ...
+
+    def contact_email(self, reference: str) -> str | None:
+        """The email address of a case's contact, whoever's case it is: for council staff finding the
+        resident a case is about, never for a resident. ``NotFound`` for an unknown reference."""
         ...
 
 

@@ -9,14 +9,25 @@ any demo. What an officer does afterwards happens at a real moment and is kept (
 
 adds a status change and/or a public note now, as a council officer would (with the API key, like the rest:
 faults injected for the cases service apply to it too).
+
+Residents' updates arrive by POST /cases/<council>/cases/<reference>/updates where a case accepts them: every
+CRM here but Great Yarmouth's (which takes no updates from the portal) takes an update on an open case, and
+"not fixed" on a case closed within the last REOPEN_DAYS days, which reopens it. They are kept with the case
+(not published as its notes);
+
+    GET /cases/<council>/_admin/cases/<reference>/updates
+
+reads them back, as a council officer would see them, for tests and demonstrations.
 """
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 
-from flask import current_app, g, request
+from flask import current_app, g, jsonify, request
 from werkzeug.exceptions import NotFound
 
 from sandbox import bins, store
@@ -24,6 +35,16 @@ from sandbox.back_office import ALL_COUNCILS, InvalidParameter, back_office_blue
 from sandbox.demo_residents import DEMO_RESIDENTS
 
 bp = back_office_blueprint("cases", ALL_COUNCILS)
+
+# A CRM that takes no updates from the portal: its cases accept nothing and say so.
+TAKES_NO_UPDATES = frozenset({"great-yarmouth"})
+# A closed case can be reopened ("not fixed") this long after it was closed.
+REOPEN_DAYS = 28
+UPDATE_KINDS = ("update", "not_fixed")
+UPDATE_MAX = 2000
+CHANNELS = ("phone", "face_to_face", "email")
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+REOPENED_LABEL = "Reopened"
 
 STATUS_LABELS = {
     "open": "Received",
@@ -43,6 +64,8 @@ class Step:
     note: str | None = None
     author: str | None = None
     at: datetime | None = None
+    # The council's words for this status change, when not its status's usual label ("Reopened").
+    label: str | None = None
 
     def moment(self, now: datetime) -> datetime:
         return self.at if self.at is not None else now - timedelta(hours=self.hours_ago)
@@ -63,12 +86,20 @@ class Case:
         return [
             {
                 "status": step.status,
-                "status_label": STATUS_LABELS[step.status],
+                "status_label": step.label or STATUS_LABELS[step.status],
                 "changed_at": _iso(step.moment(now)),
             }
             for step in self.steps
             if step.status
         ]
+
+    def accepts(self, now: datetime) -> dict:
+        if self.council in TAKES_NO_UPDATES:
+            return {"update": False, "not_fixed": False}
+        last = [step for step in self.steps if step.status][-1]
+        if last.status != "closed":
+            return {"update": True, "not_fixed": False}
+        return {"update": False, "not_fixed": now - last.moment(now) <= timedelta(days=REOPEN_DAYS)}
 
     def summary(self, now: datetime) -> dict:
         history = self.history(now)
@@ -78,7 +109,7 @@ class Case:
             "title": self.title,
             "category": self.category,
             "status": status,
-            "status_label": STATUS_LABELS[status],
+            "status_label": history[-1]["status_label"],
             "opened_at": history[0]["changed_at"],
             "updated_at": _iso(self.updated_at(now)),
             "closed": status == "closed",
@@ -102,6 +133,7 @@ class Case:
                 if step.note
             ],
             "status_history": self.history(now),
+            "accepts": self.accepts(now),
         }
 
 
@@ -160,6 +192,19 @@ CASES = (
         ),
     ),
     Case(
+        reference="NCC-GR-2026-03317",
+        council="norwich",
+        email=_email("Tom"),
+        title="Graffiti on the bus shelter, Unthank Road",
+        category="graffiti",
+        description="Spray-painted tags across the glass of the bus shelter opposite 41 Unthank Road.",
+        steps=(
+            Step(24 * 9, "open"),
+            Step(24 * 8, "in_progress", "Our cleansing team will remove it.", "City cleansing"),
+            Step(24 * 2, "closed", "The graffiti has been removed.", "City cleansing"),
+        ),
+    ),
+    Case(
         reference="NCC-CT-2026-110001",
         council="norfolk",
         email="someone.else@example.org",
@@ -204,6 +249,20 @@ CREATE TABLE IF NOT EXISTS officer_steps (
     note TEXT,
     author TEXT
 );
+CREATE TABLE IF NOT EXISTS resident_updates (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    council TEXT NOT NULL,
+    reference TEXT NOT NULL,
+    update_id TEXT NOT NULL,
+    at TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    text TEXT NOT NULL,
+    email TEXT NOT NULL,
+    assisted_council TEXT,
+    assisted_channel TEXT,
+    receipt TEXT NOT NULL,
+    UNIQUE (council, update_id)
+);
 """
 
 
@@ -217,11 +276,27 @@ def cases_on(on: date) -> tuple[Case, ...]:
         rows = connection.execute(
             "SELECT council, reference, at, status, note, author FROM officer_steps ORDER BY id"
         ).fetchall()
+        updates = connection.execute(
+            "SELECT council, reference, at, kind FROM resident_updates ORDER BY id"
+        ).fetchall()
     added: dict[tuple[str, str], list[Step]] = {}
     for row in rows:
         added.setdefault((row["council"], row["reference"]), []).append(
             Step(0, row["status"], row["note"], row["author"], at=datetime.fromisoformat(row["at"]))
         )
+    for row in updates:
+        # A resident's update changes the case (its updated_at) without a public note; "not fixed" reopens it.
+        reopened = row["kind"] == "not_fixed"
+        added.setdefault((row["council"], row["reference"]), []).append(
+            Step(
+                0,
+                "open" if reopened else None,
+                at=datetime.fromisoformat(row["at"]),
+                label=REOPENED_LABEL if reopened else None,
+            )
+        )
+    for steps in added.values():
+        steps.sort(key=lambda step: step.at)
     return tuple(
         replace(case, steps=(*case.steps, *added.get((case.council, case.reference), ())))
         for case in (priya_missed_bin(on), *CASES)
@@ -333,3 +408,144 @@ def officer_changes(reference: str):
             (g.council, reference, moment.isoformat(), status, note, author),
         )
     return {"reference": reference, "at": _iso(moment)}
+
+
+def _case_of(reference: str, moment: datetime) -> Case:
+    case = next(
+        (
+            case
+            for case in cases_on(moment.date())
+            if case.reference == reference and case.council == g.council
+        ),
+        None,
+    )
+    if case is None:
+        raise NotFound(description=f"No case {reference}.")
+    return case
+
+
+def _not_accepted(message: str):
+    response = jsonify({"error": {"code": "not_accepted", "message": message}})
+    response.status_code = 409
+    return response
+
+
+def _update_text(body: dict) -> str:
+    text = body.get("text")
+    if not isinstance(text, str) or not text.strip() or len(text) > UPDATE_MAX:
+        raise InvalidParameter(description=f"text must be text of 1 to {UPDATE_MAX} characters.")
+    if CONTROL_CHARACTERS.search(text):
+        raise InvalidParameter(description="text holds control characters.")
+    return text.strip()
+
+
+def _assisted(body: dict) -> tuple[str | None, str | None]:
+    assisted = body.get("assisted")
+    if assisted is None:
+        return None, None
+    if (
+        not isinstance(assisted, dict)
+        or assisted.get("council") not in ALL_COUNCILS
+        or assisted.get("channel") not in CHANNELS
+    ):
+        raise InvalidParameter(
+            description="assisted needs a council and a channel (phone, face_to_face, email)."
+        )
+    return assisted["council"], assisted["channel"]
+
+
+@bp.post("/cases/<reference>/updates")
+def add_update(reference: str):
+    """A resident's update, or their "not fixed" that reopens a closed case, once per update_id."""
+    body = _question()
+    email = _email_argument()
+    update_id = body.get("update_id")
+    if not isinstance(update_id, str) or not 1 <= len(update_id) <= 64:
+        raise InvalidParameter(description="update_id must be text of 1 to 64 characters.")
+    kind = body.get("kind")
+    if kind not in UPDATE_KINDS:
+        raise InvalidParameter(description=f"kind must be one of {', '.join(UPDATE_KINDS)}.")
+    text = _update_text(body)
+    assisted_council, assisted_channel = _assisted(body)
+    moment = now().replace(microsecond=0)
+    case = _case_of(reference, moment)
+    if case.email != email:
+        raise NotFound(description=f"No case {reference} for this email address.")
+    with officer_steps().connect() as connection:
+        earlier = connection.execute(
+            "SELECT receipt FROM resident_updates WHERE council = ? AND update_id = ?", (g.council, update_id)
+        ).fetchone()
+        if earlier is not None:
+            return json.loads(earlier["receipt"]), 200
+        if not case.accepts(moment)[kind]:
+            if case.council in TAKES_NO_UPDATES:
+                return _not_accepted("This council's system takes no updates from the portal.")
+            return _not_accepted(
+                f"{reference} is open: there is nothing to reopen."
+                if kind == "not_fixed" and not case.summary(moment)["closed"]
+                else f"{reference} does not take this update now."
+            )
+        count = connection.execute(
+            "SELECT COUNT(*) FROM resident_updates WHERE council = ? AND reference = ?",
+            (g.council, reference),
+        ).fetchone()[0]
+        status = "open" if kind == "not_fixed" else case.summary(moment)["status"]
+        receipt = {
+            "reference": reference,
+            "update_reference": f"{reference}-U{count + 1}",
+            "status": status,
+            "status_label": REOPENED_LABEL if kind == "not_fixed" else case.summary(moment)["status_label"],
+        }
+        connection.execute(
+            "INSERT INTO resident_updates (council, reference, update_id, at, kind, text, email,"
+            " assisted_council, assisted_channel, receipt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                g.council,
+                reference,
+                update_id,
+                moment.isoformat(),
+                kind,
+                text,
+                email,
+                assisted_council,
+                assisted_channel,
+                json.dumps(receipt),
+            ),
+        )
+    return receipt, 201
+
+
+@bp.post("/cases/<reference>/contact")
+def case_contact(reference: str):
+    """Whose case this is, for a council's contact centre (server to server, anyone's case)."""
+    case = _case_of(reference, now())
+    return {"reference": case.reference, "email": case.email}
+
+
+@bp.get("/_admin/cases/<reference>/updates")
+def received_updates(reference: str):
+    """What residents added to a case, as a council officer sees it in the CRM (not in the contract)."""
+    _case_of(reference, now())
+    with officer_steps().connect() as connection:
+        rows = connection.execute(
+            "SELECT update_id, at, kind, text, email, assisted_council, assisted_channel, receipt"
+            " FROM resident_updates WHERE council = ? AND reference = ? ORDER BY id",
+            (g.council, reference),
+        ).fetchall()
+    return {
+        "reference": reference,
+        "updates": [
+            {
+                "update_id": row["update_id"],
+                "update_reference": json.loads(row["receipt"])["update_reference"],
+                "at": row["at"],
+                "kind": row["kind"],
+                "text": row["text"],
+                "email": row["email"],
+                "assisted": {"council": row["assisted_council"], "channel": row["assisted_channel"]}
+                if row["assisted_council"]
+                else None,
+            }
+            for row in rows
+        ],
+    }

@@ -11,7 +11,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import NEVER_REUSED_IDS, db
@@ -119,24 +128,37 @@ class CaseUpdateKind:
 
 
 class CaseUpdate(db.Model):
-    """Something a resident added to a case: a comment or photo, or "this is not fixed"."""
+    """Something a resident added to a case: a comment or photo, or "this is not fixed". The case is either a
+    report made through the portal (report_id), sent as an Open311 update, or a case in a council's CRM
+    (crm_council_slug and crm_reference), sent over the cases contract."""
 
     __tablename__ = "tracking_case_updates"
-    __table_args__ = (NEVER_REUSED_IDS,)
+    __table_args__ = (
+        CheckConstraint("(report_id IS NULL) != (crm_reference IS NULL)", name="one_case"),
+        Index("ix_tracking_case_updates_crm_case", "crm_council_slug", "crm_reference"),
+        NEVER_REUSED_IDS,
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"), index=True)
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id"), index=True)
+    crm_council_slug: Mapped[str | None] = mapped_column(String(64))
+    crm_reference: Mapped[str | None] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(16))
     text: Mapped[str] = mapped_column(Text)
     photo_id: Mapped[int | None] = mapped_column(ForeignKey("report_photos.id", ondelete="SET NULL"))
     resident_id: Mapped[int | None] = mapped_column(
         ForeignKey("residents.id", ondelete="SET NULL"), index=True
     )
-    # Added for the resident by this council's contact centre (assisted digital).
+    # Added for the resident by this council's contact centre (assisted digital): how they were in touch,
+    # and the agent who added it.
     staff_council_slug: Mapped[str | None] = mapped_column(String(64))
+    staff_channel: Mapped[str | None] = mapped_column(String(16))
+    staff_agent: Mapped[str | None] = mapped_column(String(255))
     # The back office's id for the update once delivered; None while it waits in the outbox.
     back_office_update_id: Mapped[str | None] = mapped_column(String(64), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # When the council's CRM refused it (the case no longer took this kind of update): it was not sent.
+    refused_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     photo = relationship("Photo")

@@ -16,6 +16,7 @@ from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from app.forms import PortalForm
 from app.reports.types import REPORT_TYPES
 from app.staff.audit import REASONS
+from app.tracking.forms import CaseUpdateForm, CommentForm, NotFixedForm
 
 CHANNELS = {
     "phone": _l("Phone"),
@@ -110,6 +111,21 @@ class AssistedStartForm(PortalForm):
     )
     channel = channel_field()
     submit = SubmitField(_l("Continue"), widget=GovSubmitInput())
+
+
+class AssistedCommentForm(CommentForm):
+    """A comment an agent adds to a resident's report for them: the residents' own form, and how they are in
+    touch."""
+
+    channel = channel_field()
+
+
+class AssistedCaseUpdateForm(CaseUpdateForm):
+    channel = channel_field()
+
+
+class AssistedNotFixedForm(NotFixedForm):
+    channel = channel_field()
 
 
 class AuditFilterForm(PortalForm):

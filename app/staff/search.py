@@ -1,6 +1,10 @@
 """Finding a resident from what a caller says: one search box that tells a name from an email address, a
 postcode (optionally after a house number or name), a report or case reference, or a council tax account
-reference. Results come a page at a time; there is no way to list everyone."""
+reference. Results come a page at a time; there is no way to list everyone.
+
+A reference of a case in a council's CRM (``NCC-HW-2026-114502``) is known only to the CRMs: each council's
+is asked whose case it is (the cases contract's contact look-up) and the residents with that email address
+are found; a CRM that does not answer is named, as its case may be missing."""
 
 from __future__ import annotations
 
@@ -10,9 +14,13 @@ from dataclasses import dataclass
 from sqlalchemy import func, or_, select
 
 from app import addresses
+from app.backoffice import registry
 from app.extensions import db
 from app.models.identity import LinkedCouncilAccount, Resident
 from app.models.reports import Report
+from app.theming import themes
+from connectors.cases import normalised
+from connectors.errors import ConnectorError, NotFound
 
 PAGE_SIZE = 20
 POSTCODE_AT_END = re.compile(
@@ -20,11 +28,13 @@ POSTCODE_AT_END = re.compile(
 )
 REPORT_REFERENCE = re.compile(r"^NFK-?[0-9A-Z]{4}-?[0-9A-Z]{4}$", re.IGNORECASE)
 ACCOUNT_REFERENCE = re.compile(r"^[0-9][0-9A-Za-z-]{4,19}$")
+# Letters, then groups after hyphens, with a digit somewhere: "NCC-HW-2026-114502", "BDC-1" (never a name).
+CASE_REFERENCE = re.compile(r"^[A-Z]{2,6}(?:-[A-Z0-9]{1,12}){1,4}$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
 class Query:
-    kind: str  # name | email | postcode | reference | council_tax
+    kind: str  # name | email | postcode | reference | council_tax | case_reference
     text: str
     house: str = ""
 
@@ -35,6 +45,8 @@ class Found:
     page: int
     pages: int
     total: int
+    # Councils whose CRM did not answer a case reference search: the case may be theirs.
+    unavailable: tuple[str, ...] = ()
 
 
 def understand(text: str) -> Query:
@@ -49,14 +61,37 @@ def understand(text: str) -> Query:
         return Query("postcode", addresses.normalise_postcode(match["postcode"]), match["house"].strip())
     if ACCOUNT_REFERENCE.match(text):
         return Query("council_tax", text)
+    if CASE_REFERENCE.match(text) and any(character.isdigit() for character in text):
+        return Query("case_reference", text.upper())
     return Query("name", text)
+
+
+def case_contacts(reference: str) -> tuple[set[str], tuple[str, ...]]:
+    """The email addresses of the contacts of every council's case with this reference, and the councils
+    whose CRM did not answer."""
+    emails, unavailable = set(), []
+    for council_slug in registry().councils_serving("cases"):
+        try:
+            email = registry().cases(council_slug).contact_email(reference)
+        except NotFound:
+            continue
+        except ConnectorError:
+            unavailable.append(themes().get(council_slug).name)
+            continue
+        if email:
+            emails.add(normalised(email))
+    return emails, tuple(unavailable)
 
 
 def _like(text: str) -> str:
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-def _matching(query: Query):
+def _matching(query: Query, contacts: set[str]):
+    if query.kind == "case_reference":
+        # A back office's request id may look the same: a report with it is the resident's case too.
+        reporters = select(Report.resident_id).where(Report.service_request_id == query.text)
+        return or_(func.lower(Resident.email).in_(contacts), Resident.id.in_(reporters))
     if query.kind == "email":
         return func.lower(Resident.email) == query.text
     if query.kind == "reference":
@@ -88,7 +123,8 @@ def _matching(query: Query):
 
 
 def search(query: Query, page: int = 1) -> Found:
-    condition = _matching(query)
+    contacts, unavailable = case_contacts(query.text) if query.kind == "case_reference" else (set(), ())
+    condition = _matching(query, contacts)
     if condition is None:
         return Found([], 1, 1, 0)
     total = db.session.scalar(select(func.count()).select_from(Resident).where(condition)) or 0
@@ -103,4 +139,4 @@ def search(query: Query, page: int = 1) -> Found:
             .limit(PAGE_SIZE)
         )
     )
-    return Found(residents, page, pages, total)
+    return Found(residents, page, pages, total, unavailable)

@@ -9,7 +9,7 @@ that ids reveal nothing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from flask_babel import gettext as _
@@ -35,7 +35,7 @@ from app.tracking.status import (
 from app.tracking.updates import FOLLOW_UP_PREFIX
 from connectors.clock import as_utc
 from connectors.errors import ConnectorError, NotFound
-from connectors.models import ServiceRequest
+from connectors.models import CaseAccepts, ServiceRequest
 
 REOPENED = open311_meaning("REOPENED")
 REPORTED_AGAIN = StatusMeaning(_l("Reported again as a new request"), closed=False, colour="light-blue")
@@ -65,6 +65,8 @@ class TimelineEntry:
     responsible: str | None = None
     author: str | None = None
     waiting: bool = False
+    # The council's system refused it: it was not sent.
+    refused: bool = False
     photo_token: str | None = None
     # When the portal learnt of it, to order entries a back office dates to the same whole second.
     known_at: datetime | None = None
@@ -82,14 +84,24 @@ class CaseView:
     answers: list[dict] = field(default_factory=list)
     back_office_reference: str | None = None
     report: Report | None = None
+    # A CRM case: what its CRM takes from the resident now, less what the portal is still sending.
+    crm_accepts: CaseAccepts | None = None
 
     @property
     def can_add_update(self) -> bool:
+        if self.crm_accepts is not None:
+            return self.crm_accepts.update
         return self.report is not None and not self.summary.status.closed
 
     @property
     def can_say_not_fixed(self) -> bool:
+        if self.crm_accepts is not None:
+            return self.crm_accepts.not_fixed
         return self.report is not None and self.summary.status.closed
+
+    @property
+    def crm_reference(self) -> str | None:
+        return None if self.summary.from_portal else self.summary.reference
 
 
 @dataclass(frozen=True)
@@ -206,18 +218,7 @@ def report_view(report: Report) -> CaseView:
             )
         )
     for update in updates:
-        heading = (
-            _("You said this is not fixed")
-            if update.kind == CaseUpdateKind.NOT_FIXED
-            else _("You added a comment")
-        )
-        if update.staff_council_slug:
-            centre = themes().get(update.staff_council_slug).name
-            heading = (
-                _("%(council)s's contact centre said for you that this is not fixed", council=centre)
-                if update.kind == CaseUpdateKind.NOT_FIXED
-                else _("%(council)s's contact centre added a comment for you", council=centre)
-            )
+        heading = _update_heading(update, crm=False)
         follow_up = follow_up_of(update)
         if follow_up:
             heading = _(
@@ -272,6 +273,41 @@ def _crm_summary(council_slug: str, case) -> CaseSummary:
     )
 
 
+def crm_updates(resident: Resident, council_slug: str | None = None, reference: str | None = None):
+    """What the resident (or an agent for them) added to their CRM cases, oldest first."""
+    query = select(CaseUpdate).where(
+        CaseUpdate.resident_id == resident.id, CaseUpdate.crm_reference.is_not(None)
+    )
+    if council_slug is not None:
+        query = query.where(
+            CaseUpdate.crm_council_slug == council_slug, CaseUpdate.crm_reference == reference
+        )
+    return list(db.session.scalars(query.order_by(CaseUpdate.created_at, CaseUpdate.id)))
+
+
+def _sending(update: CaseUpdate) -> bool:
+    return update.delivered_at is None and update.refused_at is None
+
+
+def _reopening(updates: list[CaseUpdate]) -> bool:
+    """A "not fixed" still on its way: the case is as good as reopened, and nothing more can be added yet."""
+    return any(update.kind == CaseUpdateKind.NOT_FIXED and _sending(update) for update in updates)
+
+
+def _update_heading(update: CaseUpdate, crm: bool) -> str:
+    not_fixed = update.kind == CaseUpdateKind.NOT_FIXED
+    if update.staff_council_slug:
+        centre = themes().get(update.staff_council_slug).name
+        if not_fixed:
+            return _("%(council)s's contact centre said for you that this is not fixed", council=centre)
+        if crm:
+            return _("%(council)s's contact centre added an update for you", council=centre)
+        return _("%(council)s's contact centre added a comment for you", council=centre)
+    if not_fixed:
+        return _("You said this is not fixed")
+    return _("You added an update") if crm else _("You added a comment")
+
+
 def own_crm_case(resident: Resident, case_id: str) -> CaseView | None:
     """A CRM case, asked for with the resident's own verified email: the CRM answers only for its owner."""
     council_slug, _separator, reference = case_id.partition(CRM_SEPARATOR)
@@ -281,23 +317,47 @@ def own_crm_case(resident: Resident, case_id: str) -> CaseView | None:
         detail = registry().cases(council_slug).case(reference, resident.email).value
     except NotFound:
         return None
-    timeline = [
-        TimelineEntry(
-            as_utc(change.changed_at),
-            change.status_label,
-            status=crm_meaning(change.status, change.status_label, change.status == "closed"),
-        )
-        for change in detail.history
-    ] + [
-        TimelineEntry(as_utc(note.created_at), _("Note from the council"), text=note.text, author=note.author)
-        for note in detail.notes
-    ]
+    added = crm_updates(resident, council_slug, detail.case.reference)
+    reopening = _reopening(added)
+    timeline = (
+        [
+            TimelineEntry(
+                as_utc(change.changed_at),
+                change.status_label,
+                status=crm_meaning(change.status, change.status_label, change.status == "closed"),
+            )
+            for change in detail.history
+        ]
+        + [
+            TimelineEntry(
+                as_utc(note.created_at), _("Note from the council"), text=note.text, author=note.author
+            )
+            for note in detail.notes
+        ]
+        + [
+            TimelineEntry(
+                as_utc(update.created_at),
+                _update_heading(update, crm=True),
+                text=update.text,
+                status=REOPENED if update.kind == CaseUpdateKind.NOT_FIXED else None,
+                waiting=_sending(update),
+                refused=update.refused_at is not None,
+            )
+            for update in added
+        ]
+    )
     timeline.sort(key=lambda entry: entry.happened_at)
+    summary = _crm_summary(council_slug, detail.case)
+    if reopening:
+        summary = replace(
+            summary, status=REOPENED, last_activity=max(summary.last_activity, as_utc(added[-1].created_at))
+        )
     return CaseView(
-        summary=_crm_summary(council_slug, detail.case),
+        summary=summary,
         description=detail.description or "",
         where="",
         timeline=timeline,
+        crm_accepts=CaseAccepts() if reopening else detail.accepts,
     )
 
 
@@ -311,13 +371,23 @@ def cases_for(resident: Resident) -> CaseList:
     ]
     unavailable = []
     if resident.email:
+        reopening = {
+            (update.crm_council_slug, update.crm_reference)
+            for update in crm_updates(resident)
+            if update.kind == CaseUpdateKind.NOT_FIXED and _sending(update)
+        }
         for council_slug in registry().councils_serving("cases"):
             try:
                 found = registry().cases(council_slug).cases_for_email(resident.email).value
             except ConnectorError:
                 unavailable.append(themes().get(council_slug).name)
                 continue
-            summaries += [_crm_summary(council_slug, case) for case in found]
+            summaries += [
+                replace(_crm_summary(council_slug, case), status=REOPENED)
+                if (council_slug, case.reference) in reopening
+                else _crm_summary(council_slug, case)
+                for case in found
+            ]
     summaries.sort(key=lambda case: case.last_activity, reverse=True)
     return CaseList(cases=summaries, unavailable=unavailable)
 

@@ -16,6 +16,7 @@ from wtforms import EmailField, RadioField, SelectChoice, SelectField, SubmitFie
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from app.forms import PortalForm
+from app.waste.forms import no_control_characters
 
 UPDATE_MAX = 2000
 
@@ -49,6 +50,7 @@ class CommentForm(PortalForm):
             Length(
                 max=UPDATE_MAX, message=_l("Your comment must be %(max)s characters or fewer", max=UPDATE_MAX)
             ),
+            no_control_characters,
         ],
         widget=GovTextArea(),
     )
@@ -56,6 +58,23 @@ class CommentForm(PortalForm):
         _l("Add a photo (optional)"),
         description=_l("A JPG, PNG or HEIC photo. We remove the location and camera details from it."),
         widget=GovFileInput(),
+    )
+    submit = SubmitField(_l("Send to the council"), widget=GovSubmitInput())
+
+
+class CaseUpdateForm(PortalForm):
+    """An update on a case in a council's CRM: words only (the cases contract carries no photos)."""
+
+    text = TextAreaField(
+        _l("What do you want to add to your case?"),
+        validators=[
+            DataRequired(message=_l("Enter what you want to add to your case")),
+            Length(
+                max=UPDATE_MAX, message=_l("Your update must be %(max)s characters or fewer", max=UPDATE_MAX)
+            ),
+            no_control_characters,
+        ],
+        widget=GovTextArea(),
     )
     submit = SubmitField(_l("Send to the council"), widget=GovSubmitInput())
 
@@ -69,6 +88,7 @@ class NotFixedForm(PortalForm):
                 max=UPDATE_MAX,
                 message=_l("What is still wrong must be %(max)s characters or fewer", max=UPDATE_MAX),
             ),
+            no_control_characters,
         ],
         widget=GovTextArea(),
     )

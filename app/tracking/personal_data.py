@@ -1,6 +1,8 @@
 """Tracking in "download my data" and "delete my portal data": the reports a resident follows and what they
 added to their cases. Deleting stops every email to them (their subscriptions go) and forgets that they wrote
-their updates; what was already sent to a council stays with the council.
+their updates; what was already sent to a council stays with the council. Updates on a council's CRM case
+belong to no report the portal keeps: those already sent (or refused) go, and those still on their way go once
+delivered (app.tracking.updates).
 """
 
 from sqlalchemy import delete, or_, select, update
@@ -38,6 +40,9 @@ def export_tracking(resident: Resident) -> dict:
         "updates_you_added": [
             {
                 "report_id": case_update.report_id,
+                "council_case": f"{case_update.crm_council_slug}:{case_update.crm_reference}"
+                if case_update.crm_reference
+                else None,
                 "kind": case_update.kind,
                 "text": case_update.text,
                 "created_at": case_update.created_at.isoformat() if case_update.created_at else None,
@@ -53,6 +58,13 @@ def forget_resident_in_tracking(resident: Resident) -> None:
     if ids:
         db.session.execute(delete(Notification).where(Notification.subscription_id.in_(ids)))
         db.session.execute(delete(Subscription).where(Subscription.id.in_(ids)))
+    db.session.execute(
+        delete(CaseUpdate).where(
+            CaseUpdate.resident_id == resident.id,
+            CaseUpdate.crm_reference.is_not(None),
+            or_(CaseUpdate.delivered_at.is_not(None), CaseUpdate.refused_at.is_not(None)),
+        )
+    )
     db.session.execute(
         update(CaseUpdate).where(CaseUpdate.resident_id == resident.id).values(resident_id=None)
     )

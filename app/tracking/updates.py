@@ -3,6 +3,11 @@ closed one. Each is committed with an outbox message and delivered by the worker
 (POST servicerequestupdates) with the portal's own update id, so a retried delivery is recognised by the
 server.
 
+On a case in a council's CRM (where its CRM accepts them: ``CaseDetail.accepts``) an update or "not fixed" is
+delivered the same way, over the cases contract (POST /cases/{reference}/updates) with the portal's update id,
+so a retry never records it twice. A CRM that refuses it when it arrives (the case changed meanwhile) marks it
+refused: the resident's case page says it was not sent.
+
 "Not fixed" is sent as an update with the status OPEN, which reopens the request (FixMyStreet's convention).
 A back office that refuses to reopen it gets a new request instead: a follow-up linked to the first by its
 reference in the description.
@@ -23,11 +28,14 @@ from app.reports.outbox import PermanentFailure, handles
 from app.reports.outbox import _attributes as outbox_attributes
 from app.reports.photos import CleanPhoto
 from app.tracking import followers
-from connectors.clock import utcnow
+from connectors.clock import as_utc, utcnow
 from connectors.errors import BadData, NotAuthorised, NotFound
-from connectors.models import NewServiceRequest
+from connectors.models import NewCaseUpdate, NewServiceRequest, UpdateNotAccepted
 
 OPEN311_UPDATE = "open311_update"
+CRM_CASE_UPDATE = "crm_case_update"
+# The cases contract's names for the kinds of update.
+CRM_KINDS = {CaseUpdateKind.COMMENT: "update", CaseUpdateKind.NOT_FIXED: "not_fixed"}
 # How a "not fixed" that became a new request records it (the new request's id follows).
 FOLLOW_UP_PREFIX = "follow-up:"
 REOPEN_STATUS = "OPEN"
@@ -142,3 +150,83 @@ def _follow_up(street_reports, report: Report, case_update: CaseUpdate, descript
     )
     created = street_reports.create_request(request)
     return f"{FOLLOW_UP_PREFIX}{created.service_request_id or created.token}"
+
+
+# --- CRM cases ----------------------------------------------------------------------------------------------
+
+
+def add_to_crm_case(
+    council_slug: str, reference: str, kind: str, text: str, resident: Resident
+) -> CaseUpdate:
+    """Commit the update on the resident's CRM case and its outbox message in the caller's transaction. The
+    caller has checked that the case is the resident's and that its CRM accepts this kind of update now."""
+    case_update = CaseUpdate(
+        crm_council_slug=council_slug,
+        crm_reference=reference,
+        kind=kind,
+        text=text,
+        resident_id=resident.id,
+    )
+    db.session.add(case_update)
+    db.session.flush()
+    db.session.add(
+        OutboxMessage(
+            kind=CRM_CASE_UPDATE, payload={"case_update_id": case_update.id, "email": resident.email}
+        )
+    )
+    return case_update
+
+
+def crm_update_id(case_update: CaseUpdate) -> str:
+    """The portal's id for an update, the same on every attempt, so the CRM records it once; with the moment
+    it was made, so that another portal database (a staging copy, a restored backup) never reuses one."""
+    made = int(as_utc(case_update.created_at).timestamp() * 1_000_000)
+    return f"mynorfolk-{case_update.id}-{made}"
+
+
+@handles(CRM_CASE_UPDATE)
+def deliver_to_crm(message: OutboxMessage) -> str:
+    case_update = db.session.get(CaseUpdate, message.payload["case_update_id"])
+    if case_update is None:
+        raise PermanentFailure("the update no longer exists")
+    email = message.payload.get("email")
+    if not email:
+        raise PermanentFailure("the update has no email address to send it with")
+    assisted_by = (
+        (case_update.staff_council_slug, case_update.staff_channel)
+        if case_update.staff_council_slug and case_update.staff_channel
+        else None
+    )
+    cases = registry().cases(case_update.crm_council_slug)
+    try:
+        receipt = cases.add_update(
+            case_update.crm_reference,
+            NewCaseUpdate(
+                email=email,
+                kind=CRM_KINDS[case_update.kind],
+                text=case_update.text,
+                update_id=crm_update_id(case_update),
+                assisted_by=assisted_by,
+            ),
+        )
+    except NotAuthorised:
+        raise PermanentFailure("the council's CRM does not accept our key for updates") from None
+    except (UpdateNotAccepted, NotFound, BadData) as refusal:
+        if isinstance(refusal, BadData) and refusal.code is None:
+            raise  # an answer the portal could not read, not a refusal: try again
+        # The CRM answered and said no (the case closed or changed meanwhile): sending it again cannot help,
+        # and the resident's case page says it was not sent.
+        case_update.refused_at = utcnow()
+        _forget_if_erased(case_update)
+        return "refused"
+    case_update.back_office_update_id = receipt.update_reference[:64]
+    case_update.delivered_at = utcnow()
+    _forget_if_erased(case_update)
+    return "delivered"
+
+
+def _forget_if_erased(case_update: CaseUpdate) -> None:
+    """The resident deleted their portal data while this was on its way: now that the council has it (or has
+    refused it), the portal keeps nothing of it."""
+    if case_update.resident_id is None:
+        db.session.delete(case_update)

@@ -1,5 +1,6 @@
 """My requests: every case a resident has with any council, each case's page with its timeline, adding a
-comment or photo, saying "this is not fixed", and following any report (with one-click unsubscribe).
+comment or photo, saying "this is not fixed" (on reports made through the portal, and on CRM cases where the
+council's CRM accepts them), and following any report (with one-click unsubscribe).
 
 A case is only ever found through its owner (app.tracking.cases): anything else answers 404, never 403, so a
 guessed or borrowed id reveals nothing about whether the case exists.
@@ -29,7 +30,14 @@ from app.reports.mail import queue_email
 from app.reports.photos import PhotoRejected, photo_from_upload
 from app.theming import council_pages_only, themes
 from app.tracking import cases, followers, updates
-from app.tracking.forms import CommentForm, ConfirmForm, FilterForm, FollowForm, NotFixedForm
+from app.tracking.forms import (
+    CaseUpdateForm,
+    CommentForm,
+    ConfirmForm,
+    FilterForm,
+    FollowForm,
+    NotFixedForm,
+)
 from connectors.clock import utcnow
 from connectors.errors import ConnectorError
 
@@ -93,22 +101,44 @@ def case(case_id: str):
     return render_template("requests/case.html", case=_own_case(case_id))
 
 
-def _own_report_case(case_id: str) -> cases.CaseView:
-    """A case the resident can add to: a report made through the portal (CRM cases take no updates here)."""
-    report = cases.own_report(current_user, case_id)
-    if report is None:
-        abort(404)
-    return cases.report_view(report)
+def _too_many_updates(form) -> bool:
+    """Whether the resident has added too many updates lately (the form then says until when)."""
+    until = rate_limits.take("CASE_UPDATE_RATE_LIMIT", str(current_user.id))
+    if until is None:
+        return False
+    form.text.errors = [
+        _(
+            "You have sent a lot of updates in a short time. Try again after %(time)s",
+            time=rate_limits.when(until),
+        )
+    ]
+    return True
+
+
+def _add_to_crm_case(view: cases.CaseView, kind: str, text: str) -> None:
+    updates.add_to_crm_case(view.summary.council_slug, view.crm_reference, kind, text, current_user)
+    db.session.commit()
 
 
 @bp.route("/<case_id>/comment", methods=["GET", "POST"])
 @login_required
 def comment(case_id: str):
-    view = _own_report_case(case_id)
+    view = _own_case(case_id)
     if not view.can_add_update:
         return redirect(url_for("requests.case", case_id=case_id))
+    if view.crm_reference:
+        form = CaseUpdateForm()
+        if form.validate_on_submit():
+            if _too_many_updates(form):
+                return render_template("requests/comment.html", case=view, form=form), 429
+            _add_to_crm_case(view, CaseUpdateKind.COMMENT, form.text.data.strip())
+            flash(_("Your update is on its way to %(council)s.", council=view.summary.council_name))
+            return redirect(url_for("requests.case", case_id=case_id))
+        return render_template("requests/comment.html", case=view, form=form)
     form = CommentForm()
     if form.validate_on_submit():
+        if _too_many_updates(form):
+            return render_template("requests/comment.html", case=view, form=form), 429
         photo = None
         upload = form.photo.data
         if upload and upload.filename:
@@ -127,13 +157,18 @@ def comment(case_id: str):
 @bp.route("/<case_id>/not-fixed", methods=["GET", "POST"])
 @login_required
 def not_fixed(case_id: str):
-    view = _own_report_case(case_id)
+    view = _own_case(case_id)
     if not view.can_say_not_fixed:
         return redirect(url_for("requests.case", case_id=case_id))
     form = NotFixedForm()
     if form.validate_on_submit():
-        updates.add(view.report, CaseUpdateKind.NOT_FIXED, form.text.data.strip(), current_user)
-        db.session.commit()
+        if _too_many_updates(form):
+            return render_template("requests/not_fixed.html", case=view, form=form), 429
+        if view.crm_reference:
+            _add_to_crm_case(view, CaseUpdateKind.NOT_FIXED, form.text.data.strip())
+        else:
+            updates.add(view.report, CaseUpdateKind.NOT_FIXED, form.text.data.strip(), current_user)
+            db.session.commit()
         flash(_("We have told %(council)s this is not fixed.", council=view.summary.council_name))
         return redirect(url_for("requests.case", case_id=case_id))
     return render_template("requests/not_fixed.html", case=view, form=form)

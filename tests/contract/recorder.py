@@ -128,7 +128,70 @@ def exchanges_to_record() -> list[tuple[str, str, str, dict, dict | None]]:
         exchanges.append(
             (name, "GET", "/cases/norfolk/cases/changes", {"since": since, "limit": limit}, None)
         )
+    tom = _resident("Tom").email
+    exchanges += [
+        ("cases-tom-graffiti", "POST", "/cases/norwich/cases/NCC-GR-2026-03317/lookup", {}, {"email": tom}),
+        ("cases-contact-tom-pothole", "POST", "/cases/norfolk/cases/NCC-HW-2026-114502/contact", {}, None),
+        ("cases-contact-unknown", "POST", "/cases/norfolk/cases/NCC-XX-0000/contact", {}, None),
+    ]
+    # Last, as they change the cases: what residents add to them.
+    for name, council, reference, email, kind, update_id in CASE_UPDATES:
+        exchanges.append(
+            (
+                name,
+                "POST",
+                f"/cases/{council}/cases/{reference}/updates",
+                {},
+                {"email": email, "kind": kind, "text": UPDATE_TEXT, "update_id": update_id},
+            )
+        )
     return exchanges
+
+
+UPDATE_TEXT = "The problem is back, worse than before."
+# (recording, council, case, email, kind, update id) for each update the contract suite sends.
+CASE_UPDATES = (
+    (
+        "cases-update-tom-pothole",
+        "norfolk",
+        "NCC-HW-2026-114502",
+        "tom.blake@example.com",
+        "update",
+        "contract-1",
+    ),
+    (
+        "cases-not-fixed-tom-graffiti",
+        "norwich",
+        "NCC-GR-2026-03317",
+        "tom.blake@example.com",
+        "not_fixed",
+        "contract-2",
+    ),
+    (
+        "cases-not-fixed-tom-pothole",
+        "norfolk",
+        "NCC-HW-2026-114502",
+        "tom.blake@example.com",
+        "not_fixed",
+        "contract-3",
+    ),
+    (
+        "cases-update-margaret-fly-tipping",
+        "great-yarmouth",
+        "GYBC-FT-2026-02211",
+        "margaret.hill@example.com",
+        "not_fixed",
+        "contract-4",
+    ),
+    (
+        "cases-update-someone-elses",
+        "norfolk",
+        "NCC-CT-2026-110001",
+        "tom.blake@example.com",
+        "update",
+        "contract-5",
+    ),
+)
 
 
 def planning_exchanges(latitude: float, longitude: float) -> list[tuple[str, str, str, dict, dict | None]]:

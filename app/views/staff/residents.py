@@ -6,7 +6,17 @@ from __future__ import annotations
 
 import time
 
-from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import _
 
 from app.extensions import db
@@ -15,15 +25,23 @@ from app.models.staff import ContactNote
 from app.models.tracking import CaseUpdateKind
 from app.sessions import active_sessions_of_resident
 from app.staff import audit, search, single_view
-from app.staff.forms import CHANNELS, ContactNoteForm, ReasonForm, SearchForm
+from app.staff.forms import (
+    CHANNELS,
+    AssistedCaseUpdateForm,
+    AssistedCommentForm,
+    AssistedNotFixedForm,
+    ContactNoteForm,
+    ReasonForm,
+    SearchForm,
+)
 from app.staff.identity import current_staff, needs_reauthentication, reauthenticate, staff_required
 from app.theming import themes
 from app.tracking import cases, updates
-from app.tracking.forms import CommentForm, NotFixedForm
 from app.views.account_sessions import signed_in_on_text
 from app.views.dashboard import tile_context
 from app.views.reports import limiter
 from app.views.staff import bp
+from connectors.errors import ConnectorError
 
 LOOKS_KEY = "staff_looks"
 # A reason covers one contact: after this long the agent is asked again.
@@ -73,7 +91,14 @@ def find():
     found = search.search(query, int(page) if page.isdigit() else 1)
     audit.record(
         "searched",
-        detail={"kind": query.kind, "terms": form.q.data.strip(), "page": found.page, "results": found.total},
+        reference=query.text[:64] if query.kind in ("reference", "case_reference") else None,
+        detail={
+            "kind": query.kind,
+            "terms": form.q.data.strip(),
+            "page": found.page,
+            "results": found.total,
+            **({"unavailable": list(found.unavailable)} if found.unavailable else {}),
+        },
         commit=True,
     )
     return render_template("staff/results.html", form=form, query=query, found=found)
@@ -179,18 +204,41 @@ def add_note(resident_id: int):
 # --- adding to a resident's case for them -------------------------------------------------------------------
 
 
-def _their_report_case(resident: Resident, reference: str) -> cases.CaseView:
-    report = cases.own_report(resident, reference)
-    if report is None:
-        audit.record("not_found", resident_id=resident.id, reference=reference[:64], commit=True)
+def _their_case(resident: Resident, case_id: str) -> cases.CaseView:
+    """The resident's report made through the portal, or their case in a council's CRM (``council:reference``,
+    asked with their own email address, so another resident's case is not found)."""
+    report = cases.own_report(resident, case_id)
+    if report is not None:
+        return cases.report_view(report)
+    try:
+        view = cases.own_crm_case(resident, case_id) if cases.CRM_SEPARATOR in case_id else None
+    except ConnectorError:
+        council_slug = case_id.partition(cases.CRM_SEPARATOR)[0]
+        audit.record(
+            "refused",
+            resident_id=resident.id,
+            reference=case_id[:64],
+            detail={"why": "crm_unavailable", "council": council_slug},
+            commit=True,
+        )
+        abort(
+            make_response(
+                render_template(
+                    "staff/case_unavailable.html", resident=resident, council=themes().get(council_slug).name
+                ),
+                503,
+            )
+        )
+    if view is None:
+        audit.record("not_found", resident_id=resident.id, reference=case_id[:64], commit=True)
         abort(404)
-    return cases.report_view(report)
+    return view
 
 
-UPDATE_FORMS = {
-    "comment": (CommentForm, CaseUpdateKind.COMMENT),
-    "not-fixed": (NotFixedForm, CaseUpdateKind.NOT_FIXED),
-}
+def _update_form(view: cases.CaseView, kind: str):
+    if kind == "not-fixed":
+        return AssistedNotFixedForm(), CaseUpdateKind.NOT_FIXED
+    return (AssistedCaseUpdateForm() if view.crm_reference else AssistedCommentForm()), CaseUpdateKind.COMMENT
 
 
 @bp.route(
@@ -202,7 +250,7 @@ def case_update(resident_id: int, reference: str, kind: str):
     if _current_look(found.id) is None:
         audit.record("reason_asked", resident_id=found.id, commit=True)
         return redirect(url_for("staff.reason", resident_id=found.id))
-    view = _their_report_case(found, reference)
+    view = _their_case(found, reference)
     allowed = view.can_add_update if kind == "comment" else view.can_say_not_fixed
     if not allowed:
         audit.record(
@@ -213,7 +261,7 @@ def case_update(resident_id: int, reference: str, kind: str):
             commit=True,
         )
         return redirect(url_for("staff.resident", resident_id=found.id, _anchor="reports"))
-    here = url_for("staff.case_update", resident_id=found.id, reference=view.summary.reference, kind=kind)
+    here = url_for("staff.case_update", resident_id=found.id, reference=view.summary.case_id, kind=kind)
     if needs_reauthentication():
         audit.record(
             "refused",
@@ -223,17 +271,24 @@ def case_update(resident_id: int, reference: str, kind: str):
             commit=True,
         )
         return reauthenticate(here)
-    form_class, update_kind = UPDATE_FORMS[kind]
-    form = form_class()
+    form, update_kind = _update_form(view, kind)
     if form.validate_on_submit():
         member = current_staff()
-        added = updates.add(view.report, update_kind, form.text.data.strip(), found)
+        text = form.text.data.strip()
+        if view.crm_reference:
+            added = updates.add_to_crm_case(
+                view.summary.council_slug, view.crm_reference, update_kind, text, found
+            )
+        else:
+            added = updates.add(view.report, update_kind, text, found)
         added.staff_council_slug = member.working_for
+        added.staff_channel = form.channel.data
+        added.staff_agent = member.actor
         audit.record(
             "case_update_added",
             resident_id=found.id,
             reference=view.summary.reference,
-            detail={"kind": update_kind},
+            detail={"kind": update_kind, "channel": form.channel.data, "council": view.summary.council_slug},
         )
         db.session.commit()
         flash(_("Sent to %(council)s for the resident.", council=view.summary.council_name))
@@ -242,5 +297,11 @@ def case_update(resident_id: int, reference: str, kind: str):
         "viewed", resident_id=found.id, reference=view.summary.reference, detail={"page": kind}, commit=True
     )
     return render_template(
-        "staff/case_update.html", resident=found, case=view, form=form, kind=kind, action=here
+        "staff/case_update.html",
+        resident=found,
+        case=view,
+        form=form,
+        kind=kind,
+        action=here,
+        channels=CHANNELS,
     ), (400 if form.errors else 200)

@@ -176,7 +176,15 @@ def test_an_agent_adds_an_update_to_a_residents_open_report_for_him(app, staff, 
         outbox.run_once("test-worker", POLICY, batch=10)
         reference = db.session.scalars(select(Report.reference)).one()
     path = f"/staff/residents/{tom.resident_id}/cases/{reference}/comment"
-    browser.submit(path, {"text": "He says the bin is still full."})
+    page = browser.page(path)
+    assert [radio["value"] for radio in page.select("input[name=channel]")] == [
+        "phone",
+        "face_to_face",
+        "email",
+    ]
+    response = browser.submit(path, {"text": "He says the bin is still full."}, expected_status=400)
+    assert "Select how the resident is contacting you" in response.get_data(as_text=True)
+    browser.submit(path, {"text": "He says the bin is still full.", "channel": "phone"})
     with app.app_context():
         update = db.session.scalars(select(CaseUpdate)).one()
         assert (update.staff_council_slug, update.resident_id, update.kind) == (
@@ -184,6 +192,7 @@ def test_an_agent_adds_an_update_to_a_residents_open_report_for_him(app, staff, 
             tom.resident_id,
             "comment",
         )
+        assert (update.staff_channel, update.staff_agent) == ("phone", NORWICH_AGENT.email)
     assert audit_entries(app, "case_update_added")[-1].reference == reference
     case = (
         ClientRequest(tom.client)
