@@ -266,6 +266,8 @@ class DevelopmentConfig(Config):
     # The sandbox provider's step-up level (sandbox/idp), so step-up can be tried in development.
     OIDC_ACR_VERIFIED = _env("OIDC_ACR_VERIFIED") or "urn:my-norfolk:sandbox:verified"
     DEV_MAILBOX = True
+    # Where `make run` (bin/dev) serves the portal, for links in emails the worker and commands send.
+    DEV_PORT = int(os.environ.get("PORT") or 5000)
     STAFF_HOSTS = Config.STAFF_HOSTS or ("staff.localhost",)
     # The sandbox identity provider also stands in for the councils' workforce provider (sandbox/idp).
     STAFF_OIDC_DISCOVERY_URL = (

@@ -4,22 +4,32 @@ Every password scheme appears, with the reference algorithms' formats but LOW CO
 1,000 PBKDF2 iterations) so that generating 12,000 accounts takes seconds: hashes are checked at sign-in, one
 at a time, never during the migration, so their cost does not change what the benchmark measures.
 Each account's password is `password-<account_id>`, so a test can sign in as any of them.
+
+For trying a migration by hand (docs/migration.md, "Trying it in development"):
+
+    .venv/bin/python bench/migration_data.py DIRECTORY [--accounts 12000] [--encoding cp1252]
+
+writes DIRECTORY/district.csv and DIRECTORY/identity.jsonl and prints what the plan should count.
 """
 
 from __future__ import annotations
 
+import argparse
 import base64
 import csv
 import hashlib
 import json
 import os
 import struct
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import bcrypt
 
-from app.migration.exports import DISTRICT_HEADER
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from app.migration.exports import DISTRICT_HEADER  # noqa: E402
 
 LOW_COST_ITERATIONS = 1_000
 # Every generated account lives at the sandbox's 12 Orchard Way, Wymondham, with its council tax account, so
@@ -156,3 +166,26 @@ def _identity(subject: str, email: str) -> str:
             ],
         }
     )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="Generate a district export and a matching identity export.")
+    parser.add_argument("directory", type=Path)
+    parser.add_argument("--accounts", type=int, default=12_000)
+    parser.add_argument("--encoding", default="utf-8", help="the district export's, e.g. cp1252")
+    arguments = parser.parse_args()
+    arguments.directory.mkdir(parents=True, exist_ok=True)
+    district, identity, expected = generate(arguments.directory, arguments.accounts, arguments.encoding)
+    print(f"district export: {district}")
+    print(f"identity export: {identity}")
+    print(f"expected: scenario 1 (both): {expected.both}")
+    print(f"expected: scenario 2 (district only): {expected.district_only}")
+    print(f"expected: scenario 3 (shared identity only): {expected.shared_only}")
+    print(f"expected: needs review: {expected.needs_review}")
+    print(f"expected: must reset password: {expected.must_reset}")
+    print("every account's password: password-<account_id>, e.g. password-SN000040 for SN000040")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
