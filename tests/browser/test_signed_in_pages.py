@@ -1,7 +1,7 @@
 """The signed-in pages beyond the dashboard, in Chromium, with JavaScript on and off: the account page, the
 council tax link, the home address questions, a report made through the report-a-problem journey, "your
-reports", "My requests" with one CRM case and one report's case (and adding a comment to it); and each form's
-error state, where sending it empty has one.
+reports", "My requests" with one CRM case and one report's case (adding a comment to the report and an
+update to the CRM case); and each form's error state, where sending it empty has one.
 
 axe-core scans every page in a district's theme and in the county's. In the district's theme each page is
 also tabbed through from the top (every focusable element is reached and shows where the focus is) and laid
@@ -358,3 +358,13 @@ def test_a_report_made_signed_in_then_your_reports_and_my_requests(resident, slu
     resident.open(slug, crm_case_path)
     expect(page.locator("ol.app-timeline")).to_be_visible()
     resident.examine(slug, "a CRM case page")
+    # The council's CRM takes updates on this open case: adding one, with its error state.
+    page.get_by_role("button", name="Add an update").click()
+    expect(page.get_by_role("heading", name="Add an update", level=1)).to_be_visible()
+    resident.examine(slug, "adding an update to a CRM case")
+    resident.submit_empty(slug, "adding an update to a CRM case", "Enter what you want to add to your case")
+    page.locator("#text").fill("Seen again this morning")
+    resident.submit()
+    expect(page.locator(".govuk-notification-banner--success")).to_contain_text("Your update is on its way")
+    expect(page.locator("ol.app-timeline")).to_contain_text("Seen again this morning")
+    resident.examine(slug, "a CRM case page with an update waiting to be sent")
