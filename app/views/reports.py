@@ -231,9 +231,20 @@ def place(token: str):
     return _render("reports/place.html", found, "reports.place", form=form)
 
 
+# A flat's or house's number at the start of an address line: "Flat 1", "Flat 2A, ", "52 ", "12-14 ".
+_NUMBER_AT_START = re.compile(r"^((flat|unit|apartment)\s+\w+|\d+[a-z]?(-\d+[a-z]?)?)(,\s*|\s+|$)", re.I)
+
+
 def _street(address) -> str:
-    """ "41 Unthank Road" -> "Unthank Road": the first line without its house number."""
-    return re.sub(r"^(flat\s+)?\d+[a-z]?(-\d+[a-z]?)?,?\s+", "", address.lines[0], flags=re.IGNORECASE)
+    """The street an address is on: "41 Unthank Road" -> "Unthank Road"; "Flat 1" then "52 Hall Lane" ->
+    "Hall Lane". The first line with something left once flat and house numbers are taken off."""
+    for line in address.lines:
+        rest = line
+        while rest and (number := _NUMBER_AT_START.match(rest)):
+            rest = rest[number.end() :]
+        if rest:
+            return rest
+    return address.lines[0]
 
 
 @bp.get("/<token>/where")

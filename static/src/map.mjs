@@ -61,10 +61,14 @@ function setUp(section) {
   }
 
   // Says where the pin is and lists what is open near it; ``fill`` also puts the place in the form's fields.
+  // Only the answer for the pin's latest place is used: one for an earlier place can arrive after it.
+  let latest = 0;
   async function describe(latlng, fill = true) {
+    const asked = ++latest;
     const query = new URLSearchParams({ latitude: latlng.lat.toFixed(6), longitude: latlng.lng.toFixed(6) });
     const response = await fetch(`${text.where}?${query}`, { headers: { Accept: "application/json" } });
     const answer = await response.json();
+    if (asked !== latest) return;
     if (!response.ok) return say(answer.error);
     if (fill && text.fill === "postcode" && answer.postcode && !answer.outside) field("postcode").value = answer.postcode;
     listNearby(answer);

@@ -315,3 +315,30 @@ def test_the_map_page_passes_the_shared_accessibility_checks(
         _assert_fits_horizontally(page, f"{step} at {width}px")
     assert_no_axe_violations(page)
     context.close()
+
+
+def test_an_answer_for_an_earlier_place_of_the_pin_is_not_used(mapped_portal, browser, browser_context_args):
+    context = located_at(browser, browser_context_args, UNTHANK_ROAD)
+    page = context.new_page()
+    start(page, mapped_portal, "Pothole")
+    held = []
+
+    def hold_the_first(route):
+        if held:
+            route.continue_()
+        else:
+            held.append(route)
+
+    page.route("**/where?**", hold_the_first)
+    page.locator("[data-map-canvas]").click(position={"x": 200, "y": 150})  # somewhere in Norfolk
+    page.get_by_role("button", name="Use my location").click()
+    expect(status(page)).to_contain_text("The pin is near 41 Unthank Road")
+    expect(markers(page)).to_have_count(2)
+    with page.expect_response("**/where?**") as late:
+        held[0].continue_()
+    assert late.value.ok
+    page.evaluate("() => new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 100)))")
+    assert "The pin is near 41 Unthank Road" in status(page).inner_text()
+    assert markers(page).count() == 2
+    assert page.locator("#postcode").input_value() == "NR2 2PE"
+    context.close()

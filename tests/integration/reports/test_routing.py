@@ -93,6 +93,27 @@ def test_an_unknown_postcode_is_explained_on_the_postcode_page(journey, back_off
     assert link["href"] == "#postcode"
 
 
+def test_the_maps_text_names_the_street_of_a_flat_not_the_flat(
+    client_request, journey, back_offices, app_context
+):
+    flat = gazetteer_home("2605239807")  # Flat 1, 52 Hall Lane, Swaffham
+    walk = journey("norwich.localhost").start("pothole")
+    response = client_request.get(
+        f"/report/{walk.token}/where",
+        host=walk.host,
+        query_string={"latitude": f"{flat.latitude:.6f}", "longitude": f"{flat.longitude:.6f}"},
+    )
+    answer = response.get_json()
+    assert answer["street"] == "Hall Lane"
+    assert answer["description"].endswith(", on Hall Lane.")
+    tom = client_request.get(
+        f"/report/{walk.token}/where",
+        host=walk.host,
+        query_string={"latitude": f"{TOM.latitude:.6f}", "longitude": f"{TOM.longitude:.6f}"},
+    ).get_json()
+    assert tom["street"] == "Unthank Road"
+
+
 def test_coordinates_route_a_street_report_to_the_district_there(journey, back_offices, app_context):
     walk = journey("norfolk.localhost").start("fly-tipping")
     walk.go("place")
