@@ -104,7 +104,7 @@ class DatabaseCollector:
         yield GaugeMetricFamily("portal_database_up", "Whether the database answered.", value=1)
         by_kind_and_status = {
             (kind, status): 0
-            for kind in (MessageKind.OPEN311_CREATE, MessageKind.EMAIL)
+            for kind in (MessageKind.OPEN311_CREATE, MessageKind.EMAIL, MessageKind.TEXT_MESSAGE)
             for status in (MessageStatus.PENDING, MessageStatus.PARKED)
         }
         by_kind_and_status.update({(kind, status): count for kind, status, count in counts})

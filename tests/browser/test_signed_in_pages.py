@@ -1,7 +1,8 @@
 """The signed-in pages beyond the dashboard, in Chromium, with JavaScript on and off: the account page, the
 council tax link, the home address questions, a report made through the report-a-problem journey, "your
 reports", "My requests" with one CRM case and one report's case (adding a comment to the report and an
-update to the CRM case); and each form's error state, where sending it empty has one.
+update to the CRM case), commenting on a planning application, text reminders of bin days; and each form's
+error state, where sending it empty has one.
 
 axe-core scans every page in a district's theme and in the county's. In the district's theme each page is
 also tabbed through from the top (every focusable element is reached and shows where the focus is) and laid
@@ -22,6 +23,7 @@ from playwright.sync_api import Page, expect
 
 from app.backoffice import use_registry
 from app.reports import outbox
+from sandbox import places, planning
 from sandbox.demo_residents import DEMO_RESIDENTS
 from tests.browser.axe import assert_no_axe_violations
 from tests.browser.conftest import PortalWithSandbox, new_shared_context, portal_with_own_sandbox
@@ -368,3 +370,68 @@ def test_a_report_made_signed_in_then_your_reports_and_my_requests(resident, slu
     expect(page.locator(".govuk-notification-banner--success")).to_contain_text("Your update is on its way")
     expect(page.locator("ol.app-timeline")).to_contain_text("Seen again this morning")
     resident.examine(slug, "a CRM case page with an update waiting to be sent")
+
+
+def application_open_for_comment_near_priya() -> str:
+    """The reference of the South Norfolk application nearest Priya's home that still takes comments (in the
+    sandbox's planning register, whose dates move with today's)."""
+    latitude, longitude = places.location_of(PRIYA.uprn)
+    open_for_comment = [
+        application
+        for application in planning.register().values()
+        if application.council == DISTRICT
+        and application.decision is None
+        and application.received_days_ago < planning.CONSULTATION_DAYS
+    ]
+    nearest = min(
+        open_for_comment,
+        key=lambda application: (
+            (application.latitude - latitude) ** 2 + (application.longitude - longitude) ** 2
+        ),
+    )
+    return nearest.reference
+
+
+@pytest.mark.parametrize("slug", THEMES)
+def test_commenting_on_a_planning_application(resident, slug):
+    page = resident.page
+    resident.open(slug, f"/planning/{application_open_for_comment_near_priya()}/comment")
+    expect(page.get_by_role("heading", name="Comment on this planning application", level=1)).to_be_visible()
+    rules = page.get_by_role("heading", name="What the council publishes").bounding_box()
+    question = page.locator("main fieldset legend").first.bounding_box()
+    assert rules and question and rules["y"] < question["y"], "the council's rules on publication come first"
+    expect(page.locator("#name")).to_have_value(PRIYA.name)
+    resident.examine(slug, "commenting on a planning application")
+
+    page.locator("#text").fill("The extension would overlook our garden.")
+    page.locator("#name").fill("")
+    resident.submit_empty(
+        slug, "commenting on a planning application", "Select whether you object, support or are neutral"
+    )
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Enter your name")
+    expect(page.locator("#text")).to_have_value("The extension would overlook our garden.")
+
+
+@pytest.mark.parametrize("slug", THEMES)
+def test_text_reminders_of_bin_days(resident, slug):
+    page = resident.page
+    resident.open(slug, "/bin-days/yours")
+    resident.examine(slug, "your bin calendar and reminders")
+    page.get_by_role("button", name="Get text reminders").click()
+    number = page.get_by_label("What is your mobile number?")
+    expect(number).to_be_visible()
+    resident.examine(slug, "the mobile number question")
+    resident.submit_empty(slug, "the mobile number question", "Enter a UK mobile number, like 07700 900 982")
+
+    number.fill("01508 533633")
+    resident.submit()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("we cannot text a landline")
+    expect(number).to_have_value("01508 533633")
+    number.fill("07700 900 777")
+    resident.submit()
+    page.wait_for_url(re.compile(r"/bin-days/yours#text-reminders$"))
+    expect(page.locator("main")).to_contain_text("We text 07700 900 777 the day before each collection")
+    resident.examine(slug, "your bin calendar and reminders, texts on")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Stop text reminders").click()
+    expect(page.get_by_role("button", name="Get text reminders")).to_be_visible()

@@ -1,5 +1,5 @@
-"""Parked deliveries, for supervisors: the reports and emails the outbox gave up on at the councils they
-supervise, each retried or cancelled by hand, re-authenticated and audited."""
+"""Parked deliveries, for supervisors: the reports, emails and text messages the outbox gave up on at the
+councils they supervise, each retried or cancelled by hand, re-authenticated and audited."""
 
 from __future__ import annotations
 
@@ -21,6 +21,8 @@ from app.views.staff.residents import MAX_ID
 def _visible(message: OutboxMessage, councils: list[str]) -> bool:
     if message.report is not None:
         return message.report.council_slug in councils
+    if message.kind == MessageKind.TEXT_MESSAGE:  # sent through one council's GOV.UK Notify service
+        return message.payload.get("council") in councils
     # An email about no report (a follow confirmation) belongs to no one council: supervisors of all see it.
     return len(councils) == len(themes())
 

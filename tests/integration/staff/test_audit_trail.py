@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import delete, select, update
 
 from app.extensions import db
-from app.models.reports import MessageStatus, OutboxMessage, Report
+from app.models.reports import MessageKind, MessageStatus, OutboxMessage, Report
 from app.models.staff import StaffAuditEntry
 from app.staff import audit
 from tests.integration.staff.conftest import (
@@ -193,3 +193,31 @@ def test_the_worker_purges_the_trail_on_the_retention_schedule(app_context, monk
     done = retention.Schedule.from_config().run_due()
     assert done["staff_audit"] == 2
     assert [entry.action for entry in db.session.scalars(select(StaffAuditEntry))] == ["purged"]
+
+
+def test_a_parked_text_message_is_shown_with_its_council_and_can_be_retried(app, staff):
+    with app.app_context():
+        message = OutboxMessage(
+            kind=MessageKind.TEXT_MESSAGE,
+            payload={
+                "sent_reminder_id": 1,
+                "council": "norwich",
+                "reference": "bin-reminder-x",
+                "body": "...",
+            },
+            status=MessageStatus.PARKED,
+            last_error="PermanentFailure: GOV.UK Notify refused the text: BadRequestError",
+        )
+        db.session.add(message)
+        db.session.commit()
+        message_id = message.id
+    supervisor = staff(SUPERVISOR)
+    supervisor.submit("/staff/working-for", {"council": "norwich"})
+    page = supervisor.page("/staff/deliveries")
+    row = page.select_one("main tbody tr").get_text(" ", strip=True)
+    assert "Text message · Norwich City Council" in row and "BadRequestError" in row
+    assert page.select_one("main button[aria-label='Retry text message']")
+    token = page.select_one("input[name=csrf_token]")["value"]
+    assert supervisor.post(f"/staff/deliveries/{message_id}/retry", {"csrf_token": token}).status_code == 302
+    with app.app_context():
+        assert db.session.get(OutboxMessage, message_id).status == MessageStatus.PENDING
