@@ -30,6 +30,11 @@ def create_sandbox_app(instance_dir: Path | None = None, **overrides) -> Flask:
     app.config.update(overrides)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
+    from sandbox import councils
+
+    # The councils served: their themes and the connectors file, as the portal reads them.
+    app.extensions["sandbox_councils"] = councils.load_for(app)
+
     from sandbox import faults
 
     faults.init_app(app)

@@ -3,7 +3,8 @@ the API key, JSON errors exactly as docs/api/*.yaml describe them, and the sandb
 
 Each back office is a blueprint mounted at /<service>/<council>/..., so one sandbox process stands in for
 every council's system; a council's base URL in connectors/sandbox.toml is e.g.
-http://127.0.0.1:5001/bins/norwich. Faults injected for the service (sandbox/faults.py) come first, as a
+http://127.0.0.1:5001/bins/norwich, and a council is served the services that file gives it
+(sandbox/councils.py). Faults injected for the service (sandbox/faults.py) come first, as a
 failing back office fails before it looks at the request.
 """
 
@@ -18,19 +19,7 @@ from flask import Blueprint, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from sandbox import faults
-
-DISTRICT_GSS = {
-    "breckland": "E07000143",
-    "broadland": "E07000144",
-    "great-yarmouth": "E07000145",
-    "west-norfolk": "E07000146",
-    "north-norfolk": "E07000147",
-    "norwich": "E07000148",
-    "south-norfolk": "E07000149",
-}
-DISTRICTS = tuple(DISTRICT_GSS)
-COUNTY = "norfolk"
-ALL_COUNCILS = (COUNTY, *DISTRICTS)
+from sandbox.councils import councils
 
 API_KEY_HEADER = "X-API-Key"
 DEFAULT_API_KEY = "sandbox-back-office-key"
@@ -66,9 +55,10 @@ class InvalidParameter(HTTPException):
     code = 422
 
 
-def back_office_blueprint(service: str, councils: tuple[str, ...]) -> Blueprint:
-    """A blueprint for one service (its sandbox/faults.py name, e.g. "council_tax") at
-    /<service>/<council>/... (e.g. /council-tax/norwich/...), refusing councils that do not run it."""
+def back_office_blueprint(service: str) -> Blueprint:
+    """A blueprint for one service (its sandbox/faults.py and connectors file name, e.g. "council_tax") at
+    /<service>/<council>/... (e.g. /council-tax/norwich/...), refusing councils the connectors file does not
+    give it."""
     path = service.replace("_", "-")
     blueprint = Blueprint(f"{service}_back_office", __name__, url_prefix=f"/{path}/<council>")
 
@@ -80,7 +70,7 @@ def back_office_blueprint(service: str, councils: tuple[str, ...]) -> Blueprint:
 
     @blueprint.before_request
     def check_council_and_key():
-        if g.council not in councils:
+        if not councils().serves(g.council, service):
             return error_response(404, f"No {service} service for council {g.council!r}.")
         expected = current_app.config.get("SANDBOX_API_KEY", DEFAULT_API_KEY)
         given = request.headers.get(API_KEY_HEADER, "")

@@ -15,24 +15,16 @@ from typing import Literal
 from werkzeug.exceptions import NotFound
 
 from sandbox import places
-from sandbox.back_office import DISTRICTS, InvalidParameter, back_office_blueprint, stable_number, today
+from sandbox.back_office import InvalidParameter, back_office_blueprint, stable_number, today
+from sandbox.councils import council as sandbox_council
 from sandbox.demo_residents import DEMO_RESIDENTS
 
-bp = back_office_blueprint("bins", DISTRICTS)
+bp = back_office_blueprint("bins")
 
 # Week 0 of every round: a Monday. A fortnightly round on phase 0 collects in even weeks counted from here.
 ROUND_EPOCH = date(2024, 1, 1)
 DATES_SHOWN = 6
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-ROUND_PREFIX = {
-    "breckland": "BR",
-    "broadland": "BD",
-    "great-yarmouth": "GY",
-    "west-norfolk": "WN",
-    "north-norfolk": "NN",
-    "norwich": "NC",
-    "south-norfolk": "SN",
-}
 UPRN = re.compile(r"^[0-9]{1,12}$")
 
 BinType = Literal["refuse", "recycling", "garden", "food"]
@@ -116,6 +108,7 @@ def round_for(council: str, uprn: str, on: date) -> Round:
 
 def collections(council: str, uprn: str, on: date) -> list[dict]:
     round_ = round_for(council, uprn, on)
+    prefix = sandbox_council(council).demo.bin_round_prefix
     entries = []
     for service in BIN_SERVICES:
         if service.bin_type == "garden" and not round_.garden_subscriber:
@@ -131,7 +124,7 @@ def collections(council: str, uprn: str, on: date) -> list[dict]:
                 "name": service.name,
                 "container": service.container,
                 "frequency": "weekly" if service.interval_weeks == 1 else "fortnightly",
-                "round": f"{ROUND_PREFIX[council]}-{WEEKDAYS[round_.weekday][:3].upper()}{week}",
+                "round": f"{prefix}-{WEEKDAYS[round_.weekday][:3].upper()}{week}",
                 "collection_day": WEEKDAYS[round_.weekday],
                 "next_date": upcoming[0].isoformat(),
                 "following_dates": [day.isoformat() for day in upcoming[1:]],

@@ -31,10 +31,11 @@ from flask import current_app, g, jsonify, request
 from werkzeug.exceptions import NotFound
 
 from sandbox import bins, store
-from sandbox.back_office import ALL_COUNCILS, InvalidParameter, back_office_blueprint, require, today
+from sandbox.back_office import InvalidParameter, back_office_blueprint, require, today
+from sandbox.councils import councils
 from sandbox.demo_residents import DEMO_RESIDENTS
 
-bp = back_office_blueprint("cases", ALL_COUNCILS)
+bp = back_office_blueprint("cases")
 
 # A CRM that takes no updates from the portal: its cases accept nothing and say so.
 TAKES_NO_UPDATES = frozenset({"great-yarmouth"})
@@ -445,7 +446,8 @@ def _assisted(body: dict) -> tuple[str | None, str | None]:
         return None, None
     if (
         not isinstance(assisted, dict)
-        or assisted.get("council") not in ALL_COUNCILS
+        or not isinstance(assisted.get("council"), str)
+        or councils().get(assisted["council"]) is None
         or assisted.get("channel") not in CHANNELS
     ):
         raise InvalidParameter(

@@ -19,22 +19,15 @@ from datetime import date, datetime, timedelta
 from flask import g, request
 from werkzeug.exceptions import NotFound
 
-from sandbox.back_office import DISTRICTS, InvalidParameter, back_office_blueprint, today
+from sandbox.back_office import InvalidParameter, back_office_blueprint, today
+from sandbox.councils import council as sandbox_council
+from sandbox.councils import councils
 from sandbox.demo_residents import DEMO_RESIDENTS
 
-bp = back_office_blueprint("council_tax", DISTRICTS)
+bp = back_office_blueprint("council_tax")
 
 INSTALMENTS_PER_YEAR = 10
-# Band D charge in pence per council for the year; every other band is a fixed ninths ratio of it.
-BAND_D_PENCE = {
-    "breckland": 215012,
-    "broadland": 221540,
-    "great-yarmouth": 218890,
-    "west-norfolk": 220075,
-    "north-norfolk": 219960,
-    "norwich": 234518,
-    "south-norfolk": 222287,
-}
+# Every band's charge is a fixed ninths ratio of the council's Band D (sandbox/data/councils.toml).
 BAND_NINTHS = {"A": 6, "B": 7, "C": 8, "D": 9, "E": 11, "F": 13, "G": 15, "H": 18}
 SINGLE_PERSON_DISCOUNT = 0.25
 REFERENCE = re.compile(r"^[A-Za-z0-9-]{4,20}$")
@@ -46,7 +39,7 @@ NOTICES_LOCK = threading.Lock()
 @dataclass(frozen=True)
 class Account:
     reference: str
-    council: str
+    district_gss: str  # the district billing it: where the property is
     uprn: str
     address: tuple[str, ...]
     postcode: str
@@ -62,11 +55,11 @@ def _resident(given_name: str):
     return next(resident for resident in DEMO_RESIDENTS if resident.given_name == given_name)
 
 
-def _demo_account(given_name: str, council: str, **details) -> Account:
+def _demo_account(given_name: str, **details) -> Account:
     resident = _resident(given_name)
     return Account(
         reference=resident.council_tax_reference,
-        council=council,
+        district_gss=resident.district_gss,
         uprn=resident.uprn,
         address=resident.address,
         postcode=resident.postcode,
@@ -78,19 +71,26 @@ def _demo_account(given_name: str, council: str, **details) -> Account:
 ACCOUNTS = {
     account.reference: account
     for account in (
-        _demo_account("Priya", "south-norfolk", band="C"),
-        _demo_account("Tom", "norwich", band="D"),
+        _demo_account("Priya", band="C"),
+        _demo_account("Tom", band="D"),
         _demo_account(
             "Margaret",
-            "great-yarmouth",
             band="B",
             single_person_discount=True,
             instalments_overdue=2,
             payment_method="cash",
         ),
-        _demo_account("David", "north-norfolk", band="C", opened_days_ago=21),
+        _demo_account("David", band="C", opened_days_ago=21),
     )
 }
+
+
+def _band_d_pence(account: Account) -> int:
+    return councils().district_for_gss(account.district_gss).demo.band_d_pence
+
+
+def _in_this_council(account: Account) -> bool:
+    return account.district_gss == sandbox_council(g.council).gss_code
 
 
 def financial_year_start(on: date) -> date:
@@ -135,7 +135,7 @@ class Year:
 def this_year(account: Account, on: date) -> Year:
     start = financial_year_start(on)
     end = date(start.year + 1, 3, 31)
-    charge = band_charge(account, BAND_D_PENCE[account.council])
+    charge = band_charge(account, _band_d_pence(account))
     if account.opened_days_ago is None:
         return Year(start, None, charge, tuple(first_of_following_months(start, INSTALMENTS_PER_YEAR)))
     # A new account pays for the days left in the year, monthly from the first of next month to March.
@@ -173,7 +173,7 @@ def bills(account: Account, on: date) -> list[dict]:
     else:
         last_year_start = date(year.start.year - 1, 4, 1)
         # Last year's Band D was about 5% lower: councils raise it by close to the referendum limit each year.
-        last_year_charge = band_charge(account, BAND_D_PENCE[account.council] * 100 // 105)
+        last_year_charge = band_charge(account, _band_d_pence(account) * 100 // 105)
         issued = [
             (year.start - timedelta(days=21), year.start, year.charge_pence, "annual_bill"),
             (last_year_start - timedelta(days=21), last_year_start, last_year_charge, "annual_bill"),
@@ -228,7 +228,7 @@ def account_in_council(reference: str) -> Account:
     if not REFERENCE.match(reference):
         raise InvalidParameter(description="An account reference is 4 to 20 letters, digits or hyphens.")
     account = ACCOUNTS.get(reference.upper())
-    if account is None or account.council != g.council:
+    if account is None or not _in_this_council(account):
         raise NotFound(description=f"No council tax account with reference {reference}.")
     return account
 
@@ -258,7 +258,7 @@ def verify():
     account = ACCOUNTS.get(answers["reference"].upper())
     matched = (
         account is not None
-        and account.council == g.council
+        and _in_this_council(account)
         and normalised_postcode(account.postcode) == normalised_postcode(answers["postcode"])
         and normalised_surname(answers["surname"]) in {normalised_surname(s) for s in account.liable_surnames}
     )

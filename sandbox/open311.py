@@ -1,6 +1,7 @@
-"""The sandbox's Open311 GeoReport v2 server: one endpoint for every council, told apart by jurisdiction_id
-("norfolk.gov.uk" for the county's highways and street lighting, "<district>.gov.uk" for each district's bins,
-fly-tipping and abandoned vehicles), in JSON and XML, with FixMyStreet's servicerequestupdates extension.
+"""The sandbox's Open311 GeoReport v2 server: one endpoint for every council, told apart by jurisdiction_id as
+the connectors file gives it to each council (sandbox/councils.py): "norfolk.gov.uk" for the county's highways
+and street lighting, "<district>.gov.uk" for each district's bins, fly-tipping and abandoned vehicles. It
+speaks JSON and XML, with FixMyStreet's servicerequestupdates extension.
 
     GET  /open311/v2/discovery.json
     GET  /open311/v2/services.{json,xml}?jurisdiction_id=...
@@ -32,7 +33,9 @@ from datetime import UTC, datetime, timedelta
 from flask import Blueprint, Response, abort, current_app, request
 from werkzeug.exceptions import HTTPException
 
-from sandbox import faults, store
+from sandbox import faults, places, store
+from sandbox.councils import council as sandbox_council
+from sandbox.councils import councils
 from sandbox.demo_residents import DEMO_RESIDENTS
 from sandbox.gazetteer import by_uprn
 
@@ -40,28 +43,8 @@ bp = Blueprint("sandbox_open311", __name__, url_prefix="/open311")
 faults.guard(bp, "open311")
 
 FORMAT = "<any(json,xml):fmt>"
-DISTRICT_PREFIXES = {
-    "breckland": "BRK",
-    "broadland": "BRD",
-    "great-yarmouth": "GYB",
-    "west-norfolk": "KLW",
-    "north-norfolk": "NND",
-    "norwich": "NCY",
-    "south-norfolk": "SNC",
-}
-COUNTY = "norfolk"
 REOPENING_STATUSES = ("OPEN", "REOPENED")
 FINAL_STATUSES = ("NOT_COUNCILS_RESPONSIBILITY", "DUPLICATE")
-AGENCIES = {
-    "norfolk": "Norfolk County Council",
-    "breckland": "Breckland Council",
-    "broadland": "Broadland District Council",
-    "great-yarmouth": "Great Yarmouth Borough Council",
-    "west-norfolk": "Borough Council of King's Lynn and West Norfolk",
-    "north-norfolk": "North Norfolk District Council",
-    "norwich": "Norwich City Council",
-    "south-norfolk": "South Norfolk Council",
-}
 
 
 @dataclass(frozen=True)
@@ -293,7 +276,7 @@ CREATE TABLE IF NOT EXISTS referrals (
 
 
 def services_for(council: str) -> tuple[SandboxService, ...]:
-    return COUNTY_SERVICES if council == COUNTY else DISTRICT_SERVICES
+    return COUNTY_SERVICES if sandbox_council(council).is_county else DISTRICT_SERVICES
 
 
 def _w3c(moment: datetime) -> str:
@@ -317,11 +300,12 @@ def seed(connection) -> None:
     tom_home, david_home, margaret_home, priya_home = (
         by_uprn(resident.uprn) for resident in (tom, david, margaret, priya)
     )
+    county = councils().county().slug
     seeds = [
         # (council, service, status, status notes, description, lat, long, address, resident, age, attributes,
         #  updates as (days after the report, status, text))
         (
-            COUNTY,
+            county,
             "pothole",
             "open",
             "Inspected: a repair is booked.",
@@ -338,7 +322,7 @@ def seed(connection) -> None:
             ],
         ),
         (
-            COUNTY,
+            county,
             "pothole",
             "open",
             None,
@@ -352,7 +336,7 @@ def seed(connection) -> None:
             [],
         ),
         (
-            COUNTY,
+            county,
             "street_light",
             "open",
             "Reported to our lighting contractor.",
@@ -366,7 +350,7 @@ def seed(connection) -> None:
             [(2, "IN_PROGRESS", "Reported to our lighting contractor.")],
         ),
         (
-            "great-yarmouth",
+            places.district_of(margaret.uprn),
             "fly_tipping",
             "closed",
             "Cleared by our street cleansing team.",
@@ -383,7 +367,7 @@ def seed(connection) -> None:
             ],
         ),
         (
-            "south-norfolk",
+            places.district_of(priya.uprn),
             "missed_bin",
             "open",
             "A crew will return within two working days.",
@@ -399,6 +383,8 @@ def seed(connection) -> None:
     ]
     for (council, code, status, notes, description, lat, long, address, resident, age, attributes,
          updates) in seeds:  # fmt: skip
+        if council is None:
+            continue  # the resident's district has no theme in this deployment
         requested = now - timedelta(days=age)
         request_id = _insert_request(
             connection,
@@ -434,8 +420,7 @@ def _insert_request(connection, council: str, fields: dict, requested: datetime)
         f"INSERT INTO requests ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})",  # noqa: S608
         tuple(columns.values()),
     )
-    prefix = "NCC" if council == COUNTY else DISTRICT_PREFIXES[council]
-    request_id = f"{prefix}-{cursor.lastrowid:06d}"
+    request_id = f"{sandbox_council(council).demo.open311_prefix}-{cursor.lastrowid:06d}"
     connection.execute(
         "UPDATE requests SET service_request_id = ? WHERE id = ?", (request_id, cursor.lastrowid)
     )
@@ -508,12 +493,12 @@ def _error(error: HTTPException):
 
 def _council() -> str:
     jurisdiction = request.values.get("jurisdiction_id", "")
-    council = jurisdiction.removesuffix(".gov.uk")
     if not jurisdiction:
         raise Open311Error(400, "jurisdiction_id is required: this server serves several councils")
-    if council != COUNTY and council not in DISTRICT_PREFIXES:
+    council = councils().by_jurisdiction(jurisdiction)
+    if council is None:
         raise Open311Error(404, f"Unknown jurisdiction_id {jurisdiction!r}")
-    return council
+    return council.slug
 
 
 def _check_api_key() -> None:
@@ -554,7 +539,8 @@ def _request_record(row) -> dict:
         ),
         "service_code": row["service_code"],
         "description": row["description"],
-        "agency_responsible": _referred_to(row["service_request_id"]) or AGENCIES[row["jurisdiction"]],
+        "agency_responsible": _referred_to(row["service_request_id"])
+        or sandbox_council(row["jurisdiction"]).name,
         "service_notice": None,
         "address_id": row["address_id"],
         "requested_datetime": row["requested_datetime"],

@@ -1,5 +1,6 @@
 """The sandbox gazetteer (sandbox/data/gazetteer.csv) as the back offices see it: each district's own
-properties, as a council's LLPG would list them, with their coordinates.
+properties, as a council's LLPG would list them, with their coordinates. Which district an address is in
+comes from its local authority district's GSS code and the councils' themes (sandbox/councils.py).
 """
 
 from __future__ import annotations
@@ -8,10 +9,8 @@ from dataclasses import dataclass
 from functools import cache
 
 from connectors.models import distance_m
-from sandbox.back_office import DISTRICT_GSS
+from sandbox.councils import councils
 from sandbox.gazetteer import addresses
-
-COUNCIL_BY_GSS = {gss: council for council, gss in DISTRICT_GSS.items()}
 
 __all__ = ["Place", "all_addresses", "distance_m", "district_of", "location_of"]
 
@@ -24,11 +23,17 @@ class Place:
     postcode: str
     latitude: float
     longitude: float
-    council: str | None  # the Norfolk district, or None for the addresses over the border
+    lad_gss: str
 
     @property
     def single_line(self) -> str:
         return ", ".join((*self.lines, self.town))
+
+    @property
+    def council(self) -> str | None:
+        """The district council with a theme for this address, or None (an address over the border)."""
+        district = councils().district_for_gss(self.lad_gss)
+        return district.slug if district else None
 
 
 @cache
@@ -41,7 +46,7 @@ def _places() -> dict[str, Place]:
             postcode=address.postcode,
             latitude=address.latitude,
             longitude=address.longitude,
-            council=COUNCIL_BY_GSS.get(address.lad_gss),
+            lad_gss=address.lad_gss,
         )
         for uprn, address in addresses().items()
     }

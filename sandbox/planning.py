@@ -14,12 +14,11 @@ import threading
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from flask import g, request
+from flask import current_app, g, request
 from werkzeug.exceptions import NotFound
 
 from sandbox import places
 from sandbox.back_office import (
-    DISTRICTS,
     InvalidParameter,
     back_office_blueprint,
     error_response,
@@ -27,23 +26,16 @@ from sandbox.back_office import (
     stable_number,
     today,
 )
+from sandbox.councils import council as sandbox_council
+from sandbox.councils import councils
 from sandbox.demo_residents import DEMO_RESIDENTS
 
-bp = back_office_blueprint("planning", DISTRICTS)
+bp = back_office_blueprint("planning")
 
 DEFAULT_RADIUS_M = 500
 MAX_RADIUS_M = 5000
 MAX_RESULTS = 50
 CONSULTATION_DAYS = 21
-PLANNING_SITE = {
-    "breckland": "https://planning.breckland.gov.uk",
-    "broadland": "https://planning.broadland.gov.uk",
-    "great-yarmouth": "https://planning.great-yarmouth.gov.uk",
-    "west-norfolk": "https://online.west-norfolk.gov.uk",
-    "north-norfolk": "https://idoxpa.north-norfolk.gov.uk",
-    "norwich": "https://planning.norwich.gov.uk",
-    "south-norfolk": "https://info.south-norfolk.gov.uk",
-}
 # (suffix, kind of application, proposal): what a district's register is mostly made of.
 PROPOSALS = (
     ("HH", "Single storey rear extension"),
@@ -83,7 +75,7 @@ class Application:
             status = "consultation"
         else:
             status = "awaiting_decision"
-        site = PLANNING_SITE[self.council]
+        site = sandbox_council(self.council).demo.planning_site
         key = self.reference.replace("/", "")
         document = {
             "reference": self.reference,
@@ -115,14 +107,14 @@ def _resident(given_name: str):
     return next(resident for resident in DEMO_RESIDENTS if resident.given_name == given_name)
 
 
-def _next_door(given_name: str, council: str, reference: str, number_change: int, **details) -> Application:
-    """An application at a demo resident's neighbour: same street, a few metres east."""
+def _next_door(given_name: str, reference: str, number_change: int, **details) -> Application:
+    """An application at a demo resident's neighbour: same street, a few metres east, in their district."""
     resident = _resident(given_name)
     latitude, longitude = places.location_of(resident.uprn)
     number, street = resident.address[0].split(" ", 1)
     return Application(
         reference=reference,
-        council=council,
+        council=places.district_of(resident.uprn),
         address=", ".join((f"{int(number) + number_change} {street}", *resident.address[1:])),
         postcode=resident.postcode,
         latitude=latitude + 0.00002,
@@ -135,7 +127,6 @@ def story_applications() -> list[Application]:
     return [
         _next_door(
             "Tom",
-            "norwich",
             "26/01187/HH",
             2,
             proposal="Single storey rear extension and replacement of rear boundary wall",
@@ -160,7 +151,6 @@ def story_applications() -> list[Application]:
         ),
         _next_door(
             "Priya",
-            "south-norfolk",
             "2026/1934",
             -4,
             proposal="Two storey side extension",
@@ -171,7 +161,6 @@ def story_applications() -> list[Application]:
         ),
         _next_door(
             "Margaret",
-            "great-yarmouth",
             "06/26/0412/F",
             6,
             proposal="Change of use of ground floor from amusement arcade to cafe",
@@ -180,7 +169,6 @@ def story_applications() -> list[Application]:
         ),
         _next_door(
             "David",
-            "north-norfolk",
             "PF/26/2231",
             8,
             proposal="Conversion of former chapel to two dwellings",
@@ -195,7 +183,7 @@ def generated_applications() -> list[Application]:
     applications = []
     for address in places.all_addresses():
         number = stable_number(f"planning:{address.uprn}")
-        if number % 9 or address.council not in DISTRICTS:
+        if number % 9 or not councils().serves(address.council, "planning"):
             continue
         suffix, proposal = PROPOSALS[number // 9 % len(PROPOSALS)]
         received_days_ago = 5 + number // 63 % 120
@@ -218,14 +206,15 @@ def generated_applications() -> list[Application]:
     return applications
 
 
-_register: dict[str, Application] | None = None
-
-
 def register() -> dict[str, Application]:
-    global _register
-    if _register is None:
-        _register = {app.reference: app for app in generated_applications() + story_applications()}
-    return _register
+    """Every application, made once per sandbox app (its councils decide which addresses have one)."""
+    extensions = current_app.extensions
+    if "sandbox_planning_register" not in extensions:
+        applications = generated_applications() + story_applications()
+        extensions["sandbox_planning_register"] = {
+            application.reference: application for application in applications
+        }
+    return extensions["sandbox_planning_register"]
 
 
 def application_in_council(reference: str) -> Application:

@@ -18,16 +18,16 @@ from werkzeug.exceptions import Conflict, NotFound
 
 from sandbox import places, store
 from sandbox.back_office import (
-    DISTRICTS,
     InvalidParameter,
     back_office_blueprint,
     error_response,
     stable_number,
     today,
 )
-from sandbox.bins import ROUND_PREFIX, UPRN, collects_on, round_for
+from sandbox.bins import UPRN, collects_on, round_for
+from sandbox.councils import council as sandbox_council
 
-bp = back_office_blueprint("waste", DISTRICTS)
+bp = back_office_blueprint("waste")
 
 DEFAULT_PLACES = 2
 FIRST_DAY_AHEAD = 3
@@ -56,6 +56,10 @@ CREATE TABLE IF NOT EXISTS bookings (
     created_at TEXT NOT NULL
 );
 """
+
+
+def _prefix() -> str:
+    return sandbox_council(g.council).demo.bin_round_prefix
 
 
 def _store():
@@ -132,7 +136,7 @@ def _known_subscription(uprn: str, on: date) -> dict | None:
         "uprn": uprn,
         "amount": 0,
         "payment_reference": f"LEGACY-{uprn}",
-        "permit_number": f"{ROUND_PREFIX[g.council]}-GW-{number % 100000:05d}",
+        "permit_number": f"{_prefix()}-GW-{number % 100000:05d}",
         "bins": 1,
         "start_date": (end - timedelta(days=364)).isoformat(),
         "end_date": end.isoformat(),
@@ -191,7 +195,7 @@ def create_booking():
     payment_reference = _text(body, "payment_reference", 64)
     contact = body.get("contact") if isinstance(body.get("contact"), dict) else {}
     row = {
-        "booking_id": f"{ROUND_PREFIX[g.council]}-{secrets.token_hex(4).upper()}",
+        "booking_id": f"{_prefix()}-{secrets.token_hex(4).upper()}",
         "council": g.council,
         "reference": reference,
         "kind": kind,
@@ -241,7 +245,7 @@ def create_booking():
             end_date=(start.replace(year=start.year + 1) - timedelta(days=1)).isoformat()
             if not (start.month == 2 and start.day == 29)
             else (start + timedelta(days=364)).isoformat(),
-            permit_number=f"{ROUND_PREFIX[g.council]}-GW-{number % 1000000:06d}",
+            permit_number=f"{_prefix()}-GW-{number % 1000000:06d}",
         )
     with _store().connect() as connection:
         if connection.execute("SELECT 1 FROM bookings WHERE reference = ?", (reference,)).fetchone():

@@ -3,8 +3,8 @@
 // vendored scripts. `npm run build` runs it (the container image's Node stage) and so does
 // `flask assets build` (`make run`, `make test`): one build, whichever tool starts it.
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname, join, relative, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import * as sass from "sass";
 import { parse } from "smol-toml";
 
@@ -25,7 +25,9 @@ const VENDORED = {
 };
 
 function entry(brand, brandScss) {
-  const extra = brandScss ? `@use "${relative(ROOT, brandScss).replace(/\.scss$/, "")}";\n` : "";
+  // An absolute file: URL, so a themes folder anywhere (PORTAL_THEMES_DIR outside the checkout) is found as
+  // itself rather than through a path relative to the entry or the checkout.
+  const extra = brandScss ? `@use "${pathToFileURL(brandScss).href.replace(/\.scss$/, "")}";\n` : "";
   return (
     "// Written by static/build.mjs from a theme.toml: do not edit.\n" +
     `@use "static/src/portal" with ($brand-colour: ${brand.primary}, $link-colour: ${brand.link});\n` +

@@ -20,8 +20,8 @@ from pathlib import Path
 import click
 from flask import Flask
 
-from app.config import PROJECT_ROOT, DevelopmentConfig
-from app.themes import ThemeRegistry
+from app.config import DevelopmentConfig
+from sandbox.councils import SandboxCouncils
 from sandbox.demo_residents import DEMO_RESIDENTS
 from sandbox.demo_staff import DEMO_STAFF
 from sandbox.idp import admin
@@ -34,8 +34,8 @@ VERIFIED_ACR = "urn:my-norfolk:sandbox:verified"
 SIGNED_IN_ACR = "urn:my-norfolk:sandbox:signed-in"
 
 
-def portal_client(themes_dir: Path) -> PortalClient:
-    hosts = [theme.localhost_domain() for theme in ThemeRegistry(themes_dir, serve_localhost_subdomains=True)]
+def portal_client(councils: SandboxCouncils) -> PortalClient:
+    hosts = [f"{council.slug}.localhost" for council in councils]
     return PortalClient(
         client_id=DevelopmentConfig.OIDC_CLIENT_ID,
         client_secret=DevelopmentConfig.OIDC_CLIENT_SECRET,
@@ -59,7 +59,7 @@ def staff_client() -> PortalClient:
 def init_app(app: Flask) -> None:
     app.config.setdefault("IDP_SIGNING_ALG", "RS256")
     key = load_or_create_signing_key(Path(app.instance_path) / "idp", app.config["IDP_SIGNING_ALG"])
-    clients = [portal_client(PROJECT_ROOT / "themes"), staff_client()]
+    clients = [portal_client(app.extensions["sandbox_councils"]), staff_client()]
     app.extensions["idp"] = IdentityProvider(app, key, clients=clients, verified_acr=VERIFIED_ACR)
     app.register_blueprint(bp, url_prefix="/idp")
     admin.init_app(app)

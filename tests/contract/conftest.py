@@ -15,14 +15,19 @@ import pytest
 from connectors.breaker import InProcessBreakerStore
 from connectors.http import make_cache
 from connectors.registry import ConnectorRegistry, Deployment
-from sandbox.back_office import DISTRICT_GSS
 from sandbox.demo_residents import DEMO_RESIDENTS
 from tests.contract.recorder import CONTRACT_DAY, RECORDINGS, replay_app
 from tests.support.live_server import LiveServer
-from tests.support.sandbox import API_KEY, SANDBOX_FILE_ORIGIN, SandboxServer, sandbox_environ
+from tests.support.sandbox import (
+    API_KEY,
+    SANDBOX_FILE_ORIGIN,
+    SandboxServer,
+    districts_by_gss,
+    sandbox_environ,
+)
 
 RESIDENTS = DEMO_RESIDENTS
-DISTRICT_OF = {gss: council for council, gss in DISTRICT_GSS.items()}
+DISTRICT_OF = districts_by_gss()
 
 
 def resident_named(given_name: str):

@@ -14,12 +14,11 @@ from connectors.breaker import InProcessBreakerStore
 from connectors.http import make_cache
 from connectors.models import BinCollection, Case, CouncilTaxAccount, PlanningApplication, ServiceKind
 from connectors.registry import ConnectorRegistry, Deployment
-from sandbox.back_office import DISTRICT_GSS
 from sandbox.demo_residents import DEMO_RESIDENTS
 from sandbox.gazetteer import GAZETTEER_CSV
-from tests.support.sandbox import API_KEY, SANDBOX_FILE_ORIGIN
+from tests.support.sandbox import API_KEY, SANDBOX_FILE_ORIGIN, districts_by_gss
 
-DISTRICT_OF = {gss: council for council, gss in DISTRICT_GSS.items()}
+DISTRICT_OF = districts_by_gss()
 TYPES = {
     ServiceKind.BINS: BinCollection,
     ServiceKind.COUNCIL_TAX: CouncilTaxAccount,

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from app.config import PROJECT_ROOT
+from app.themes import ThemeRegistry
 from connectors.breaker import InProcessBreakerStore
 from connectors.http import make_cache
+from connectors.models import ServiceKind
 from connectors.registry import ConnectorRegistry, Deployment
 from sandbox import create_sandbox_app, faults, notify
 from tests.support.live_server import LiveServer
@@ -16,28 +19,26 @@ SANDBOX_FILE_ORIGIN = "http://127.0.0.1:5001"
 API_KEY = "test-sandbox-key"
 PAY_KEY = "sandbox-pay-key"
 NOTIFY_KEY = notify.DEFAULT_KEY
-TEXT_MESSAGE_COUNCILS = ("norwich", "south-norfolk")
-PAY_COUNCILS = (
-    "breckland",
-    "broadland",
-    "great-yarmouth",
-    "north-norfolk",
-    "norwich",
-    "south-norfolk",
-    "west-norfolk",
-)
 
 
-def sandbox_environ(api_key: str = API_KEY) -> dict[str, str]:
-    """The variables connectors/sandbox.toml names: the back offices' key, each district's Pay key and the
-    Notify key of the councils that send text messages."""
+def sandbox_environ(api_key: str = API_KEY, connectors_file: Path | None = None) -> dict[str, str]:
+    """The variables the connectors file (connectors/sandbox.toml unless given) names for credentials: every
+    back office's key, each council's GOV.UK Pay key and the Notify key of the councils that send text
+    messages."""
+    keys = {ServiceKind.PAYMENTS: PAY_KEY, ServiceKind.TEXT_MESSAGES: NOTIFY_KEY}
+    environ = {}
+    for (_, kind), section in Deployment.load(connectors_file, environ={}).sections.items():
+        for variable in section.get("credentials", {}).values():
+            environ[variable] = keys.get(kind, api_key)
+    return environ
+
+
+def districts_by_gss() -> dict[str, str]:
+    """Each district council's slug by its GSS code, from the council themes."""
     return {
-        "PORTAL_SANDBOX_API_KEY": api_key,
-        **{f"PORTAL_PAY_KEY_{council.upper().replace('-', '_')}": PAY_KEY for council in PAY_COUNCILS},
-        **{
-            f"PORTAL_NOTIFY_SMS_KEY_{council.upper().replace('-', '_')}": NOTIFY_KEY
-            for council in TEXT_MESSAGE_COUNCILS
-        },
+        theme.gss_code: theme.slug
+        for theme in ThemeRegistry(PROJECT_ROOT / "themes", serve_localhost_subdomains=False)
+        if theme.tier == "district"
     }
 
 

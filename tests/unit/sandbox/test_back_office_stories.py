@@ -6,11 +6,19 @@ from itertools import pairwise
 
 import pytest
 
-from sandbox import bins, council_tax
+from sandbox import bins, council_tax, create_sandbox_app
+from sandbox.councils import councils
 from sandbox.demo_residents import DEMO_RESIDENTS
 
 DAYS = [date(2026, 1, 1) + timedelta(days=offset) for offset in range(0, 731, 3)]
 PRIYA = next(resident for resident in DEMO_RESIDENTS if resident.given_name == "Priya")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def sandbox_context(tmp_path_factory):
+    """The sandbox's councils (its themes and connectors file) for the back offices' functions."""
+    with create_sandbox_app(tmp_path_factory.mktemp("sandbox")).app_context():
+        yield
 
 
 @pytest.mark.parametrize("day", DAYS, ids=str)
@@ -50,6 +58,6 @@ def test_council_tax_statements_add_up(day):
         assert all(date.fromisoformat(item["due_date"]) > day for item in plan if item["status"] == "due")
         if account.opened_days_ago is not None:
             assert statement["annual_charge_pence"] <= council_tax.band_charge(
-                account, council_tax.BAND_D_PENCE[account.council]
+                account, councils().district_for_gss(account.district_gss).demo.band_d_pence
             )
         assert statement["latest_bill"]["amount_pence"] == statement["annual_charge_pence"]
