@@ -44,6 +44,7 @@ from app.theming import themes
 from connectors.errors import ConnectorError, NotFound
 from connectors.models import Address, distance_m
 from connectors.os_places import NORFOLK_CUSTODIAN_GSS
+from connectors.registry import GAZETTEER
 
 POSTCODE_PATTERN = re.compile(r"^(GIR0AA|[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][ABD-HJLNP-UW-Z]{2})$")
 NEAREST_ADDRESS_LIMIT_M = 2000
@@ -283,15 +284,12 @@ class GazetteerLookup:
         return _address(best[1]) if best and best[0] <= within_m else None
 
 
-def build_gazetteer_lookup(settings, connectors) -> GazetteerLookup:
-    return GazetteerLookup()
-
-
 # --- what the portal calls ---------------------------------------------------------------------------------
 
 
 def _lookup():
-    return registry().address_lookup()
+    connectors = registry()
+    return GazetteerLookup() if connectors.address_adapter() == GAZETTEER else connectors.address_lookup()
 
 
 def _norfolk_gss_codes() -> set[str]:

@@ -155,16 +155,6 @@ def registry_asking_now(registry: ConnectorRegistry) -> ConnectorRegistry:
     )
 
 
-def _demo_details(uprn: str) -> tuple[str | None, str | None]:
-    """In development and tests, a demo resident's UPRN brings their account reference and email."""
-    if current_app.config["ENVIRONMENT"] not in ("development", "test"):
-        return None, None
-    from sandbox.demo_residents import DEMO_RESIDENTS
-
-    resident = next((resident for resident in DEMO_RESIDENTS if resident.uprn == uprn), None)
-    return (resident.council_tax_reference, resident.email) if resident else (None, None)
-
-
 def init_app(app: Flask) -> None:
     @app.cli.group("connectors")
     def connectors() -> None:
@@ -182,16 +172,13 @@ def init_app(app: Flask) -> None:
     )
     def check(uprn: str, reference: str | None, email: str | None, fresh: bool) -> None:
         """Ask every service's data for a property and print each council's answer and its freshness."""
-        demo_reference, demo_email = _demo_details(uprn.strip())
         registry = backoffice.registry()
         if fresh:
             registry = registry_asking_now(registry)
         # Address problems are translated sentences, and flask-babel picks the locale from a request.
         with current_app.test_request_context():
             try:
-                checks = check_property(
-                    registry, uprn, reference=reference or demo_reference, email=email or demo_email
-                )
+                checks = check_property(registry, uprn, reference=reference, email=email)
                 address = address_for_uprn(uprn)
             except AddressProblem as problem:
                 raise click.ClickException(problem.message) from None

@@ -6,7 +6,7 @@ file (TOML; its path in PORTAL_CONNECTORS_FILE, connectors/sandbox.toml by defau
     [addresses]                 # how addresses are looked up: adapter = "auto" | "gazetteer" | "os_places"
     [councils.<slug>.<kind>]    # kind: bins, council_tax, planning, street_reports, cases, waste, payments,
                                 #       text_messages
-    adapter = "open311"         # a name in ADAPTERS
+    adapter = "open311"         # a name in ADAPTERS (or, for [addresses], GAZETTEER)
     base_url = "https://..."
     credentials = { api_key = "PORTAL_NORWICH_OPEN311_KEY" }   # names of environment variables, never values
     # any other key (jurisdiction_id, format, timeout, ttl, ...) is passed to the adapter in settings.options
@@ -57,7 +57,6 @@ DEFAULT_FILE = Path(__file__).resolve().parent / "sandbox.toml"
 ADAPTERS: dict[str, str] = {
     "open311": "connectors.open311:build",
     "os_places": "connectors.os_places:build",
-    "gazetteer": "app.addresses:build_gazetteer_lookup",
     "bins_rest": "connectors.bins:build",
     "council_tax_rest": "connectors.council_tax:build",
     "planning_rest": "connectors.planning:build",
@@ -66,6 +65,11 @@ ADAPTERS: dict[str, str] = {
     "govuk_pay": "connectors.govuk_pay:build",
     "govuk_notify_sms": "connectors.govuk_notify:build",
 }
+
+# The one adapter name the registry does not build: the application's own address table (the portal's
+# gazetteer, app/addresses.py), chosen in [addresses] or by "auto" without an OS Places key. The application
+# asks ConnectorRegistry.address_adapter() and uses its table itself; connectors know nothing of it.
+GAZETTEER = "gazetteer"
 
 DEFAULT_TTL = {
     ServiceKind.ADDRESSES: timedelta(days=1),
@@ -336,7 +340,16 @@ class ConnectorRegistry:
                 self._built[key] = build(settings, self)
             return self._built[key]
 
+    def address_adapter(self) -> str:
+        """The adapter [addresses] comes to: "os_places", or GAZETTEER (the application's own table)."""
+        return self.settings(ADDRESSES_SECTION, ServiceKind.ADDRESSES).adapter
+
     def address_lookup(self) -> AddressLookup:
+        """The connector looking addresses up (ConfigurationError when it is the application's GAZETTEER)."""
+        if self.address_adapter() == GAZETTEER:
+            raise ConfigurationError(
+                f"{self.deployment.source}: [addresses] uses the application's own gazetteer, not a connector"
+            )
         return self.connector(ADDRESSES_SECTION, ServiceKind.ADDRESSES)
 
     def bins(self, council: str) -> BinCollections:

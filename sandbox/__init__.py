@@ -56,9 +56,10 @@ def create_sandbox_app(instance_dir: Path | None = None, **overrides) -> Flask:
 
     app.register_blueprint(tiles.bp)
 
-    from sandbox import idp
+    from sandbox import idp, portal_accounts
 
     idp.init_app(app)
+    portal_accounts.init_app(app)  # `flask --app sandbox:create_sandbox_app demo-residents`
 
     @app.get("/")
     def index():

@@ -101,10 +101,11 @@ def test_every_service_for_every_resident_then_stale_when_the_sandbox_stops(
 def test_the_check_command_prints_each_council_and_freshness(app, asking_registry, stoppable_sandbox):
     tom = next(resident for resident in DEMO_RESIDENTS if resident.given_name == "Tom")
     runner = app.test_cli_runner()
+    about_tom = ["--uprn", tom.uprn, "--reference", tom.council_tax_reference, "--email", tom.email]
 
-    fresh = runner.invoke(args=["connectors", "check", "--uprn", tom.uprn, "--cached"])
+    fresh = runner.invoke(args=["connectors", "check", *about_tom, "--cached"])
     stoppable_sandbox.stop()
-    stale = runner.invoke(args=["connectors", "check", "--uprn", tom.uprn, "--cached"])
+    stale = runner.invoke(args=["connectors", "check", *about_tom, "--cached"])
 
     assert fresh.exit_code == 0, fresh.output
     assert "41 Unthank Road" in fresh.output

@@ -1,11 +1,15 @@
-"""`flask demo-residents`: the demo residents whose stories say they chose a home address have it when they
-first sign in through the sandbox identity provider; David, new to North Norfolk, is asked for his."""
+"""`flask --app sandbox:create_sandbox_app demo-residents`: the demo residents whose stories say they chose a
+home address have it when they first sign in through the sandbox identity provider; David, new to North
+Norfolk, is asked for his."""
 
+import pytest
+from click import ClickException
 from sqlalchemy import select
 
 from app.extensions import db
 from app.models.identity import Resident
 from sandbox.demo_residents import DEMO_RESIDENTS
+from sandbox.portal_accounts import give_portal_accounts
 from tests.integration.auth.conftest import Visitor, sandbox_idp, with_sandbox_idp  # noqa: F401 - fixtures
 from tests.integration.test_dashboard import back_offices  # noqa: F401 - a fixture
 
@@ -18,12 +22,12 @@ def test_demo_residents_have_the_home_their_story_gives_them(
     with_sandbox_idp,  # noqa: F811
     back_offices,  # noqa: F811
 ):
-    runner = app.test_cli_runner()
-    result = runner.invoke(args=["demo-residents"])
-    assert result.exit_code == 0, result.output
-    assert "Tom Blake: lives at UPRN 100090912345" in result.output
-    assert "David Okafor: no home address yet" in result.output
-    assert runner.invoke(args=["demo-residents"]).exit_code == 0  # again: nothing changes
+    said = give_portal_accounts(app)
+    assert "  Tom Blake: lives at UPRN 100090912345" in said
+    assert "  David Okafor: no home address yet" in said
+    assert give_portal_accounts(app) == [
+        f"  {demo.name}: already has a portal account" for demo in DEMO_RESIDENTS
+    ]
     with app.app_context():
         assert len(db.session.scalars(select(Resident)).all()) == len(DEMO_RESIDENTS)  # Tom's own account
 
@@ -42,5 +46,5 @@ def test_demo_residents_have_the_home_their_story_gives_them(
 
 def test_there_are_no_demo_residents_in_production(app, monkeypatch):
     monkeypatch.setitem(app.config, "ENVIRONMENT", "production")
-    result = app.test_cli_runner().invoke(args=["demo-residents"])
-    assert result.exit_code != 0 and "development only" in result.output
+    with pytest.raises(ClickException, match="development only"):
+        give_portal_accounts(app)

@@ -1,0 +1,79 @@
+"""Imports run one way. The portal (app/) never imports the sandbox, a development tool that is no part of a
+deployment; the connectors never import the portal, so that they stay back-office integrations that know
+nothing of the portal or its councils. Checked by reading every module's imports with ast, including a module
+named in a string ("app.addresses:build", importlib.import_module("sandbox.x")), which is an import too.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+from app.config import PROJECT_ROOT
+
+# package -> the top-level packages it must never import
+FORBIDDEN = {
+    "app": ("sandbox", "tests", "bench"),
+    "connectors": ("app", "sandbox", "tests", "bench"),
+}
+# "module.path:attribute", how a registry names what it imports later.
+IMPORT_STRING = re.compile(r"^(?P<module>[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)*):[A-Za-z_][A-Za-z0-9_]*$")
+IMPORTING_FUNCTIONS = {"import_module", "__import__"}
+
+
+def imported_modules(source: str) -> list[tuple[int, str]]:
+    """(line, module) for each module the source imports, names as "module:attribute" or passes to
+    importlib.import_module or __import__."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, alias.name) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.append((node.lineno, node.module))
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            match = IMPORT_STRING.match(node.value)
+            if match:
+                found.append((node.lineno, match["module"]))
+        elif isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant):
+            function = (
+                node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+            )
+            if function in IMPORTING_FUNCTIONS and isinstance(node.args[0].value, str):
+                found.append((node.lineno, node.args[0].value))
+    return sorted(found)
+
+
+def breaches(root: Path, package: str) -> list[str]:
+    forbidden = FORBIDDEN[package]
+    return [
+        f"{path.relative_to(root)}:{line} imports {module}"
+        for path in sorted((root / package).rglob("*.py"))
+        for line, module in imported_modules(path.read_text(encoding="utf-8"))
+        if module.split(".")[0] in forbidden
+    ]
+
+
+@pytest.mark.parametrize("package", sorted(FORBIDDEN))
+def test_imports_run_one_way(package):
+    assert breaches(PROJECT_ROOT, package) == []
+
+
+def test_the_check_sees_every_kind_of_import(tmp_path):
+    (tmp_path / "connectors").mkdir()
+    (tmp_path / "connectors" / "registry.py").write_text(
+        "import app.models\n"
+        "from app import themes\n"
+        "from .models import Result\n"  # its own package: allowed
+        'ADAPTERS = {"gazetteer": "app.addresses:build", "open311": "connectors.open311:build"}\n'
+        'importlib.import_module("sandbox.places")\n'
+        'DEFAULT_FILE = "sandbox.toml"\n'  # a file's name, not a module
+    )
+    assert breaches(tmp_path, "connectors") == [
+        "connectors/registry.py:1 imports app.models",
+        "connectors/registry.py:2 imports app",
+        "connectors/registry.py:4 imports app.addresses",
+        "connectors/registry.py:5 imports sandbox.places",
+    ]
