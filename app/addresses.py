@@ -5,7 +5,7 @@
     found = addresses.addresses_for_postcode(text)           # [Address], or UnknownPostcode / OutsideNorfolk
     home = addresses.address_for_uprn("100090912345")        # Address, or UnknownUprn
     who = addresses.council_for(CouncilService.BINS, uprn=home.uprn)               # Responsibility
-    who = addresses.council_for("pothole", latitude=52.62, longitude=1.28)          # report codes work too
+    who = addresses.council_for(report_type.service, latitude=52.62, longitude=1.28)  # a report's service
 
 Each problem a person can cause is an ``AddressProblem`` whose ``message`` is the sentence to show them.
 
@@ -77,15 +77,6 @@ DISTRICT_SERVICES = frozenset(
 COUNTY_SERVICES = frozenset(
     {CouncilService.HIGHWAYS, CouncilService.STREET_LIGHTING, CouncilService.SOCIAL_CARE}
 )
-
-# Open311 service codes (the sandbox's, and the ones the report journeys use) -> the service responsible.
-REPORT_SERVICES = {
-    "missed_bin": CouncilService.BINS,
-    "fly_tipping": CouncilService.FLY_TIPPING,
-    "abandoned_vehicle": CouncilService.ABANDONED_VEHICLES,
-    "pothole": CouncilService.HIGHWAYS,
-    "street_light": CouncilService.STREET_LIGHTING,
-}
 
 # AddressBase's LOCAL_CUSTODIAN_CODE -> GSS codes, for imports without a GSS column.
 CUSTODIAN_GSS = NORFOLK_CUSTODIAN_GSS
@@ -340,8 +331,6 @@ class Responsibility:
 def _service(service: CouncilService | str) -> CouncilService:
     if isinstance(service, CouncilService):
         return service
-    if service in REPORT_SERVICES:
-        return REPORT_SERVICES[service]
     return CouncilService(service)
 
 
@@ -380,8 +369,9 @@ def council_for(
     latitude: float | None = None,
     longitude: float | None = None,
 ) -> Responsibility:
-    """The council responsible for ``service`` (a CouncilService, its value, or an Open311 report code) at a
-    UPRN, or at coordinates (routed by council boundary, see _place). Raises an AddressProblem."""
+    """The council responsible for ``service`` (a CouncilService or its value; a report type's is its
+    ``service``) at a UPRN, or at coordinates (routed by council boundary, see _place). Raises an
+    AddressProblem."""
     service = _service(service)
     if uprn:
         address, located_by, distance = address_for_uprn(uprn), "uprn", 0.0

@@ -63,7 +63,7 @@ def route(report_type: ReportType, location: Location) -> Routing:
     if location.uprn or location.has_coordinates:
         try:
             responsible = addresses.council_for(
-                report_type.service_code,
+                report_type.service,
                 uprn=location.uprn,
                 latitude=location.latitude,
                 longitude=location.longitude,

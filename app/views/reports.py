@@ -278,7 +278,7 @@ def where(token: str):
     else:
         answer["description"] = _("The pin is not near any address we know.")
     try:
-        responsible = addresses.council_for(found.type.service_code, latitude=latitude, longitude=longitude)
+        responsible = addresses.council_for(found.type.service, latitude=latitude, longitude=longitude)
     except (addresses.OutsideNorfolk, addresses.TrunkRoadPlace) as problem:
         answer["outside"] = problem.message
     except addresses.AddressProblem:

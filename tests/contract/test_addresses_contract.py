@@ -81,8 +81,8 @@ def test_the_nearest_address_to_a_point(lookup):
 
 
 def test_routing_works_on_either_lookup(lookup):
-    assert addresses.council_for("missed_bin", uprn=TOM.uprn).council == "norwich"
-    assert addresses.council_for("pothole", latitude=52.6269, longitude=1.2789).council == "norfolk"
+    assert addresses.council_for("bins", uprn=TOM.uprn).council == "norwich"
+    assert addresses.council_for("highways", latitude=52.6269, longitude=1.2789).council == "norfolk"
 
 
 def test_auto_chooses_os_places_only_when_its_key_is_set(os_places_server, tmp_path):

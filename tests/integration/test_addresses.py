@@ -11,6 +11,7 @@ from app import addresses
 from app.addresses import CouncilService
 from app.extensions import db
 from app.models.gazetteer import GazetteerAddress
+from app.reports.types import REPORT_TYPES
 from sandbox.demo_residents import DEMO_RESIDENTS
 from sandbox.gazetteer import GAZETTEER_CSV
 
@@ -140,19 +141,25 @@ def test_district_services_go_to_the_district_and_county_services_to_the_county(
         assert (routed.council, routed.council_name) == ("norfolk", "Norfolk County Council")
 
 
-def test_report_codes_route_like_their_service(gazetteer):
-    assert addresses.council_for("missed_bin", uprn=TOM.uprn).council == "norwich"
-    assert addresses.council_for("fly_tipping", uprn=TOM.uprn).council == "norwich"
-    assert addresses.council_for("abandoned_vehicle", uprn=TOM.uprn).council == "norwich"
-    assert addresses.council_for("pothole", uprn=TOM.uprn).council == "norfolk"
-    assert addresses.council_for("street_light", uprn=TOM.uprn).council == "norfolk"
+def test_report_types_route_by_their_service(gazetteer):
+    routed = {
+        report_type.slug: addresses.council_for(report_type.service, uprn=TOM.uprn).council
+        for report_type in REPORT_TYPES
+    }
+    assert routed == {
+        "missed-bin": "norwich",
+        "fly-tipping": "norwich",
+        "abandoned-vehicle": "norwich",
+        "pothole": "norfolk",
+        "street-light": "norfolk",
+    }
 
 
 def test_coordinates_are_routed_by_the_nearest_gazetteer_address(gazetteer):
     routed = addresses.council_for(CouncilService.FLY_TIPPING, latitude=52.6269, longitude=1.2789)
     assert routed.council == "norwich" and routed.located_by == "nearest_address"
     assert routed.address.postcode == "NR2 2PE" and routed.distance_m < 50
-    assert addresses.council_for("pothole", latitude=52.6269, longitude=1.2789).council == "norfolk"
+    assert addresses.council_for("highways", latitude=52.6269, longitude=1.2789).council == "norfolk"
 
 
 def test_coordinates_far_from_any_address_are_not_routed(gazetteer):
@@ -263,7 +270,7 @@ def test_llpg_national_grid_coordinates_are_converted_to_latitude_and_longitude(
         assert (round(home.latitude, 6), round(home.longitude, 6)) == (home.latitude, home.longitude)
         # The point of having coordinates: a place near the home now routes by it (the dashboard's planning
         # and street-report tiles need them too). A row with no coordinates still imports, without them.
-        routed = addresses.council_for("pothole", latitude=52.6269, longitude=1.2789)
+        routed = addresses.council_for("highways", latitude=52.6269, longitude=1.2789)
         assert routed.address.uprn == uprn and routed.council == "norfolk"
         assert addresses.address_for_uprn("2630999106").latitude is None
 

@@ -106,24 +106,22 @@ def test_every_sandbox_address_lies_in_its_own_district(routed):
 def test_points_a_few_metres_either_side_of_a_border_go_to_each_side(routed, metres):
     south_norfolk_side, norwich_side = border_points(metres)
     with routed.test_request_context("/", headers={"Host": "norwich.localhost"}):
-        there = addresses.council_for(
-            "missed_bin", latitude=south_norfolk_side[0], longitude=south_norfolk_side[1]
-        )
+        there = addresses.council_for("bins", latitude=south_norfolk_side[0], longitude=south_norfolk_side[1])
         assert (there.council, there.located_by) == ("south-norfolk", "boundary")
-        here = addresses.council_for("missed_bin", latitude=norwich_side[0], longitude=norwich_side[1])
+        here = addresses.council_for("bins", latitude=norwich_side[0], longitude=norwich_side[1])
         assert (here.council, here.located_by) == ("norwich", "boundary")
-        pothole = addresses.council_for("pothole", latitude=norwich_side[0], longitude=norwich_side[1])
+        pothole = addresses.council_for("highways", latitude=norwich_side[0], longitude=norwich_side[1])
         assert pothole.council == "norfolk"
 
 
 def test_a_pothole_and_a_missed_bin_at_the_border_address_go_to_the_county_and_the_district(routed):
     with routed.test_request_context("/", headers={"Host": "norwich.localhost"}):
         assert (
-            addresses.council_for("pothole", latitude=COSTESSEY[0], longitude=COSTESSEY[1]).council
+            addresses.council_for("highways", latitude=COSTESSEY[0], longitude=COSTESSEY[1]).council
             == "norfolk"
         )
         assert (
-            addresses.council_for("missed_bin", latitude=COSTESSEY[0], longitude=COSTESSEY[1]).council
+            addresses.council_for("bins", latitude=COSTESSEY[0], longitude=COSTESSEY[1]).council
             == "south-norfolk"
         )
 
@@ -135,13 +133,13 @@ def test_a_point_over_the_border_is_handed_off_by_name(routed):
         with pytest.raises(addresses.OutsideNorfolk, match="East Suffolk Council"):
             addresses.council_for("fly_tipping", **place)
         with pytest.raises(addresses.OutsideNorfolk, match="Suffolk County Council"):
-            addresses.council_for("pothole", **place)
+            addresses.council_for("highways", **place)
 
 
 def test_a_point_outside_every_boundary_and_far_from_addresses_is_outside_norfolk(routed):
     with routed.test_request_context("/", headers={"Host": "norwich.localhost"}):
         with pytest.raises(addresses.OutsideNorfolk, match="not in Norfolk") as raised:
-            addresses.council_for("pothole", latitude=53.2, longitude=2.5)  # the North Sea
+            addresses.council_for("highways", latitude=53.2, longitude=2.5)  # the North Sea
         assert raised.value.contact_website == addresses.FIND_YOUR_COUNCIL_URL
 
 
@@ -239,14 +237,14 @@ def test_potholes_near_a_trunk_road_go_to_national_highways_within_the_configure
     with routed.test_request_context("/", headers={"Host": "norwich.localhost"}):
         near, far = east_of(A47_END, 15), east_of(A47_END, 25)
         with pytest.raises(addresses.TrunkRoadPlace, match="looked after by National Highways") as raised:
-            addresses.council_for("pothole", latitude=near[0], longitude=near[1])
+            addresses.council_for("highways", latitude=near[0], longitude=near[1])
         assert raised.value.road == "A47"
         assert raised.value.contact_website == addresses.NATIONAL_HIGHWAYS_URL
-        assert addresses.council_for("pothole", latitude=far[0], longitude=far[1]).council == "norfolk"
-        assert addresses.council_for("missed_bin", latitude=near[0], longitude=near[1]).council != "norfolk"
+        assert addresses.council_for("highways", latitude=far[0], longitude=far[1]).council == "norfolk"
+        assert addresses.council_for("bins", latitude=near[0], longitude=near[1]).council != "norfolk"
         routed.config["TRUNK_ROAD_DISTANCE_M"] = 30
         with pytest.raises(addresses.TrunkRoadPlace):
-            addresses.council_for("pothole", latitude=far[0], longitude=far[1])
+            addresses.council_for("highways", latitude=far[0], longitude=far[1])
 
 
 def test_trunk_road_distances_are_measured_on_the_national_grid(routed):
