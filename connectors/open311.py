@@ -10,6 +10,7 @@ One module for every council that speaks Open311: everything council-specific co
     credentials = { api_key = "PORTAL_NORWICH_OPEN311_KEY" }   # api_key in POST bodies; see below for GET
     api_key_on_get = "header"                           # or "query", for a server that reads no header
     api_key_header = "X-Api-Key"                        # the header GET servicerequestupdates sends it in
+    service_codes = { missed_bin = "WASTE-01" }         # the council's own code for a report code
 
 GeoReport v2 (https://wiki.open311.org/GeoReport_v2): GET services, GET services/<code> (service definition),
 POST requests, GET requests, GET requests/<id>, GET tokens/<token>. The extension
@@ -27,7 +28,8 @@ from __future__ import annotations
 
 import math
 import xml.etree.ElementTree as ElementTree
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
@@ -74,6 +76,7 @@ def build(settings, registry) -> Open311Client:
     return Open311Client(
         registry.http_client(settings),
         jurisdiction_id=settings.options.get("jurisdiction_id"),
+        service_codes=_service_codes(settings),
         api_key=settings.credentials.get("api_key"),
         fmt=fmt,
         api_key_header=None
@@ -82,8 +85,25 @@ def build(settings, registry) -> Open311Client:
     )
 
 
+def _service_codes(settings) -> dict[str, str]:
+    """``service_codes = { missed_bin = "WASTE-01" }``: the council's own code for each report code the portal
+    uses, where they differ; each of the council's codes stands for one report code only."""
+    from connectors.errors import ConfigurationError
+
+    codes = settings.options.get("service_codes", {})
+    where = f"{settings.council} street_reports: service_codes"
+    if not isinstance(codes, dict) or not all(
+        isinstance(ours, str) and isinstance(theirs, str) and theirs.strip() for ours, theirs in codes.items()
+    ):
+        raise ConfigurationError(f"{where} is a table of report codes and the council's codes (text)")
+    if len(set(codes.values())) != len(codes):
+        raise ConfigurationError(f"{where} gives one of the council's codes to two report codes")
+    return dict(codes)
+
+
 class Open311Client:
-    """connectors.protocols.StreetReports over GeoReport v2."""
+    """connectors.protocols.StreetReports over GeoReport v2. The portal speaks its own report codes
+    ("missed_bin"); ``service_codes`` translates those a council's server names otherwise, both ways."""
 
     def __init__(
         self,
@@ -93,13 +113,22 @@ class Open311Client:
         api_key: str | None,
         fmt: str = "json",
         api_key_header: str | None = DEFAULT_API_KEY_HEADER,
+        service_codes: Mapping[str, str] | None = None,
     ):
         self.http = http
         self.jurisdiction_id = jurisdiction_id
+        self._theirs = dict(service_codes or {})
+        self._ours = {theirs: ours for ours, theirs in self._theirs.items()}
         self.api_key = api_key
         self.fmt = fmt
         # Where GET requests carry the key: this header, or (None) the api_key query parameter.
         self.api_key_header = api_key_header
+
+    def their_code(self, code: str | None) -> str | None:
+        return self._theirs.get(code, code) if code else code
+
+    def our_code(self, code: str) -> str:
+        return self._ours.get(code, code)
 
     # --- reads ---------------------------------------------------------------------------------------------
 
@@ -136,7 +165,8 @@ class Open311Client:
         return self._get(
             "services",
             lambda response: tuple(
-                _service(record) for record in self._records(response, xml_item="service")
+                replace(service, code=self.our_code(service.code))
+                for service in (_service(record) for record in self._records(response, xml_item="service"))
             ),
         )
 
@@ -153,11 +183,11 @@ class Open311Client:
                 code = str(body.get("service_code") or service_code)
                 attributes = body.get("attributes") or []
             return ServiceDefinition(
-                service_code=code,
+                service_code=self.our_code(code),
                 attributes=tuple(sorted((_attribute(item) for item in attributes), key=lambda a: a.order)),
             )
 
-        return self._get(f"services/{_segment(service_code)}", parse)
+        return self._get(f"services/{_segment(self.their_code(service_code))}", parse)
 
     def requests(
         self,
@@ -173,7 +203,7 @@ class Open311Client:
             "requests",
             self._parse_requests,
             service_request_id=",".join(service_request_ids),
-            service_code=service_code,
+            service_code=self.their_code(service_code),
             status=status,
             start_date=_w3c(start_date),
             end_date=_w3c(end_date),
@@ -247,7 +277,7 @@ class Open311Client:
         fields += [
             (name, str(value))
             for name, value in (
-                ("service_code", request.service_code),
+                ("service_code", self.their_code(request.service_code)),
                 ("lat", None if request.latitude is None else f"{request.latitude:.6f}"),
                 ("long", None if request.longitude is None else f"{request.longitude:.6f}"),
                 ("address_string", request.address_string),
@@ -322,7 +352,10 @@ class Open311Client:
         return self.http.post(f"servicerequestupdates.{self.fmt}", parse=parse, data=fields)
 
     def _parse_requests(self, response) -> tuple[ServiceRequest, ...]:
-        return tuple(_request(record) for record in self._records(response, xml_item="request"))
+        return tuple(
+            replace(request, service_code=self.our_code(request.service_code))
+            for request in (_request(record) for record in self._records(response, xml_item="request"))
+        )
 
 
 # --- parsing helpers: every optional field may be absent, empty, or (in JSON) null ------------------------

@@ -273,7 +273,7 @@ class ConnectorRegistry:
         if kind is ServiceKind.ADDRESSES and section.get("adapter", "auto") == "auto":
             # OS Places when its key is set, else the portal's own gazetteer table.
             uses_os_places = bool(self._environ.get("PORTAL_OS_PLACES_API_KEY"))
-            section["adapter"] = "os_places" if uses_os_places else "gazetteer"
+            section["adapter"] = "os_places" if uses_os_places else GAZETTEER
             if uses_os_places:
                 section.setdefault("credentials", {"key": "PORTAL_OS_PLACES_API_KEY"})
         credentials = {}

@@ -1,8 +1,8 @@
 """The councils the sandbox stands in for, read from the same two places the portal reads: the council themes
 (``themes/<slug>/theme.toml``, or ``PORTAL_THEMES_DIR``) for each council's name, GSS code and tier, and the
-connectors file (``connectors/sandbox.toml``, or ``PORTAL_CONNECTORS_FILE``) for which services it has and
-its Open311 ``jurisdiction_id``. A council added there is served by every back office here with no sandbox
-change.
+connectors file (``connectors/sandbox.toml``, or ``PORTAL_CONNECTORS_FILE``) for which services it has, its
+Open311 ``jurisdiction_id`` and the ``service_codes`` its Open311 system uses instead of the portal's. A
+council added there is served by every back office here with no sandbox change.
 
 Where councils' made-up back offices differ (the prefix of a bin round or an Open311 request id, the Band D
 charge, the planning register's own site), ``sandbox/data/councils.toml`` says so; a council it does not list
@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from flask import current_app
@@ -61,10 +62,15 @@ class SandboxCouncil:
     # Its Open311 jurisdiction_id, when the connectors file sends its street reports over Open311.
     jurisdiction_id: str | None
     demo: CouncilDemoDetails
+    # Its Open311 system's own code for a report code, where the connectors file says they differ.
+    service_codes: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def is_county(self) -> bool:
         return self.tier == "county"
+
+    def service_code(self, report_code: str) -> str:
+        return self.service_codes.get(report_code, report_code)
 
 
 class SandboxCouncils:
@@ -74,10 +80,12 @@ class SandboxCouncils:
         deployment = Deployment.load(connectors_file)
         services: dict[str, set[str]] = {}
         jurisdictions: dict[str, str] = {}
+        service_codes: dict[str, dict[str, str]] = {}
         for (slug, kind), section in deployment.sections.items():
             services.setdefault(slug, set()).add(kind.value)
             if kind is ServiceKind.STREET_REPORTS and section.get("jurisdiction_id"):
                 jurisdictions[slug] = section["jurisdiction_id"]
+                service_codes[slug] = dict(section.get("service_codes", {}))
         listed = tomllib.loads(demo_details_file.read_text(encoding="utf-8"))
         self._by_slug: dict[str, SandboxCouncil] = {}
         for theme in ThemeRegistry(themes_dir, serve_localhost_subdomains=False):
@@ -90,6 +98,7 @@ class SandboxCouncils:
                 services=frozenset(services.get(theme.slug, ())),
                 jurisdiction_id=jurisdictions.get(theme.slug),
                 demo=CouncilDemoDetails(**{**vars(derived), **listed.get(theme.slug, {})}),
+                service_codes=service_codes.get(theme.slug, {}),
             )
         self._by_gss = {council.gss_code: council for council in self._by_slug.values()}
         self._by_jurisdiction = {

@@ -27,7 +27,7 @@ import hmac
 import json
 import math
 import xml.etree.ElementTree as ElementTree
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from flask import Blueprint, Response, abort, current_app, request
@@ -276,7 +276,10 @@ CREATE TABLE IF NOT EXISTS referrals (
 
 
 def services_for(council: str) -> tuple[SandboxService, ...]:
-    return COUNTY_SERVICES if sandbox_council(council).is_county else DISTRICT_SERVICES
+    """The council's services, under its own codes where the connectors file gives them (service_codes)."""
+    found = sandbox_council(council)
+    services = COUNTY_SERVICES if found.is_county else DISTRICT_SERVICES
+    return tuple(replace(service, code=found.service_code(service.code)) for service in services)
 
 
 def _w3c(moment: datetime) -> str:
@@ -390,7 +393,7 @@ def seed(connection) -> None:
             connection,
             council,
             {
-                "service_code": code,
+                "service_code": sandbox_council(council).service_code(code),
                 "status": status,
                 "status_notes": notes,
                 "description": description,
