@@ -214,3 +214,16 @@ def test_another_residents_crm_case_cannot_be_updated(app, portal, priya, suffix
             )
             assert response.status_code == 404, (case_id, method, response.status_code)
     assert stored_updates(app) == []
+
+
+def test_an_update_of_a_resident_who_deleted_their_data_is_sent_then_forgotten(app, portal, priya, sandbox):
+    visitor = ClientRequest(priya.client)
+    visitor.post_form(f"/requests/{PRIYA_CASE}/comment", {"text": "Sent after I left."}, host=HOST)
+    with app.app_context():  # what deleting their portal data does to an update still on its way
+        db.session.execute(update(CaseUpdate).values(resident_id=None))
+        db.session.commit()
+    [outcome] = portal.deliver()
+    assert outcome.outcome == "delivered"
+    received = updates_at_the_crm(sandbox, "south-norfolk", "SNC-MB-2026-08841")[-1]
+    assert received["text"] == "Sent after I left."
+    assert stored_updates(app) == []
