@@ -282,6 +282,20 @@ def test_the_other_staff_pages(browser, browser_context_args, staff_portal, tom,
         )
         examine(page, "adding an update for a resident, sent empty")
 
+    # A case in the county's CRM: found by its reference, and an update added for Tom through the contract.
+    page.goto(staff_url(staff_portal, "/staff/search?q=NCC-HW-2026-114502"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("1 resident found")
+    examine(page, "search results for a CRM case reference")
+    page.goto(
+        staff_url(staff_portal, f"/staff/residents/{resident_id}/cases/norfolk:NCC-HW-2026-114502/comment")
+    )
+    assert page.url.endswith("/comment"), "the CRM takes updates on the open case"
+    examine(page, "adding an update to a CRM case for a resident")
+    submit(page)
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Select how the resident is contacting you")
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Enter what you want to add to your case")
+    examine(page, "adding an update to a CRM case for a resident, sent empty")
+
     limit = staff_portal.app.config["STAFF_SEARCH_RATE_LIMIT"]
     staff_portal.app.config["STAFF_SEARCH_RATE_LIMIT"] = "1 per hour"
     try:
