@@ -7,10 +7,10 @@ the portal itself; URLs carry a content hash so browsers may cache them for a ye
 import hashlib
 import os
 import subprocess
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
-from flask import Flask, current_app, url_for
+from flask import Flask, current_app, has_request_context, request, url_for
 from flask.cli import AppGroup
 
 from app.config import PROJECT_ROOT
@@ -34,18 +34,26 @@ def build_assets() -> None:
 
 
 @cache
-def _content_hash(path: Path, modified: float) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+def _content_hash(path: str, modified: float) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12]
+
+
+@lru_cache(maxsize=256)
+def _static_url(filename: str, version: str, script_root: str | None) -> str:
+    return url_for("static", filename=filename, v=version)
 
 
 def asset_url(filename: str) -> str:
-    """The URL of a file under static/, with a content hash so that a changed file is a new URL."""
-    path = Path(current_app.static_folder) / filename
+    """The URL of a file under static/, with a content hash so that a changed file is a new URL. Every page
+    asks for four: the file's modification time is read each time (a rebuilt file is seen at once), its hash
+    and its URL only when the file or the application's root path changed."""
+    path = os.path.join(current_app.static_folder, filename)
     try:
-        version = _content_hash(path, path.stat().st_mtime)
+        version = _content_hash(path, os.stat(path).st_mtime)
     except FileNotFoundError:
         version = "missing"
-    return url_for("static", filename=filename, v=version)
+    # Outside a request (an email rendered by the worker) url_for makes an absolute URL: kept apart.
+    return _static_url(filename, version, request.script_root if has_request_context() else None)
 
 
 def init_app(app: Flask) -> None:
