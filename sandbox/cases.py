@@ -32,13 +32,12 @@ from werkzeug.exceptions import NotFound
 
 from sandbox import bins, store
 from sandbox.back_office import InvalidParameter, back_office_blueprint, require, today
+from sandbox.councils import council as sandbox_council
 from sandbox.councils import councils
 from sandbox.demo_residents import DEMO_RESIDENTS
 
 bp = back_office_blueprint("cases")
 
-# A CRM that takes no updates from the portal: its cases accept nothing and say so.
-TAKES_NO_UPDATES = frozenset({"great-yarmouth"})
 # A closed case can be reopened ("not fixed") this long after it was closed.
 REOPEN_DAYS = 28
 UPDATE_KINDS = ("update", "not_fixed")
@@ -95,7 +94,7 @@ class Case:
         ]
 
     def accepts(self, now: datetime) -> dict:
-        if self.council in TAKES_NO_UPDATES:
+        if not _takes_updates(self.council):  # its cases accept nothing and say so
             return {"update": False, "not_fixed": False}
         last = [step for step in self.steps if step.status][-1]
         if last.status != "closed":
@@ -136,6 +135,11 @@ class Case:
             "status_history": self.history(now),
             "accepts": self.accepts(now),
         }
+
+
+def _takes_updates(council: str) -> bool:
+    """Whether the council's CRM takes residents' updates from the portal (sandbox/data/councils.toml)."""
+    return sandbox_council(council).demo.crm_takes_updates
 
 
 def _iso(moment: datetime) -> str:
@@ -480,7 +484,7 @@ def add_update(reference: str):
         if earlier is not None:
             return json.loads(earlier["receipt"]), 200
         if not case.accepts(moment)[kind]:
-            if case.council in TAKES_NO_UPDATES:
+            if not _takes_updates(case.council):
                 return _not_accepted("This council's system takes no updates from the portal.")
             return _not_accepted(
                 f"{reference} is open: there is nothing to reopen."

@@ -5,8 +5,8 @@ Open311 ``jurisdiction_id`` and the ``service_codes`` its Open311 system uses in
 council added there is served by every back office here with no sandbox change.
 
 Where councils' made-up back offices differ (the prefix of a bin round or an Open311 request id, the Band D
-charge, the planning register's own site), ``sandbox/data/councils.toml`` says so; a council it does not list
-gets values made from its name and slug (see ``CouncilDemoDetails.derived``).
+charge, the planning register's own site, a CRM that takes no updates), ``sandbox/data/councils.toml`` says
+so; a council it does not list gets values made from its name and slug (see ``CouncilDemoDetails.derived``).
 """
 
 from __future__ import annotations
@@ -37,6 +37,8 @@ class CouncilDemoDetails:
     open311_prefix: str
     band_d_pence: int
     planning_site: str
+    # Whether its CRM takes residents' updates and "not fixed" from the portal (sandbox/cases.py).
+    crm_takes_updates: bool = True
 
     @classmethod
     def derived(cls, theme: Theme) -> CouncilDemoDetails:
