@@ -115,6 +115,14 @@ def provider(flow: str = PRIMARY, client: Client = RESIDENTS) -> Provider:
     return provider_for(_discovery_url(flow, client), current_app.config["OIDC_TIMEOUT_SECONDS"], issuer)
 
 
+def is_configured(client: Client = RESIDENTS) -> bool:
+    try:
+        _discovery_url(PRIMARY, client)
+    except NotConfiguredError:
+        return False
+    return True
+
+
 def password_reset_is_configured() -> bool:
     return bool(current_app.config.get("OIDC_PASSWORD_RESET_DISCOVERY_URL"))
 

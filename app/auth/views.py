@@ -21,7 +21,7 @@ from flask_babel import _
 from flask_login import current_user, login_user
 from flask_wtf.csrf import validate_csrf
 from sqlalchemy import select
-from wtforms import ValidationError
+from wtforms import HiddenField, ValidationError
 
 from app.auth import relying_party
 from app.auth.assurance import ACR_KEY, assurance_level_of
@@ -31,6 +31,7 @@ from app.auth.relying_party import NotConfiguredError, SignInError
 from app.auth.replay import replay_cache, replay_key
 from app.auth.tokens import TokenError, verify_logout_token
 from app.extensions import csrf, db
+from app.forms import PortalForm
 from app.migration.accounts import apply_at_sign_in
 from app.models.identity import Resident
 from app.observability.metrics import count_sign_in
@@ -61,6 +62,10 @@ PROVIDER_PROBLEMS = {
     "issuer_mismatch": 502,
     "provider_slow": 504,
 }
+
+
+class SignInForm(PortalForm):
+    next = HiddenField()
 
 
 def safe_return_path(candidate: str | None) -> str | None:
@@ -96,16 +101,47 @@ def _not_configured():
     return render_template("auth/not_configured.html"), 503
 
 
-@bp.get("/sign-in")
-def sign_in():
-    if current_user.is_authenticated:
-        return redirect(safe_return_path(request.args.get("next")) or url_for("dashboard.show"))
+def pressed_sign_in_here() -> bool:
+    """Whether this request is the resident's own action on this council's pages: a click on its "Sign in"
+    link or button, or on a link of its pages that needs signing in (the browser says `Sec-Fetch-Site:
+    same-origin`, which no other site can make it say)."""
+    return (request.headers.get("Sec-Fetch-Site") or "").lower() == "same-origin"
+
+
+def _to_the_provider(return_to: str | None):
     try:
-        return redirect(relying_party.authorization_url(return_to=safe_return_path(request.args.get("next"))))
+        return redirect(relying_party.authorization_url(return_to=return_to))
     except NotConfiguredError:
         return _not_configured()
     except ProviderError as error:
         return _problem(error.reason)
+
+
+@bp.get("/sign-in")
+def sign_in():
+    """ASVS 7.6.2: a session is created only by the resident's explicit action. Single sign-on would sign a
+    resident already signed in at the provider in here without a password, so arriving from anywhere but
+    this council's own pages (another council's domain, another site, a bookmark, a page that needs signing
+    in opened from elsewhere) shows a "Sign in" button first; pressing it continues without a password."""
+    return_to = safe_return_path(request.args.get("next"))
+    if current_user.is_authenticated:
+        return redirect(return_to or url_for("dashboard.show"))
+    if pressed_sign_in_here():
+        return _to_the_provider(return_to)
+    if not relying_party.is_configured():
+        return _not_configured()
+    return render_template("auth/sign_in.html", return_to=return_to, form=SignInForm(next=return_to))
+
+
+@bp.post("/sign-in")
+def sign_in_pressed():
+    form = SignInForm()
+    if not form.validate_on_submit():
+        abort(400)
+    return_to = safe_return_path(form.next.data)
+    if current_user.is_authenticated:
+        return redirect(return_to or url_for("dashboard.show"))
+    return _to_the_provider(return_to)
 
 
 @bp.get("/sign-in/verify")

@@ -47,7 +47,9 @@ def set_cookies(response) -> dict[str, dict]:
 def test_production_cookies_are_host_prefixed(production):
     client = production.test_client()
     response = client.get(
-        "/sign-in", headers={"Host": PRODUCTION_HOST}, base_url=f"https://{PRODUCTION_HOST}"
+        "/sign-in",
+        headers={"Host": PRODUCTION_HOST, "Sec-Fetch-Site": "same-origin"},
+        base_url=f"https://{PRODUCTION_HOST}",
     )
     assert response.status_code == 302
     locale = client.get("/?lang=en", headers={"Host": PRODUCTION_HOST}, base_url=f"https://{PRODUCTION_HOST}")

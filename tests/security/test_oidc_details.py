@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import pytest
 
 from app import create_app
-from tests.integration.auth.conftest import audit_events, path_of
+from tests.integration.auth.conftest import CLICKED_HERE, audit_events, path_of
 from tests.integration.auth.test_bad_input import assert_refused
 from tests.support.production import PRODUCTION_SETTINGS
 
@@ -31,7 +31,7 @@ def with_parameters(location: str, **parameters) -> str:
 
 def test_a_discovery_document_naming_another_issuer_is_refused(app, visitor, scripted, monkeypatch):
     monkeypatch.setitem(app.config, "OIDC_ISSUER", "https://login.norfolk.example/v2.0")
-    response = visitor.portal("/sign-in")
+    response = visitor.portal("/sign-in", headers=CLICKED_HERE)
     assert response.status_code == 502
     (event,) = audit_events(app, "sign_in_failed")
     assert event.detail == {"reason": "issuer_mismatch"}

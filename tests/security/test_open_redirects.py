@@ -5,7 +5,7 @@ injection are refused, never redirected to and never a server error."""
 import pytest
 
 from app.auth.views import safe_return_path
-from tests.integration.auth.conftest import path_of
+from tests.integration.auth.conftest import CLICKED_HERE, path_of
 
 HOSTILE = [
     "/\t/evil.example",
@@ -58,7 +58,7 @@ def test_a_signed_in_resident_is_never_sent_elsewhere(app, visitor, scripted, pa
 
 @pytest.mark.parametrize("path", HOSTILE)
 def test_signing_in_with_a_hostile_next_lands_on_the_dashboard(app, visitor, scripted, path):
-    response = visitor.portal("/sign-in", query_string={"next": path})
+    response = visitor.portal("/sign-in", query_string={"next": path}, headers=CLICKED_HERE)
     if "\x00" in path:
         assert response.status_code == 400, "a NUL in a web address is refused outright"
         return
@@ -68,7 +68,7 @@ def test_signing_in_with_a_hostile_next_lands_on_the_dashboard(app, visitor, scr
 
 
 def test_a_path_of_this_site_survives_signing_in(app, visitor, scripted):
-    response = visitor.portal("/sign-in?next=/account")
+    response = visitor.portal("/sign-in?next=/account", headers=CLICKED_HERE)
     answer = visitor.provider.get(response.location, allow_redirects=False, timeout=5)
     assert visitor.portal(path_of(answer.headers["Location"])).location == "/account"
 

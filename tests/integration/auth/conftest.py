@@ -17,6 +17,9 @@ from sandbox.demo_residents import DEMO_RESIDENTS
 from tests.integration.auth.servers import ScriptableProvider, start_sandbox_idp
 
 HOST = "south-norfolk.localhost"
+# What a browser sends with a click on a link of the council's own pages, such as its "Sign in": only then
+# does GET /sign-in go straight to the provider (app/auth/views.py).
+CLICKED_HERE = {"Sec-Fetch-Site": "same-origin", "Sec-Fetch-Mode": "navigate", "Sec-Fetch-User": "?1"}
 
 
 @pytest.fixture(scope="session")
@@ -72,11 +75,11 @@ class Visitor:
     def __post_init__(self):
         self.provider = requests.Session()
 
-    def portal(self, path: str, **kwargs):
-        return self.client.get(path, headers={"Host": self.host}, **kwargs)
+    def portal(self, path: str, headers: dict | None = None, **kwargs):
+        return self.client.get(path, headers={"Host": self.host, **(headers or {})}, **kwargs)
 
     def start_sign_in(self, path: str = "/sign-in") -> str:
-        response = self.portal(path)
+        response = self.portal(path, headers=CLICKED_HERE)
         assert response.status_code == 302, response.get_data(as_text=True)
         return response.location
 

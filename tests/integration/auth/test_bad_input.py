@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models.identity import PortalSession, Resident
-from tests.integration.auth.conftest import audit_events, path_of
+from tests.integration.auth.conftest import CLICKED_HERE, audit_events, path_of
 
 SECRET_PARAMETERS = ("code", "state", "nonce", "code_verifier", "id_token", "access_token")
 
@@ -136,7 +136,7 @@ def test_an_unreachable_provider(app, visitor, scripted, monkeypatch):
     monkeypatch.setitem(
         app.config, "OIDC_DISCOVERY_URL", "http://127.0.0.1:9/.well-known/openid-configuration"
     )
-    response = visitor.portal("/sign-in")
+    response = visitor.portal("/sign-in", headers=CLICKED_HERE)
     assert_refused(app, visitor, response, "provider_unreachable", status=502)
     assert "The sign-in service is not available at the moment" in response.get_data(as_text=True)
 
