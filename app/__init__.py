@@ -9,6 +9,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from app import database, extensions, security, theming
 from app.config import PROJECT_ROOT, config_for, production_problems
 from app.themes import ThemedEnvironment, ThemeRegistry
+from connectors.registry import council_names
 
 EXTENSIONS = (
     extensions.db,
@@ -44,6 +45,7 @@ def create_app(environment: str | None = None, **overrides) -> Flask:
     )
     _configure(app, environment, overrides)
     _load_themes(app)
+    _check_every_connected_council_has_a_theme(app)
     _trust_proxies(app)
     _init_request_hooks(app)
     _init_extensions(app)
@@ -80,6 +82,20 @@ def _load_themes(app: Flask) -> None:
             ),
         ]
     )
+
+
+def _check_every_connected_council_has_a_theme(app: Flask) -> None:
+    """A council in the connectors file without a theme would have no name, domain or brand to show: refuse
+    to start, naming it, rather than fail on the first page that names the council."""
+    slugs = {theme.slug for theme in app.extensions["themes"]}
+    connectors_file = app.config["CONNECTORS_FILE"]
+    unthemed = [council for council in council_names(connectors_file) if council not in slugs]
+    if unthemed:
+        raise RuntimeError(
+            f"The connectors file {connectors_file} names councils with no theme in "
+            f"{app.config['THEMES_DIR']}: {', '.join(unthemed)}. Add a theme folder for each "
+            "(themes/README.md), or remove its [councils.<slug>] sections from the connectors file."
+        )
 
 
 def _trust_proxies(app: Flask) -> None:

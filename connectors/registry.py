@@ -136,11 +136,7 @@ class Deployment:
         ``rebase`` (old, new) rewrites base URLs: tests and benchmarks point the sandbox file at a sandbox
         on another port."""
         path = Path(path or DEFAULT_FILE)
-        try:
-            document = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (OSError, tomllib.TOMLDecodeError) as error:
-            raise ConfigurationError(f"Cannot read the connectors file {path}: {error}") from None
-        return cls.from_mapping(document, source=str(path), rebase=rebase, environ=environ)
+        return cls.from_mapping(_read(path), source=str(path), rebase=rebase, environ=environ)
 
     @classmethod
     def from_mapping(
@@ -181,6 +177,18 @@ class Deployment:
 
     def councils(self) -> list[str]:
         return sorted({council for council, _ in self.sections if council != ADDRESSES_SECTION})
+
+
+def _read(path: Path) -> Mapping[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise ConfigurationError(f"Cannot read the connectors file {path}: {error}") from None
+
+
+def council_names(path: str | Path | None = None) -> list[str]:
+    """The councils a connectors file has sections for, read without building (or checking) a connector."""
+    return sorted(_read(Path(path or DEFAULT_FILE)).get("councils", {}))
 
 
 def _kind(name: str, source: str) -> ServiceKind:

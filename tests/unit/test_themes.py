@@ -137,3 +137,16 @@ def test_two_themes_claiming_one_domain_are_refused(tmp_path):
     copy_theme("norwich", tmp_path, "norwich-copy", **{"E07000148": "E07999999"})
     with pytest.raises(ThemeError, match="claimed by"):
         ThemeRegistry(tmp_path, serve_localhost_subdomains=False)
+
+
+def test_a_council_in_the_connectors_file_without_a_theme_stops_the_portal_starting(tmp_path):
+    connectors_file = tmp_path / "connectors.toml"
+    connectors_file.write_text(
+        (PROJECT_ROOT / "connectors" / "sandbox.toml").read_text(encoding="utf-8")
+        + '\n[councils.ipswich.bins]\nadapter = "bins_rest"\nbase_url = "http://127.0.0.1:9/bins"\n',
+        encoding="utf-8",
+    )
+    unthemed = r"names councils with no theme in .*: ipswich\. Add a theme folder"
+    with pytest.raises(RuntimeError, match=unthemed):
+        create_app("test", CONNECTORS_FILE=connectors_file, INSTANCE_DIR=tmp_path)
+    assert create_app("test", INSTANCE_DIR=tmp_path).extensions["themes"].get("norwich")
