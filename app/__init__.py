@@ -192,8 +192,11 @@ def _init_features(app: Flask) -> None:
     app.register_blueprint(planning.bp)
 
     from app import migration, staff
+    from app.insights import personal_data as _insights_personal_data  # noqa: F401 - registers on import
+    from app.insights import rollup
     from app.observability import tracing
 
+    rollup.init_app(app)
     staff.init_app(app)
     migration.init_app(app)
     tracing.init_app(app)

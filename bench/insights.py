@@ -2,7 +2,8 @@
 
 Seeds a database of its own (my_norfolk_bench_insights, made afresh) with 1,000,000 reports over the last year
 across every council, type and channel (INSERT ... SELECT generate_series: a few seconds, no row goes through
-Python), most accepted by the back office after a few minutes and some parked, then asks for /staff/insights
+Python), most accepted by the back office after a few minutes and some parked, recomputes the daily rollup
+(app.insights.rollup.rebuild, as after any load outside the portal), vacuums, then asks for /staff/insights
 for all councils side by side as a supervisor of every council, through the Flask test client, and prints
 the median of five requests after one warm-up.
 
@@ -28,6 +29,7 @@ from sqlalchemy import text  # noqa: E402
 
 from app import create_app  # noqa: E402
 from app.extensions import db  # noqa: E402
+from app.insights import rollup  # noqa: E402
 from app.reports.types import REPORT_TYPES  # noqa: E402
 from app.staff.identity import SESSION_KEY, SUPERVISOR, StaffMember  # noqa: E402
 from app.theming import themes  # noqa: E402
@@ -39,8 +41,8 @@ STAFF_HOST = "staff.localhost"
 
 SEED = """
 INSERT INTO reports (reference, report_type, council_slug, service_code, made_on, status, description,
-                     answers, idempotency_key, resident_id, staff_channel, staff_council_slug, created_at,
-                     sent_at)
+                     answers, idempotency_key, resident_id, staff_channel, staff_council_slug, channel,
+                     created_at, sent_at)
 SELECT 'B' || lpad(i::text, 10, '0'),
        (:types)[1 + i % cardinality(:types)],
        (:councils)[1 + (i / 7) % cardinality(:councils)],
@@ -48,15 +50,25 @@ SELECT 'B' || lpad(i::text, 10, '0'),
        md5(i::text), NULL,
        CASE WHEN i % 10 = 0 THEN 'phone' END,
        CASE WHEN i % 10 = 0 THEN (:councils)[1 + (i / 7) % cardinality(:councils)] END,
+       CASE WHEN i % 10 = 0 THEN 'assisted' ELSE 'guest' END,
        made, CASE WHEN i % 50 = 0 THEN NULL ELSE made + (i % 600) * interval '1 second' END
 FROM generate_series(1, :count) AS i,
      LATERAL (SELECT now() - (i % 365) * interval '1 day' - (i % 86400) * interval '1 second' AS made) AS m
 """
 PARKED = """
-INSERT INTO outbox_messages (kind, report_id, payload, status, attempts, failures, next_attempt_at,
-                             created_at)
-SELECT 'open311_create', id, '{}', 'parked', 5, 5, now(), created_at FROM reports WHERE status = 'waiting'
+INSERT INTO outbox_messages (kind, report_id, council_slug, payload, status, attempts, failures,
+                             next_attempt_at, created_at)
+SELECT 'open311_create', id, council_slug, '{}', 'parked', 5, 5, now(), created_at FROM reports
+WHERE status = 'waiting'
   AND id % 20 = 0
+"""
+
+# The reports table's indexes that back no constraint (unique and primary keys stay while seeding).
+PLAIN_INDEXES = """
+SELECT indexname, indexdef FROM pg_indexes
+WHERE tablename = 'reports'
+  AND indexname NOT IN (SELECT conname FROM pg_constraint WHERE conrelid = 'reports'::regclass)
+  AND indexdef NOT LIKE 'CREATE UNIQUE%'
 """
 
 
@@ -70,12 +82,32 @@ def fresh_database() -> str:
 def main() -> None:
     started = time.perf_counter()
     instance = Path(tempfile.mkdtemp(prefix="bench-insights-"))
-    app = create_app("test", SQLALCHEMY_DATABASE_URI=fresh_database(), INSTANCE_DIR=instance)
+    # --reuse times the pages again over the database the last run seeded (while working on the queries).
+    reuse = "--reuse" in sys.argv
+    database = (
+        f"{SERVER.replace('postgresql://', 'postgresql+psycopg://')}/{DATABASE}"
+        if reuse
+        else fresh_database()
+    )
+    app = create_app("test", SQLALCHEMY_DATABASE_URI=database, INSTANCE_DIR=instance)
+    with app.app_context():
+        councils = [theme.slug for theme in themes()]
+    if not reuse:
+        seed(app, councils)
+    time_pages(app, councils)
+    print(f"whole benchmark (s): {time.perf_counter() - started:.1f}")
+
+
+def seed(app, councils: list[str]) -> None:
     with app.app_context():
         upgrade()
-        councils = [theme.slug for theme in themes()]
         types = [kind.slug for kind in REPORT_TYPES]
-        seed = time.perf_counter()
+        seeding = time.perf_counter()
+        # As for any bulk load: the table's plain indexes are dropped and made again, from their own
+        # definitions, once the rows are in (one sort each rather than a million insertions each).
+        indexes = db.session.execute(text(PLAIN_INDEXES)).all()
+        for name, _definition in indexes:
+            db.session.execute(text(f'DROP INDEX "{name}"'))
         db.session.execute(
             text(
                 SEED.replace(":types", "CAST(:types AS text[])").replace(
@@ -85,10 +117,22 @@ def main() -> None:
             {"types": types, "councils": councils, "count": REPORTS},
         )
         db.session.execute(text(PARKED))
+        for _name, definition in indexes:
+            db.session.execute(text(definition))
         db.session.commit()
-        db.session.execute(text("ANALYZE"))
-        db.session.commit()
-        print(f"seeded reports: {REPORTS:,} in {time.perf_counter() - seed:.1f} s")
+        print(f"seeded reports: {REPORTS:,} in {time.perf_counter() - seeding:.1f} s")
+        # Loaded without the ORM, so the daily rollup is recomputed as `flask insights rebuild-rollup` does.
+        rolled = time.perf_counter()
+        rows = rollup.rebuild()
+        print(f"rebuilt the daily rollup: {rows:,} rows in {time.perf_counter() - rolled:.1f} s")
+    # VACUUM as autovacuum would have by now on a live database: it sets the visibility map that lets
+    # PostgreSQL answer the durations from the covering index alone.
+    with psycopg.connect(f"{SERVER}/{DATABASE}", autocommit=True) as connection:
+        connection.execute("VACUUM ANALYZE")
+
+
+def time_pages(app, councils: list[str]) -> None:
+    with app.app_context():
         member = StaffMember(
             subject="bench-supervisor",
             issuer="bench",
@@ -118,7 +162,6 @@ def main() -> None:
         if attempt:
             timings.append(elapsed)
     print(f"insights page time (s): {statistics.median(timings):.3f} (goal under 0.5)")
-    print(f"whole benchmark (s): {time.perf_counter() - started:.1f}")
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ named after the council and the service, around the HTTP client's own span."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from opentelemetry import trace
@@ -19,6 +19,19 @@ BACKOFFICE_SECONDS = Histogram(
     buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5, 10),
 )
 tracer = trace.get_tracer("connectors")
+# Called with (council, service, outcome) after every call, from the thread that made it.
+_listeners: list[Callable[[str, str, str], None]] = []
+
+
+def add_listener(listener: Callable[[str, str, str], None]) -> None:
+    """Also tell ``listener`` about every call (the portal counts them per day for its insights)."""
+    if listener not in _listeners:
+        _listeners.append(listener)
+
+
+def _tell(council: str, service: str, outcome: str) -> None:
+    for listener in _listeners:
+        listener(council, service, outcome)
 
 
 class Call:
@@ -53,8 +66,10 @@ def backoffice_call(council: str, service: str, method: str) -> Iterator[Call]:
         finally:
             span.set_attribute("portal.outcome", call.outcome)
             BACKOFFICE_SECONDS.labels(council, service, call.outcome).observe(time.perf_counter() - started)
+            _tell(council, service, call.outcome)
 
 
 def refused(council: str, service: str) -> None:
     """A call the circuit breaker refused without asking the back office."""
     BACKOFFICE_SECONDS.labels(council, service, "breaker_open").observe(0)
+    _tell(council, service, "breaker_open")

@@ -11,6 +11,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -34,6 +35,7 @@ from app.extensions import csrf, db
 from app.forms import PortalForm
 from app.migration.accounts import apply_at_sign_in
 from app.models.identity import Resident
+from app.models.insights import SignIn
 from app.observability.metrics import count_sign_in
 from app.sessions import (
     AUTH_TIME_KEY,
@@ -223,6 +225,9 @@ def callback():
     resident.last_signed_in_at = datetime.now(UTC)
     db.session.flush()
     apply_at_sign_in(resident)
+    theme = g.get("theme")
+    if theme is not None:
+        db.session.add(SignIn(resident_id=resident.id, council_slug=theme.slug))
     db.session.commit()
 
     # A new session id at sign-in: whatever id this browser had before cannot ride into the signed-in session.

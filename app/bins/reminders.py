@@ -118,7 +118,7 @@ def _queue_emails(tomorrow: date) -> int:
         names = [c.name for c in days.collections if tomorrow in (c.next_date, *c.upcoming)]
         if not names:
             continue
-        message = queue_email(_email(resident, days.council, tomorrow, names))
+        message = queue_email(_email(resident, days.council, tomorrow, names), council=days.council)
         db.session.flush()
         db.session.add(
             SentBinReminder(

@@ -17,6 +17,7 @@ BAR_HEIGHT = 20
 BAR_GAP = 6
 ROW_HEADING = 26
 ROW_GAP = 14
+NO_DATA = "no data"
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,14 @@ class Chart:
     def text(self, value: float) -> str:
         return f"{value:,.0f}" if self.counts else f"{value:,.1f}"
 
+    def known(self, row: str, series: str) -> bool:
+        """A count is nought when not found; a measure (a duration, a percentage) is unknown: nothing to
+        measure it from."""
+        return self.counts or (row, series) in self.values
+
+    def cell(self, row: str, series: str) -> str:
+        return self.text(self.value(row, series)) if self.known(row, series) else NO_DATA
+
     def layout(self) -> Chart:
         largest = max([self.value(row, series) for row, _ in self.rows for series, _ in self.series] + [0])
         scale = (WIDTH - VALUE_WIDTH) / largest if largest else 0
@@ -69,7 +78,7 @@ class Chart:
                         series=series,
                         series_label=series_label,
                         value=value,
-                        text=self.text(value),
+                        text=self.cell(row, series),
                         x=0,
                         y=y + SERIES_LABEL,
                         width=max(round(value * scale), 1 if value else 0),

@@ -2,7 +2,8 @@
 
 A count from 1 to 4 for one council could point at a person in a small area, so exports suppress it:
 the CSV cell reads "[c]" (the ONS marker for confidential) and the JSON value is null with "suppressed": true.
-Nought is not suppressed (it says nobody), nor are durations (they describe the service, not people).
+Nought is not suppressed (it says nobody), nor are durations and percentages (they describe the service, not
+people). A measure with nothing to measure it from is an empty CSV cell and a JSON null, not suppressed.
 """
 
 from __future__ import annotations
@@ -32,6 +33,9 @@ def as_csv(chart: Chart) -> str:
         cells = []
         for series, _ in chart.series:
             value = chart.value(row, series)
+            if not chart.known(row, series):
+                cells.append("")
+                continue
             cells.append(SUPPRESSED if suppressed(chart, value) else _number(chart, value))
         writer.writerow([_safe(row_label), *cells])
     return out.getvalue()
@@ -54,7 +58,9 @@ def as_json(chart: Chart) -> dict:
                 "values": [
                     {
                         "council": series,
-                        "value": None if suppressed(chart, value) else _number(chart, value),
+                        "value": None
+                        if suppressed(chart, value) or not chart.known(row, series)
+                        else _number(chart, value),
                         "suppressed": suppressed(chart, value),
                     }
                     for series, _ in chart.series

@@ -213,7 +213,7 @@ def announce(council: Theme, plan: Plan, switch_date: date, *, apply: bool) -> A
             else:
                 changes.append({"id": earlier.id, "announced_at": now})
         _save(new_rows, changes)
-        queue_emails(replace(text, to=account.email) for account, _scenario in batch)
+        queue_emails((replace(text, to=account.email) for account, _scenario in batch), council=council.slug)
         db.session.commit()  # the emails and the record that they were sent, together
     return result
 
@@ -431,7 +431,7 @@ def _create_batch(
                 changes.append({**row, "id": earlier.id})
         progress(len(group))
     _save(new_rows, changes)
-    queue_emails(emails)
+    queue_emails(emails, council=council.slug)
     db.session.commit()
 
 

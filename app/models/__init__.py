@@ -5,6 +5,7 @@ from app.models.bins import BinCalendarFeed, BinReminder, SentBinReminder
 from app.models.boundaries import CouncilBoundary, TrunkRoad
 from app.models.gazetteer import GazetteerAddress
 from app.models.identity import LinkedCouncilAccount, PortalSession, Resident, UsedLogoutToken
+from app.models.insights import ReportDay, SignIn, UsageDay
 from app.models.migration import MigratedAccount
 from app.models.reports import (
     DeliveryAttempt,
@@ -41,14 +42,17 @@ __all__ = [
     "PollCursor",
     "PortalSession",
     "Report",
+    "ReportDay",
     "ReportDraft",
     "Resident",
     "SentBinReminder",
+    "SignIn",
     "StaffAuditEntry",
     "StaffAuditHead",
     "StatusEvent",
     "Subscription",
     "TrunkRoad",
+    "UsageDay",
     "UsedLogoutToken",
     "WasteOrder",
 ]

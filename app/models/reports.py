@@ -7,7 +7,19 @@ when the council's back office is down, and the delivery worker sends it when th
 import secrets
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, String, Text, func
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    func,
+    select,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import NEVER_REUSED_IDS, db
@@ -26,6 +38,29 @@ class ReportStatus:
     WAITING = "waiting"  # committed to the outbox, not yet accepted by the back office
     SENT = "sent"  # the back office accepted it and gave its own id
     PARKED = "parked"  # delivery failed too often: an operator must look at it
+
+
+class Channel:
+    """How a report was made, fixed when it is made (claiming a guest report later, or erasing the resident,
+    does not change how it came in)."""
+
+    SIGNED_IN = "signed_in"
+    GUEST = "guest"
+    ASSISTED = "assisted"  # by a council's contact centre, for someone
+
+
+def _channel_of(context) -> str:
+    made = context.get_current_parameters()
+    if made.get("staff_channel"):
+        return Channel.ASSISTED
+    return Channel.SIGNED_IN if made.get("resident_id") else Channel.GUEST
+
+
+def _council_of_report(context) -> str | None:
+    report_id = context.get_current_parameters().get("report_id")
+    if report_id is None:
+        return None
+    return context.connection.scalar(select(Report.council_slug).where(Report.id == report_id))
 
 
 class MessageStatus:
@@ -63,7 +98,17 @@ class ReportDraft(db.Model):
 
 class Report(db.Model):
     __tablename__ = "reports"
-    __table_args__ = (NEVER_REUSED_IDS,)
+    __table_args__ = (
+        # The insights' durations are read from this index alone (no visit to the table) on PostgreSQL, each
+        # council's in order of council, so they need no sorting by council.
+        Index(
+            "ix_reports_insights",
+            "council_slug",
+            "created_at",
+            postgresql_include=["report_type", "sent_at", "service_request_id"],
+        ),
+        NEVER_REUSED_IDS,
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(16), unique=True, default=new_reference)
@@ -96,6 +141,7 @@ class Report(db.Model):
     staff_council_slug: Mapped[str | None] = mapped_column(String(64))
     staff_channel: Mapped[str | None] = mapped_column(String(16))
     staff_agent: Mapped[str | None] = mapped_column(String(255))
+    channel: Mapped[str] = mapped_column(String(16), default=_channel_of)
 
     photos: Mapped[list["Photo"]] = relationship(back_populates="report", order_by="Photo.id")
     messages: Mapped[list["OutboxMessage"]] = relationship(
@@ -117,8 +163,11 @@ class OutboxMessage(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(32))
     report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id"), index=True)
+    # The council it is sent for (its report's, unless given): parked deliveries are counted per council
+    # without reading the reports. None: an email about no one council's service.
+    council_slug: Mapped[str | None] = mapped_column(String(64), default=_council_of_report)
     payload: Mapped[dict] = mapped_column(JSON, default=dict)
-    status: Mapped[str] = mapped_column(String(16), default=MessageStatus.PENDING)
+    status: Mapped[str] = mapped_column(String(16), default=MessageStatus.PENDING, index=True)
     # Every attempt ever begun (never reset: above 1, an earlier attempt may have reached the back office)...
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     # ...and the failures since it was queued or an operator last retried it (it is parked at the limit).
@@ -172,6 +221,12 @@ class Photo(db.Model):
     report: Mapped[Report | None] = relationship(back_populates="photos")
 
 
+class FeedbackComment:
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
 class Feedback(db.Model):
     __tablename__ = "report_feedback"
     __table_args__ = (NEVER_REUSED_IDS,)
@@ -180,6 +235,10 @@ class Feedback(db.Model):
     report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"), unique=True)
     rating: Mapped[str] = mapped_column(String(32))
     comment: Mapped[str | None] = mapped_column(Text)
+    # A comment is shown to staff only once a supervisor approved it (FeedbackComment); None: no comment.
+    comment_status: Mapped[str | None] = mapped_column(String(16), index=True)
+    moderated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    moderated_by: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 

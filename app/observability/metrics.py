@@ -218,6 +218,11 @@ def count_sign_in() -> None:
 
 
 def count_tiles(tiles) -> None:
+    from app.dashboard.tiles import TILES
+    from app.insights import rollup
+
+    tiles = list(tiles)
+    rollup.count_tiles(tiles, {name: str(kind.service) for name, kind in TILES.items()})
     theme = g.get("theme")
     for tile in tiles:
         DASHBOARD_TILES.labels(

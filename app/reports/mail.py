@@ -19,6 +19,8 @@ from notifications_python_client.notifications import NotificationsAPIClient
 from sqlalchemy import insert
 
 from app.extensions import db
+from app.insights.rollup import count_usage
+from app.models.insights import UsageMeasure
 from app.models.reports import MailboxMessage, MessageKind, OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -94,18 +96,28 @@ def mailer() -> Mailer:
     )
 
 
-def queue_email(email: Email, report_id: int | None = None) -> OutboxMessage:
-    """Add the email to the outbox in the caller's transaction: it is sent once that transaction commits."""
+def queue_email(email: Email, report_id: int | None = None, *, council: str | None = None) -> OutboxMessage:
+    """Add the email to the outbox in the caller's transaction: it is sent once that transaction commits.
+    ``council``, the council it is sent for, is counted in the same transaction for its share of the
+    platform's use (app.insights)."""
     message = OutboxMessage(kind=MessageKind.EMAIL, report_id=report_id, payload=asdict(email))
+    if council:
+        message.council_slug = council
     db.session.add(message)
+    if council:
+        count_usage(council, UsageMeasure.EMAIL)
     return message
 
 
-def queue_emails(emails: Iterable[Email]) -> None:
-    """Many emails into the outbox in one statement, in the caller's transaction."""
-    rows = [{"kind": MessageKind.EMAIL, "payload": asdict(email)} for email in emails]
+def queue_emails(emails: Iterable[Email], *, council: str) -> None:
+    """Many emails for ``council`` into the outbox in one statement, in the caller's transaction, counted
+    for its share of the platform's use as queue_email does."""
+    rows = [
+        {"kind": MessageKind.EMAIL, "council_slug": council, "payload": asdict(email)} for email in emails
+    ]
     if rows:
         db.session.execute(insert(OutboxMessage), rows)
+        count_usage(council, UsageMeasure.EMAIL, amount=len(rows))
 
 
 def mailbox(recipient: str | None = None, limit: int = 50) -> list[MailboxMessage]:

@@ -129,7 +129,11 @@ def submit(
         )
     )
     if email:
-        queue_email(acknowledgement(report, council.name, tracking_url(report)), report_id=report.id)
+        queue_email(
+            acknowledgement(report, council.name, tracking_url(report)),
+            report_id=report.id,
+            council=council.slug,
+        )
     return report
 
 

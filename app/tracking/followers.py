@@ -173,7 +173,7 @@ def notify_followers(event: StatusEvent) -> int:
         # The worker has no request: the email's words and links are made as on the council's own site.
         with links_for(report.made_on if report else event.council_slug):
             email = change_email(event, subscription, report)
-        message = queue_email(email, report_id=report.id if report else None)
+        message = queue_email(email, report_id=report.id if report else None, council=event.council_slug)
         db.session.flush()
         notification.outbox_message_id = message.id
         queued += 1

@@ -38,7 +38,7 @@ from wtforms import SelectChoice
 from app import addresses
 from app.database import release_connection
 from app.extensions import db, limiter
-from app.models.reports import Feedback, FollowedRequest, Photo, Report
+from app.models.reports import Feedback, FeedbackComment, FollowedRequest, Photo, Report
 from app.models.tracking import CaseUpdateKind
 from app.reports import backoffice, claims, links, places, submission
 from app.reports import journey as journeys
@@ -665,8 +665,15 @@ def feedback(token: str):
     existing = db.session.execute(db.select(Feedback).filter_by(report_id=report.id)).scalar_one_or_none()
     form = FeedbackForm()
     if existing is None and form.validate_on_submit():
+        comment = (form.comment.data or "").strip() or None
         db.session.add(
-            Feedback(report_id=report.id, rating=form.rating.data, comment=(form.comment.data or None))
+            Feedback(
+                report_id=report.id,
+                rating=form.rating.data,
+                comment=comment,
+                # Staff see a comment only once a supervisor has read it (app/views/staff/feedback.py).
+                comment_status=FeedbackComment.PENDING if comment else None,
+            )
         )
         db.session.commit()
         return redirect(url_for(".confirmation", token=token, _anchor="feedback"))

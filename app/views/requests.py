@@ -254,7 +254,7 @@ def follow(council: str, request_id: str):
     subscription = followers.subscribe(council, request_id, email, resident_id=None, confirmed=False)
     if subscription.confirmed_at is None:
         what = found.request.description or found.request.service_name or request_id
-        queue_email(followers.confirmation_email(subscription, what))
+        queue_email(followers.confirmation_email(subscription, what), council=council)
         subscription.confirmation_sent_at = utcnow()
     db.session.commit()
     return redirect(url_for("requests.check_email", council=council, request_id=request_id))

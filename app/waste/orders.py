@@ -504,7 +504,7 @@ def _email(order: WasteOrder, event: str) -> None:
             "too_late": _("We could not cancel %(reference)s", reference=order.reference),
         }
         subject = subjects[event]
-    queue_email(Email(to=order.email, subject=subject, body=body))
+    queue_email(Email(to=order.email, subject=subject, body=body), council=order.council_slug)
 
 
 # --- delivering at once -------------------------------------------------------------------------------------

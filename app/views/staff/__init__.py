@@ -1,5 +1,6 @@
 """Council staff's pages, on the staff hosts only (app.theming): sign-in, finding a resident, their single
-view, reporting for them (assisted digital), the audit log and parked deliveries. One view module per
+view, reporting for them (assisted digital), the audit log, parked deliveries, insights and residents'
+feedback. One view module per
 feature; every view writes an entry in the staff audit trail (app.staff.audit)."""
 
 from flask import Blueprint
@@ -9,6 +10,7 @@ bp = Blueprint("staff", __name__, url_prefix="/staff")
 from app.views.staff import (  # noqa: E402,F401 - the view modules add their routes to bp
     audit_log,
     deliveries,
+    feedback,
     insights,
     resident_sessions,
     residents,

@@ -264,6 +264,7 @@ def test_feedback_after_the_confirmation(journey, back_offices, app_context):
     assert "Thank you for your feedback" in walk.page().get_text()
     [feedback] = db.session.scalars(select(Feedback)).all()
     assert (feedback.rating, feedback.comment) == ("satisfied", "Quick <i>and</i> easy")
+    assert feedback.comment_status == "pending"  # staff see it once a supervisor approves it
 
 
 def test_guest_submissions_are_rate_limited_per_address(journey, back_offices, app_context, app, monkeypatch):
