@@ -54,9 +54,9 @@ def feedback():
     )
 
 
-@bp.post("/feedback/<int:feedback_id>/<any(approve, reject):action>")
+@bp.post("/feedback/<int:feedback_id>/<any(approve, reject):decision>")
 @supervisor_required
-def moderate_feedback(feedback_id: int, action: str):
+def moderate_feedback(feedback_id: int, decision: str):
     found = db.session.get(Feedback, feedback_id) if feedback_id <= MAX_ID else None
     report = db.session.get(Report, found.report_id) if found is not None else None
     if (
@@ -70,16 +70,16 @@ def moderate_feedback(feedback_id: int, action: str):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     member = current_staff()
-    found.comment_status = FeedbackComment.APPROVED if action == "approve" else FeedbackComment.REJECTED
+    found.comment_status = FeedbackComment.APPROVED if decision == "approve" else FeedbackComment.REJECTED
     found.moderated_at = datetime.now(UTC)
     found.moderated_by = member.actor
     audit.record(
-        "feedback_approved" if action == "approve" else "feedback_rejected",
+        "feedback_approved" if decision == "approve" else "feedback_rejected",
         reference=report.reference,
         detail={"feedback_id": found.id},
     )
     db.session.commit()
-    if action == "approve":
+    if decision == "approve":
         flash(_("Comment approved: staff can read it."))
     else:
         flash(_("Comment rejected: staff will not see it."))

@@ -8,6 +8,8 @@ SAMPLE_VALUES = {
     "kind": "comment",
     "action": "retry",
     "message_id": 99999,
+    "feedback_id": 99999,
+    "decision": "approve",
     "reference": "NFK-0000-0000",
     "photo_token": "no-such-photo",
     "request_id": "no-such-request",
