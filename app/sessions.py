@@ -36,7 +36,6 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
-from sqlalchemy.orm import joinedload
 from werkzeug.datastructures import CallbackDict
 
 from app.database import answered_busy, busy_after_all, is_busy_error
@@ -522,9 +521,10 @@ register_personal_data(
 
 @login_manager.user_loader
 def _load_resident(resident_id: str) -> Resident | None:
-    # The linked accounts come in the same query: whether the resident is verified (app.auth.assurance) reads
-    # them on most signed-in pages, and a lazy load would be a second query.
-    return db.session.get(Resident, int(resident_id), options=[joinedload(Resident.linked_accounts)])
+    # The resident's own row only: their linked council accounts are loaded by the pages that read them
+    # (whether the resident is verified, app.auth.assurance; the dashboard; the account pages), one small
+    # query there, rather than joined into every signed-in request.
+    return db.session.get(Resident, int(resident_id))
 
 
 @login_manager.unauthorized_handler

@@ -1,5 +1,6 @@
-"""What every signed-in page loads per request: the resident with their linked accounts in one query, and the
-templates' translations looked up once per request (and again when the locale changes)."""
+"""What every signed-in page loads per request: the resident's own row in one query (their linked accounts
+only when a page reads them), and the templates' translations looked up once per request (and again when the
+locale changes)."""
 
 import secrets
 
@@ -13,7 +14,7 @@ from app.models.identity import LinkedCouncilAccount, Resident
 from app.sessions import _load_resident
 
 
-def test_the_resident_comes_with_their_linked_accounts_in_one_query(app_context):
+def test_the_resident_is_one_query_and_their_linked_accounts_come_when_a_page_reads_them(app_context):
     resident = Resident(issuer="https://idp.example", subject=secrets.token_hex(8), name="Priya Shah")
     resident.linked_accounts.append(
         LinkedCouncilAccount(service="council-tax", council_gss="E07000149", account_reference="SN123")
@@ -30,11 +31,13 @@ def test_the_resident_comes_with_their_linked_accounts_in_one_query(app_context)
     event.listen(db.engine, "before_cursor_execute", record)
     try:
         loaded = _load_resident(str(resident_id))
+        assert len(statements) == 1, statements
+        assert "linked_council_accounts" not in statements[0], "pages that do not read them do not load them"
+        assert "linked_accounts" in inspect(loaded).unloaded
         assert [account.account_reference for account in loaded.linked_accounts] == ["SN123"]
     finally:
         event.remove(db.engine, "before_cursor_execute", record)
-    assert "linked_accounts" not in inspect(loaded).unloaded
-    assert len(statements) == 1, statements
+    assert len(statements) == 2, statements
     db.session.delete(loaded)
     db.session.commit()
 
