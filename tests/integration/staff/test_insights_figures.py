@@ -13,6 +13,7 @@ from sqlalchemy import DateTime, bindparam, delete, select, text, update
 
 from app.extensions import db
 from app.insights import rollup
+from app.models.identity import Resident, personal_data_sources
 from app.models.insights import ReportDay, SignIn, UsageDay
 from app.models.reports import Feedback, FeedbackComment, Report
 from app.models.tracking import CaseUpdate, CaseUpdateKind, StatusEvent
@@ -345,3 +346,17 @@ def test_feedback_scores_and_comments_seen_only_once_approved(app, staff, tom):
     with app.app_context():
         db.session.execute(delete(Feedback))
         db.session.commit()
+
+
+def test_sign_ins_are_in_the_residents_data_and_erasing_them_keeps_the_count(app, tom):
+    with app.app_context():
+        [source] = [source for source in personal_data_sources if source.name == "sign_ins"]
+        resident = db.session.get(Resident, tom.resident_id)
+        [exported] = source.export(resident)
+        assert exported["council"] == "norwich"
+        source.delete(resident)
+        db.session.commit()
+        assert source.export(resident) == []
+        assert db.session.execute(
+            text("SELECT COUNT(*), COUNT(resident_id) FROM resident_sign_ins WHERE council_slug = 'norwich'")
+        ).one() == (1, 0)
