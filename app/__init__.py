@@ -140,10 +140,10 @@ def _init_features(app: Flask) -> None:
     errors.init_app(app)
     app.register_blueprint(main.bp)
 
-    from app import addresses, boundaries
+    from app import boundaries, gazetteer_import
     from app.views import addresses as address_views
 
-    addresses.init_app(app)
+    gazetteer_import.init_app(app)
     boundaries.init_app(app)
     app.register_blueprint(address_views.bp)
 

@@ -30,7 +30,7 @@ from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput, GovTex
 from wtforms import SelectChoice, SelectField, StringField, SubmitField
 from wtforms.validators import ValidationError
 
-from app import addresses
+from app import address_lookup, address_problems
 from app.forms import PortalForm
 from connectors.models import Address
 
@@ -43,8 +43,8 @@ class PostcodeForm(PortalForm):
 
     def validate_postcode(self, field) -> None:
         try:
-            found = addresses.addresses_for_postcode(field.data or "")
-        except addresses.AddressProblem as problem:
+            found = address_lookup.addresses_for_postcode(field.data or "")
+        except address_problems.AddressProblem as problem:
             raise ValidationError(problem.message) from None
         self.postcode_found = found[0].postcode
 
@@ -52,8 +52,8 @@ class PostcodeForm(PortalForm):
 def addresses_or_problem(postcode: str | None) -> tuple[list[Address], str | None]:
     """The addresses at a postcode carried in a URL, or the message explaining why there are none."""
     try:
-        return addresses.addresses_for_postcode(postcode or ""), None
-    except addresses.AddressProblem as problem:
+        return address_lookup.addresses_for_postcode(postcode or ""), None
+    except address_problems.AddressProblem as problem:
         return [], problem.message
 
 

@@ -4,7 +4,7 @@ from the deployment file (PORTAL_CONNECTORS_FILE), caching in Redis when PORTAL_
     from app.backoffice import registry
     result = registry().bins("norwich").collections(uprn)        # Result[tuple[BinCollection, ...]]
 
-Which council to ask is app.addresses.council_for(...)'s job.
+Which council to ask is app.routing.council_for(...)'s job.
 """
 
 from __future__ import annotations

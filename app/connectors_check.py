@@ -16,9 +16,12 @@ import click
 from flask import Flask, current_app
 
 from app import backoffice
-from app.addresses import AddressProblem, CouncilService, address_for_uprn, council_for
+from app.address_lookup import address_for_uprn
+from app.address_problems import AddressProblem
+from app.council_services import CouncilService
 from app.dashboard.tile_kinds import planning, street_reports
 from app.dashboard.tiles import TILES, Call, Household, NotApplicableReason
+from app.routing import council_for
 from app.theming import themes
 from connectors.clock import utcnow
 from connectors.errors import ConfigurationError, ConnectorError

@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import Flask, current_app, g, request, session
 from flask_login import current_user
 
-from app import addresses
+from app import address_lookup, address_problems
 from app.themes import Theme
 from app.theming import STAFF_BLUEPRINTS, themes
 
@@ -26,8 +26,8 @@ def home_district() -> Theme | None:
         slug = remembered[1]
     else:
         try:
-            home = addresses.address_for_uprn(current_user.home_uprn)
-        except addresses.AddressProblem:
+            home = address_lookup.address_for_uprn(current_user.home_uprn)
+        except address_problems.AddressProblem:
             return None
         district = themes().by_gss_code(home.lad_gss)
         slug = district.slug if district is not None and district.tier == "district" else None

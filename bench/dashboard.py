@@ -65,7 +65,7 @@ os.environ.update(
 import requests  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
 
-from app import addresses, create_app  # noqa: E402
+from app import address_lookup, create_app, gazetteer_import  # noqa: E402
 from app.backoffice import use_registry  # noqa: E402
 from app.dashboard.tiles import TILE_NAMES  # noqa: E402
 from app.extensions import db  # noqa: E402
@@ -218,7 +218,7 @@ class Portal:
         self.app = create_app("development")
         with self.app.app_context():
             upgrade()
-            addresses.import_rows(addresses._csv_rows(GAZETTEER))
+            gazetteer_import.import_file(GAZETTEER)
             resident = Resident(
                 issuer="https://bench.invalid",
                 subject=PRIYA.subject,
@@ -312,7 +312,7 @@ def fan_out(portal: Portal, sandbox: SandboxFleet) -> None:
         sandbox.inject(service, "slow", BACK_OFFICE_DELAY)
     try:
         with portal.app.app_context():
-            home = addresses.address_for_uprn(PRIYA.uprn)
+            home = address_lookup.address_for_uprn(PRIYA.uprn)
         district = "south-norfolk"
         calls = {
             "bins": lambda: connectors.bins(district).collections(PRIYA.uprn),

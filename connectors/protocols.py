@@ -56,17 +56,17 @@ from connectors.models import (
 
 @runtime_checkable
 class AddressLookup(Protocol):
-    """Addresses by postcode and by UPRN.
+    """Addresses by postcode, by UPRN and nearest a point.
 
-    Worked examples: app/addresses.py ``GazetteerLookup`` (the portal's own gazetteer table, imported by
+    Worked examples: app/address_lookup.py ``GazetteerLookup`` (the portal's own gazetteer table, imported by
     ``flask gazetteer import``; tests in tests/integration/test_addresses.py) and connectors/os_places.py
     ``OsPlacesLookup`` (the OS Places API; tests in tests/contract/test_addresses_contract.py against a
     loopback fake). Address lookups are not council-specific: the deployment file's ``[addresses]`` section
     picks one.
 
     Errors: ``Unavailable``/``BadData`` when a remote gazetteer fails; ``NotFound`` from ``address`` for a
-    UPRN
-    it does not know. An unknown postcode is not an error: it has no addresses.
+    UPRN it does not know. An unknown postcode, or a point with no address near, is not an error: it has no
+    addresses.
     """
 
     def addresses_for_postcode(self, postcode: str) -> Sequence[Address]:
@@ -76,6 +76,11 @@ class AddressLookup(Protocol):
 
     def address(self, uprn: str) -> Address:
         """The address with this UPRN, or ``NotFound``."""
+        ...
+
+    def nearest(self, latitude: float, longitude: float, within_m: float) -> Address | None:
+        """The address nearest a WGS84 point, if one is within ``within_m`` metres (routing a place on the
+        map to its council when no boundary holds it)."""
         ...
 
 

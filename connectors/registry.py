@@ -67,8 +67,9 @@ ADAPTERS: dict[str, str] = {
 }
 
 # The one adapter name the registry does not build: the application's own address table (the portal's
-# gazetteer, app/addresses.py), chosen in [addresses] or by "auto" without an OS Places key. The application
-# asks ConnectorRegistry.address_adapter() and uses its table itself; connectors know nothing of it.
+# gazetteer, app/address_lookup.py), chosen in [addresses] or by "auto" without an OS Places key. The
+# application asks ConnectorRegistry.address_adapter() and uses its table itself; connectors know nothing
+# of it.
 GAZETTEER = "gazetteer"
 
 DEFAULT_TTL = {

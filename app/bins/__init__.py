@@ -10,9 +10,9 @@ from urllib.parse import urlsplit
 from flask import request
 from flask_babel import _
 
-from app import addresses
-from app.addresses import CouncilService
+from app import routing
 from app.backoffice import registry
+from app.council_services import CouncilService
 from app.dashboard import calendar
 from app.theming import themes
 from connectors.errors import ConnectorError, NotFound
@@ -37,9 +37,9 @@ class BinDays:
 
 
 def bin_days(uprn: str) -> BinDays:
-    """The next collections at this address. Raises addresses.AddressProblem for an address the portal does
-    not know (or outside Norfolk) and BinsUnavailable when the council's system cannot answer."""
-    responsibility = addresses.council_for(CouncilService.BINS, uprn=uprn)
+    """The next collections at this address. Raises an AddressProblem (app/address_problems.py) for an address
+    the portal does not know (or outside Norfolk), BinsUnavailable when the council's system cannot answer."""
+    responsibility = routing.council_for(CouncilService.BINS, uprn=uprn)
     council = responsibility.council
     try:
         result = registry().bins(council).collections(responsibility.address.uprn)

@@ -24,7 +24,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import delete, exists, select
 from sqlalchemy.exc import IntegrityError
 
-from app import addresses
+from app import address_problems
 from app.bins import BinsUnavailable, bin_days, text_reminders
 from app.extensions import db
 from app.models.bins import BinReminder, SentBinReminder
@@ -112,7 +112,7 @@ def _queue_emails(tomorrow: date) -> int:
     for resident in residents:
         try:
             days = bin_days(resident.home_uprn)
-        except (addresses.AddressProblem, BinsUnavailable) as problem:
+        except (address_problems.AddressProblem, BinsUnavailable) as problem:
             log.warning("Bin reminder for resident %s not checked: %s", resident.id, type(problem).__name__)
             continue
         names = [c.name for c in days.collections if tomorrow in (c.next_date, *c.upcoming)]

@@ -24,10 +24,10 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import delete, exists, select
 from sqlalchemy.exc import IntegrityError
 
-from app import addresses
-from app.addresses import CouncilService
+from app import address_problems, routing
 from app.backoffice import registry
 from app.bins import BinDays, BinsUnavailable, bin_days
+from app.council_services import CouncilService
 from app.extensions import db
 from app.mobile_numbers import MobileNumber
 from app.models.audit import utcnow
@@ -49,8 +49,8 @@ def council_texting(uprn: str | None) -> str | None:
     if not uprn:
         return None
     try:
-        council = addresses.council_for(CouncilService.BINS, uprn=uprn).council
-    except addresses.AddressProblem:
+        council = routing.council_for(CouncilService.BINS, uprn=uprn).council
+    except address_problems.AddressProblem:
         return None
     return council if registry().serves(council, ServiceKind.TEXT_MESSAGES) else None
 
@@ -122,7 +122,7 @@ def queue_due(tomorrow: date) -> int:
     for resident in residents:
         try:
             days = bin_days(resident.home_uprn)
-        except (addresses.AddressProblem, BinsUnavailable) as problem:
+        except (address_problems.AddressProblem, BinsUnavailable) as problem:
             log.warning("Text reminder for resident %s not checked: %s", resident.id, type(problem).__name__)
             continue
         if not registry().serves(days.council, ServiceKind.TEXT_MESSAGES):

@@ -1,5 +1,5 @@
 """The address gazetteer: every addressable place the portal knows, imported from an AddressBase or LLPG
-export by `flask gazetteer import FILE` (see app/addresses.py and docs/connectors.md)."""
+export by `flask gazetteer import FILE` (see app/gazetteer_import.py and docs/connectors.md)."""
 
 from datetime import datetime
 

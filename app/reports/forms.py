@@ -26,8 +26,9 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 
-from app.addresses import InvalidPostcode, normalise_postcode
+from app.address_problems import InvalidPostcode
 from app.forms import PortalForm
+from app.postcodes import normalise_postcode
 from app.reports.journey import Question
 from app.reports.types import REPORT_TYPES
 

@@ -1,6 +1,7 @@
 """Where a report is, and which council is responsible for it there, in the journey's terms.
 
-The gazetteer, postcode rules and routing are app.addresses'; this module turns their answers into the
+Addresses, postcodes and routing are app.address_lookup's, app.postcodes' and app.routing's; this module turns
+their answers into the
 journey's Location and a routing decision (a council, a hand-off outside Norfolk, or "ask which area").
 """
 
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app import addresses
+from app import address_lookup, address_problems, routing
 from app.reports.journey import Location, Outside
 from app.reports.types import ReportType
 from app.theming import themes
@@ -35,15 +36,15 @@ def one_line(address: Address) -> str:
 
 
 def addresses_for_postcode(postcode: str) -> list[AddressChoice]:
-    """The addresses at a postcode; raises app.addresses' AddressProblem (unknown, outside Norfolk, ...)."""
+    """The addresses at a postcode; raises an AddressProblem (unknown, outside Norfolk, ...)."""
     return [
         AddressChoice(uprn=address.uprn, label=one_line(address))
-        for address in addresses.addresses_for_postcode(postcode)
+        for address in address_lookup.addresses_for_postcode(postcode)
     ]
 
 
 def location_at(uprn: str) -> Location:
-    address = addresses.address_for_uprn(uprn)
+    address = address_lookup.address_for_uprn(uprn)
     return Location(
         method="address",
         postcode=address.postcode,
@@ -55,22 +56,22 @@ def location_at(uprn: str) -> Location:
     )
 
 
-def outside(problem: addresses.OutsideNorfolk) -> Outside:
+def outside(problem: address_problems.OutsideNorfolk) -> Outside:
     return Outside(council_name=problem.contact_name, website=problem.contact_website)
 
 
 def route(report_type: ReportType, location: Location) -> Routing:
     if location.uprn or location.has_coordinates:
         try:
-            responsible = addresses.council_for(
+            responsible = routing.council_for(
                 report_type.service,
                 uprn=location.uprn,
                 latitude=location.latitude,
                 longitude=location.longitude,
             )
-        except addresses.OutsideNorfolk as problem:
+        except address_problems.OutsideNorfolk as problem:
             return Routing(outside=outside(problem))
-        except addresses.TrunkRoadPlace as problem:
+        except address_problems.TrunkRoadPlace as problem:
             return Routing(
                 outside=Outside(
                     council_name=problem.contact_name,
@@ -78,7 +79,7 @@ def route(report_type: ReportType, location: Location) -> Routing:
                     trunk_road=problem.road,
                 )
             )
-        except addresses.AddressProblem:
+        except address_problems.AddressProblem:
             # A point far from any address the gazetteer knows, or the gazetteer is down: ask the person.
             return Routing()
         return Routing(council_slug=responsible.council)

@@ -1,5 +1,5 @@
 """The kinds of report the portal takes: each says, once, which council service it belongs to, and so which
-tier of council is responsible for it (app/addresses.py routes by the service).
+tier of council is responsible for it (app/routing.py routes by the service).
 
 The questions for each kind come from the responsible council's Open311 service definition, so a council can
 add a question without a change here; what is fixed is the kind, its Open311 service code (a council whose
@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 
-from app.addresses import COUNTY_SERVICES, CouncilService
+from app.council_services import COUNTY_SERVICES, CouncilService
 from app.themes import Tier
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, or_, select
 
-from app import addresses
+from app import address_lookup, address_problems, postcodes
 from app.backoffice import registry
 from app.extensions import db
 from app.models.identity import LinkedCouncilAccount, Resident
@@ -58,7 +58,7 @@ def understand(text: str) -> Query:
         return Query("reference", f"NFK-{compact[:4]}-{compact[4:]}")
     match = POSTCODE_AT_END.match(text)
     if match:
-        return Query("postcode", addresses.normalise_postcode(match["postcode"]), match["house"].strip())
+        return Query("postcode", postcodes.normalise_postcode(match["postcode"]), match["house"].strip())
     if ACCOUNT_REFERENCE.match(text):
         return Query("council_tax", text)
     if CASE_REFERENCE.match(text) and any(character.isdigit() for character in text):
@@ -106,8 +106,8 @@ def _matching(query: Query, contacts: set[str]):
         return or_(Resident.id.in_(holders), Resident.id.in_(reporters))
     if query.kind == "postcode":
         try:
-            homes = addresses.addresses_for_postcode(query.text)
-        except addresses.AddressProblem:
+            homes = address_lookup.addresses_for_postcode(query.text)
+        except address_problems.AddressProblem:
             homes = []
         house = query.house.lower()
         uprns = [

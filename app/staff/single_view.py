@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from flask import current_app
 from sqlalchemy import or_, select
 
-from app import addresses
+from app import address_problems
 from app.auth.assurance import COUNCIL_TAX
 from app.backoffice import registry
 from app.dashboard.tiles import TILE_NAMES, Household, Tile, fetch
@@ -70,7 +70,7 @@ def build(resident: Resident, member: StaffMember) -> SingleView:
                 resident,
                 verified=any(account.service == COUNCIL_TAX for account in resident.linked_accounts),
             )
-        except addresses.AddressProblem as error:
+        except address_problems.AddressProblem as error:
             problem = error.message
     access = council_tax_access(member, household)
     tiles: list[Tile] = []

@@ -16,7 +16,7 @@ from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSubmitInput, Go
 from wtforms import RadioField, SelectChoice, StringField, SubmitField
 from wtforms.validators import InputRequired, Length, Regexp, ValidationError
 
-from app import addresses, council_tax_links, rate_limits
+from app import address_lookup, address_problems, council_tax_links, rate_limits
 from app.auth import relying_party
 from app.auth.assurance import COUNCIL_TAX, assurance_of_current_resident
 from app.auth.audit import erased_actor, record_security_event, resident_actor
@@ -97,8 +97,8 @@ def home_address_text(uprn: str | None) -> str | None:
     if not uprn:
         return None
     try:
-        return addresses.address_for_uprn(uprn).single_line
-    except addresses.AddressProblem:
+        return address_lookup.address_for_uprn(uprn).single_line
+    except address_problems.AddressProblem:
         return None
 
 

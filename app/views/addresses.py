@@ -7,9 +7,9 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, request, url_for
 from govuk_frontend_wtf.main import wtforms_errors
 
-from app import addresses
+from app import address_problems, routing
 from app.address_chooser import ChooseAddressForm, PostcodeForm, addresses_or_problem
-from app.addresses import CouncilService
+from app.council_services import CouncilService
 from app.theming import council_pages_only
 
 bp = council_pages_only(Blueprint("addresses", __name__, url_prefix="/find-your-council"))
@@ -56,8 +56,8 @@ def choose():
 @bp.get("/<uprn>")
 def councils(uprn: str):
     try:
-        responsibilities = [addresses.council_for(service, uprn=uprn) for service in SERVICES_SHOWN]
-    except addresses.AddressProblem as problem:
+        responsibilities = [routing.council_for(service, uprn=uprn) for service in SERVICES_SHOWN]
+    except address_problems.AddressProblem as problem:
         return render_template("addresses/problem.html", problem=problem), 404
     return render_template(
         "addresses/councils.html", address=responsibilities[0].address, responsibilities=responsibilities

@@ -30,7 +30,7 @@ from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextInput
 from wtforms import StringField, SubmitField
 from wtforms.validators import ValidationError
 
-from app import addresses, mobile_numbers, rate_limits
+from app import address_problems, mobile_numbers, rate_limits
 from app.address_chooser import ChooseAddressForm, PostcodeForm, addresses_or_problem
 from app.bins import BinsUnavailable, bin_days, calendar_text, feeds, reminders, text_reminders
 from app.extensions import csrf, db, limiter
@@ -92,7 +92,7 @@ def choose():
 def collections(uprn: str):
     try:
         days = bin_days(uprn)
-    except addresses.AddressProblem as problem:
+    except address_problems.AddressProblem as problem:
         return render_template("bins/problem.html", problem=problem), 404
     except BinsUnavailable as unavailable:
         return render_template("bins/unavailable.html", council=unavailable.council), 503
@@ -102,7 +102,7 @@ def collections(uprn: str):
 def _calendar_response(uprn: str, *, cache_control: str) -> Response:
     try:
         days = bin_days(uprn)
-    except addresses.AddressProblem:
+    except address_problems.AddressProblem:
         abort(404)
     except BinsUnavailable:
         return Response(

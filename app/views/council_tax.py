@@ -7,7 +7,7 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
-from app import addresses
+from app import address_problems
 from app.backoffice import registry
 from app.theming import themes
 from app.views.dashboard import household_for_current_resident
@@ -23,7 +23,7 @@ def show():
         return redirect(url_for("dashboard.home_postcode"))
     try:
         household = household_for_current_resident()
-    except addresses.AddressProblem:
+    except address_problems.AddressProblem:
         return redirect(url_for("dashboard.show"))
     council = themes().get(household.district)
     if not (household.verified and household.council_tax_reference):

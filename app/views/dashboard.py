@@ -33,7 +33,7 @@ from htmx_flask import make_response as htmx_response
 from htmx_flask import request
 from sqlalchemy import literal, select, union_all
 
-from app import addresses, council_tax_links
+from app import address_lookup, address_problems, council_tax_links
 from app.address_chooser import ChooseAddressForm, PostcodeForm, addresses_or_problem
 from app.auth.assurance import COUNCIL_TAX, Assurance, assurance_of_current_resident
 from app.auth.views import NOTICE_CATEGORY
@@ -106,11 +106,12 @@ def household_for_current_resident() -> Household:
 
 def household_for(resident, *, verified: bool) -> Household:
     """A resident's household as plain data (for the resident's dashboard, or a council agent's single view of
-    them); raises addresses.AddressProblem when the home address cannot be looked up or is not in Norfolk."""
-    home = addresses.address_for_uprn(resident.home_uprn)
+    them); raises an AddressProblem (app/address_problems.py) when the home address cannot be looked up or is
+    not in Norfolk."""
+    home = address_lookup.address_for_uprn(resident.home_uprn)
     district = themes().by_gss_code(home.lad_gss)
     if district is None or district.tier != "district":
-        raise addresses.OutsideNorfolk(home.lad_gss, home.single_line)
+        raise address_problems.OutsideNorfolk(home.lad_gss, home.single_line)
     reference = next(
         (
             account.account_reference
@@ -148,9 +149,9 @@ def show():
         return redirect(url_for("dashboard.home_postcode"))
     try:
         household = household_for_current_resident()
-    except addresses.UnknownUprn:
+    except address_problems.UnknownUprn:
         return redirect(url_for("dashboard.home_postcode"))
-    except addresses.AddressProblem as problem:
+    except address_problems.AddressProblem as problem:
         return render_template("dashboard/address_problem.html", problem=problem.message)
     if _runs_javascript():
         tiles = shell(TILE_NAMES, household, registry())
@@ -183,7 +184,7 @@ def tile(name: str):
         return redirect(url_for("dashboard.show", _anchor=f"tile-{name}"))
     try:
         household = household_for_current_resident() if current_user.home_uprn else None
-    except addresses.AddressProblem:
+    except address_problems.AddressProblem:
         household = None
     if household is None:
         # The dashboard asks for the home address, or explains what is wrong with it, before any tile.
@@ -204,7 +205,7 @@ def bin_calendar():
         return redirect(url_for("dashboard.home_postcode"))
     try:
         household = household_for_current_resident()
-    except addresses.AddressProblem:
+    except address_problems.AddressProblem:
         return redirect(url_for("dashboard.show"))
     release_connection()
     bins = fetch(("bins",), household, registry(), _budget())["bins"]

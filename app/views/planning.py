@@ -15,7 +15,7 @@ from govuk_frontend_wtf.wtforms_widgets import GovCharacterCount, GovRadioInput,
 from wtforms import RadioField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
 
-from app import addresses
+from app import address_problems
 from app.backoffice import registry
 from app.forms import PortalForm
 from app.theming import themes
@@ -86,7 +86,7 @@ def comment(reference: str):
         return redirect(url_for("dashboard.home_postcode"))
     try:
         household = household_for_current_resident()
-    except addresses.AddressProblem:
+    except address_problems.AddressProblem:
         return redirect(url_for("dashboard.show"))
     council = themes().get(household.district)
     planning = registry().planning(household.district)

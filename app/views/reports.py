@@ -35,7 +35,7 @@ from itsdangerous import BadSignature, SignatureExpired
 from sqlalchemy.exc import IntegrityError
 from wtforms import SelectChoice
 
-from app import addresses
+from app import address_lookup, address_problems, postcodes, routing
 from app.database import release_connection
 from app.extensions import db, limiter
 from app.models.reports import Feedback, FeedbackComment, FollowedRequest, Photo, Report
@@ -160,15 +160,15 @@ def postcode(token: str):
         return found
     form = PostcodeForm(data={"postcode": found.postcode})
     if form.validate_on_submit():
-        postcode = addresses.normalise_postcode(form.postcode.data)
+        postcode = postcodes.normalise_postcode(form.postcode.data)
         try:
             places.addresses_for_postcode(postcode)
-        except addresses.OutsideNorfolk as problem:
+        except address_problems.OutsideNorfolk as problem:
             found.set_postcode(postcode)
             found.set_location(Location(method="address", postcode=postcode))
             found.route_outside(places.outside(problem))
             return _next(found)
-        except addresses.AddressProblem as problem:
+        except address_problems.AddressProblem as problem:
             form.postcode.errors = [problem.message]
         else:
             found.set_postcode(postcode)
@@ -185,7 +185,7 @@ def address(token: str):
         return redirect(url_for(".postcode", token=token))
     try:
         choices = places.addresses_for_postcode(found.postcode)
-    except addresses.AddressProblem as problem:
+    except address_problems.AddressProblem as problem:
         return _render("reports/address_unavailable.html", found, "reports.address", problem=problem.message)
     location = found.location
     form = AddressForm(data={"uprn": location.uprn if location else None})
@@ -193,7 +193,7 @@ def address(token: str):
     if form.validate_on_submit():
         try:
             chosen = places.location_at(form.uprn.data)
-        except addresses.AddressProblem as problem:
+        except address_problems.AddressProblem as problem:
             form.uprn.errors = [problem.message]
         else:
             _set_location(found, chosen)
@@ -267,8 +267,8 @@ def where(token: str):
         return {"error": _("Give a latitude and a longitude")}, 400
     answer: dict = {"address": None, "street": None, "postcode": None, "council": None, "outside": None}
     try:
-        address = addresses.nearest_address(latitude, longitude)
-    except addresses.AddressProblem:
+        address = address_lookup.nearest_address(latitude, longitude)
+    except address_problems.AddressProblem:
         address = None
     if address is not None:
         answer.update(address=places.one_line(address), street=_street(address), postcode=address.postcode)
@@ -278,10 +278,10 @@ def where(token: str):
     else:
         answer["description"] = _("The pin is not near any address we know.")
     try:
-        responsible = addresses.council_for(found.type.service, latitude=latitude, longitude=longitude)
-    except (addresses.OutsideNorfolk, addresses.TrunkRoadPlace) as problem:
+        responsible = routing.council_for(found.type.service, latitude=latitude, longitude=longitude)
+    except (address_problems.OutsideNorfolk, address_problems.TrunkRoadPlace) as problem:
         answer["outside"] = problem.message
-    except addresses.AddressProblem:
+    except address_problems.AddressProblem:
         pass
     else:
         answer["council"] = responsible.council_name
@@ -316,11 +316,11 @@ def _coordinate_text(value: float | None) -> str | None:
 
 def _set_location(found: Journey, location: Location) -> None:
     """Save the place, decide the council, and snapshot what that council asks and has open nearby."""
-    routing = places.route(found.type, location)
-    asked = _ask_council(found.type, routing.council_slug, location) if routing.council_slug else None
+    route = places.route(found.type, location)
+    asked = _ask_council(found.type, route.council_slug, location) if route.council_slug else None
     found.set_location(location)
-    if routing.outside:
-        found.route_outside(routing.outside)
+    if route.outside:
+        found.route_outside(route.outside)
     elif asked is not None:
         _route_to(found, asked)
     else:

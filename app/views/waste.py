@@ -20,7 +20,7 @@ from flask_login import current_user, login_required
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select, update
 
-from app import addresses
+from app import address_problems, postcodes
 from app.backoffice import registry
 from app.extensions import db
 from app.models.audit import AuditEvent
@@ -195,7 +195,7 @@ def start():
         if resident and resident.home_uprn:
             try:
                 _choose_address(order, resident.home_uprn)
-            except addresses.AddressProblem:
+            except address_problems.AddressProblem:
                 order.uprn = order.address = None
         return _next(order)
     return render_template(f"waste/start_{kind}.html", form=form, prices=g.theme.waste, money=orders.money)
@@ -209,10 +209,10 @@ def postcode(token: str):
     form = PostcodeForm(data={"postcode": order.postcode})
     form.postcode.description = _("The postcode of the address for the collection. For example, NR1 2DH")
     if form.validate_on_submit():
-        postcode = addresses.normalise_postcode(form.postcode.data)
+        postcode = postcodes.normalise_postcode(form.postcode.data)
         try:
             places.addresses_for_postcode(postcode)
-        except addresses.AddressProblem as problem:
+        except address_problems.AddressProblem as problem:
             form.postcode.errors = [problem.message]
         else:
             order.postcode = postcode
@@ -226,7 +226,7 @@ def _choose_address(order: WasteOrder, uprn: str) -> None:
     """Take the address if this council serves it; for garden waste, work out when the subscription starts."""
     chosen = places.location_at(uprn)
     if chosen.gss_code != g.theme.gss_code:
-        raise addresses.AddressProblem(
+        raise address_problems.AddressProblem(
             _(
                 "This address is not in %(council)s's area. Use your own council's website.",
                 council=g.theme.name,
@@ -269,14 +269,14 @@ def address(token: str):
         return redirect(url_for("waste.postcode", token=token))
     try:
         choices = places.addresses_for_postcode(order.postcode)
-    except addresses.AddressProblem as problem:
+    except address_problems.AddressProblem as problem:
         return _page("waste/unavailable.html", order, "address", 503, problem=problem.message)
     form = AddressForm(data={"uprn": order.uprn})
     form.uprn.choices = [(choice.uprn, choice.label) for choice in choices]
     if form.validate_on_submit():
         try:
             _choose_address(order, form.uprn.data)
-        except addresses.AddressProblem as problem:
+        except address_problems.AddressProblem as problem:
             form.uprn.errors = [problem.message]
         except ConnectorError:
             return _page("waste/unavailable.html", order, "address", 503, problem=_unavailable())

@@ -40,7 +40,7 @@ from urllib.parse import urlsplit
 import pytest
 from flask_migrate import upgrade
 
-from app import addresses, create_app
+from app import create_app, gazetteer_import
 from app.config import PROJECT_ROOT
 from app.extensions import db
 from app.themes import ThemeRegistry
@@ -138,7 +138,7 @@ def portal_with_own_sandbox(
     with app.app_context():
         upgrade()
         if gazetteer:
-            addresses.import_rows(addresses._csv_rows(PROJECT_ROOT / "sandbox" / "data" / "gazetteer.csv"))
+            gazetteer_import.import_file(PROJECT_ROOT / "sandbox" / "data" / "gazetteer.csv")
     server = LiveServer(app)
     try:
         yield PortalWithSandbox(app, sandbox, server.port, instance)

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page
 
-from app import addresses
+from app import gazetteer_import
 from sandbox.demo_residents import DEMO_RESIDENTS
 from tests.browser.axe import axe_violations, describe_violations
 from tests.browser.conftest import THEME_SLUGS, THEMES, new_shared_context, reused_page
@@ -31,7 +31,8 @@ TIMEOUT = 10_000
 REFLOW_VIEWPORT = {"width": 320, "height": 640}
 COUNTY = next(theme for theme in THEMES if theme.tier == "county")
 COUNCIL_NAMES = {theme.gss_code: theme.name for theme in THEMES}
-# What a person might type, in the order the walk types them, and the answer (app/addresses.py).
+# What a person might type, in the order the walk types them, and the answer (app/postcodes.py and
+# app/address_lookup.py).
 WRONG_POSTCODES = {
     "empty": ("", "Enter a postcode"),
     "badly-formed": ("NR1", "Enter a real postcode, like NR1 2DH"),
@@ -97,7 +98,7 @@ def _gazetteer(request, base_url) -> None:
         pytest.skip("the walk uses the sandbox gazetteer's addresses, which only the local portal has")
     portal = request.getfixturevalue("portal")  # only now: a live deployment needs no local portal
     with portal.app.app_context():
-        summary = addresses.import_rows(addresses._csv_rows(GAZETTEER))
+        summary = gazetteer_import.import_file(GAZETTEER)
     assert not summary.rejected, summary.rejected
 
 

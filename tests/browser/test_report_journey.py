@@ -13,7 +13,7 @@ from axe_playwright_python.sync_playwright import Axe
 from flask_migrate import upgrade
 from sqlalchemy import select
 
-from app import addresses, create_app
+from app import create_app, gazetteer_import
 from app.backoffice import use_registry
 from app.extensions import db
 from app.models.reports import MailboxMessage, Report, ReportStatus
@@ -54,7 +54,7 @@ def reporting_portal(tmp_path_factory, base_url) -> Iterator[ReportingPortal]:
     )
     with app.app_context():
         upgrade()
-        addresses.import_rows(addresses._csv_rows(GAZETTEER))
+        gazetteer_import.import_file(GAZETTEER)
     use_registry(app, sandbox.registry(instance / "connector-cache"))
     with live_wsgi_server(app) as server:
         yield ReportingPortal(app=app, sandbox=sandbox, port=server.port)

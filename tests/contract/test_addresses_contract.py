@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from app import addresses
+from app import address_lookup, address_problems, gazetteer_import, routing
 from app.backoffice import use_registry
 from connectors.errors import NotAuthorised, NotFound
 from connectors.http import make_cache
@@ -48,12 +48,12 @@ def lookup(request, request_context, tmp_path):
     if request.param == "gazetteer":
         from sandbox.gazetteer import GAZETTEER_CSV
 
-        addresses.import_rows(addresses._csv_rows(GAZETTEER_CSV))
+        gazetteer_import.import_file(GAZETTEER_CSV)
         registry = ConnectorRegistry(Deployment.from_mapping({}), cache=make_cache(tmp_path), environ={})
     else:
         registry = os_places_registry(request.getfixturevalue("os_places_server"), tmp_path)
     use_registry(request_context, registry)
-    yield addresses._lookup()  # what the portal uses: its own table, or the connector
+    yield address_lookup.lookup()  # what the portal uses: its own table, or the connector
     use_registry(request_context, None)
 
 
@@ -81,8 +81,8 @@ def test_the_nearest_address_to_a_point(lookup):
 
 
 def test_routing_works_on_either_lookup(lookup):
-    assert addresses.council_for("bins", uprn=TOM.uprn).council == "norwich"
-    assert addresses.council_for("highways", latitude=52.6269, longitude=1.2789).council == "norfolk"
+    assert routing.council_for("bins", uprn=TOM.uprn).council == "norwich"
+    assert routing.council_for("highways", latitude=52.6269, longitude=1.2789).council == "norfolk"
 
 
 def test_auto_chooses_os_places_only_when_its_key_is_set(os_places_server, tmp_path):
@@ -95,9 +95,9 @@ def test_os_places_outside_norfolk_is_routed_to_a_hand_off(os_places_server, req
     use_registry(request_context, os_places_registry(os_places_server, tmp_path))
     try:
         lowestoft = next(address for address in gazetteer_addresses().values() if address.town == "Lowestoft")
-        with pytest.raises(addresses.OutsideNorfolk) as raised:
-            addresses.addresses_for_postcode(lowestoft.postcode)
-        assert raised.value.contact_website == addresses.FIND_YOUR_COUNCIL_URL
+        with pytest.raises(address_problems.OutsideNorfolk) as raised:
+            address_lookup.addresses_for_postcode(lowestoft.postcode)
+        assert raised.value.contact_website == address_problems.FIND_YOUR_COUNCIL_URL
     finally:
         use_registry(request_context, None)
 

@@ -1,4 +1,5 @@
-"""Addresses and routing (app/addresses.py), the gazetteer import, and the address chooser pages."""
+"""Postcodes, address lookup and routing (app/postcodes.py, app/address_lookup.py, app/routing.py), the
+gazetteer import (app/gazetteer_import.py), and the address chooser pages."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from app import addresses
-from app.addresses import CouncilService
+from app import address_lookup, address_problems, council_services, gazetteer_import, postcodes, routing
+from app.council_services import CouncilService
 from app.extensions import db
 from app.models.gazetteer import GazetteerAddress
 from app.reports.types import REPORT_TYPES
@@ -42,7 +43,7 @@ def request_context(app):
 
 @pytest.fixture
 def gazetteer(request_context):
-    summary = addresses.import_rows(sandbox_rows())
+    summary = gazetteer_import.import_rows(sandbox_rows())
     assert summary.added > 600 and not summary.rejected
     return request_context
 
@@ -54,25 +55,25 @@ def gazetteer(request_context):
     ("typed", "postcode"), [("nr22pe", "NR2 2PE"), (" NR1  2DH ", "NR1 2DH"), ("pe301ab", "PE30 1AB")]
 )
 def test_postcodes_are_normalised(typed, postcode):
-    assert addresses.normalise_postcode(typed) == postcode
+    assert postcodes.normalise_postcode(typed) == postcode
 
 
 def test_an_empty_postcode_asks_for_one(request_context):
-    with pytest.raises(addresses.InvalidPostcode, match="^Enter a postcode$"):
-        addresses.normalise_postcode("   ")
+    with pytest.raises(address_problems.InvalidPostcode, match="^Enter a postcode$"):
+        postcodes.normalise_postcode("   ")
 
 
 @pytest.mark.parametrize("typed", ["NR1", "12345", "NR1 2D", "NR1 2DHX", "NRR 1AB", "<b>NR1</b>"])
 def test_something_that_cannot_be_a_postcode_gets_an_example(request_context, typed):
-    with pytest.raises(addresses.InvalidPostcode, match="^Enter a real postcode, like NR1 2DH$"):
-        addresses.normalise_postcode(typed)
+    with pytest.raises(address_problems.InvalidPostcode, match="^Enter a real postcode, like NR1 2DH$"):
+        postcodes.normalise_postcode(typed)
 
 
 # --- addresses ------------------------------------------------------------------------------------
 
 
 def test_addresses_at_a_postcode_come_in_reading_order(gazetteer):
-    found = addresses.addresses_for_postcode("nr2 2pe")
+    found = address_lookup.addresses_for_postcode("nr2 2pe")
     assert [address.lines[0] for address in found] == [
         "37 Unthank Road",
         "39 Unthank Road",
@@ -86,14 +87,14 @@ def test_addresses_at_a_postcode_come_in_reading_order(gazetteer):
 
 def test_every_demo_resident_is_in_the_gazetteer_exactly_as_the_sandbox_says(gazetteer):
     for resident in DEMO_RESIDENTS:
-        address = addresses.address_for_uprn(resident.uprn)
+        address = address_lookup.address_for_uprn(resident.uprn)
         assert (address.lines[0], address.town) == resident.address
         assert (address.postcode, address.lad_gss) == (resident.postcode, resident.district_gss)
 
 
 def test_an_unknown_postcode_says_so(gazetteer):
-    with pytest.raises(addresses.UnknownPostcode) as raised:
-        addresses.addresses_for_postcode("NR99 9ZZ")
+    with pytest.raises(address_problems.UnknownPostcode) as raised:
+        address_lookup.addresses_for_postcode("NR99 9ZZ")
     assert (
         raised.value.message == "We could not find any addresses for NR99 9ZZ. Check the postcode is right."
     )
@@ -109,8 +110,8 @@ def test_an_unknown_postcode_says_so(gazetteer):
 )
 def test_a_postcode_outside_norfolk_names_the_council_to_contact(gazetteer, town, council):
     postcode = a_postcode_in(town)
-    with pytest.raises(addresses.OutsideNorfolk) as raised:
-        addresses.addresses_for_postcode(postcode)
+    with pytest.raises(address_problems.OutsideNorfolk) as raised:
+        address_lookup.addresses_for_postcode(postcode)
     assert (
         raised.value.message
         == f"{postcode} is not in Norfolk: it is looked after by {council}. Contact them instead."
@@ -120,8 +121,8 @@ def test_a_postcode_outside_norfolk_names_the_council_to_contact(gazetteer, town
 
 @pytest.mark.parametrize("uprn", ["999999999999", "not-a-uprn", "", "1234567890123"])
 def test_a_uprn_not_in_the_gazetteer_says_to_search_by_postcode(gazetteer, uprn):
-    with pytest.raises(addresses.UnknownUprn, match="Search for it by its postcode"):
-        addresses.address_for_uprn(uprn)
+    with pytest.raises(address_problems.UnknownUprn, match="Search for it by its postcode"):
+        address_lookup.address_for_uprn(uprn)
 
 
 # --- routing --------------------------------------------------------------------------------------
@@ -129,21 +130,21 @@ def test_a_uprn_not_in_the_gazetteer_says_to_search_by_postcode(gazetteer, uprn)
 
 @pytest.mark.parametrize("resident", DEMO_RESIDENTS, ids=lambda resident: resident.given_name)
 def test_district_services_go_to_the_district_and_county_services_to_the_county(gazetteer, resident):
-    for service in addresses.DISTRICT_SERVICES:
-        routed = addresses.council_for(service, uprn=resident.uprn)
+    for service in council_services.DISTRICT_SERVICES:
+        routed = routing.council_for(service, uprn=resident.uprn)
         assert (routed.council, routed.gss_code) == (
             DISTRICT_SLUGS[resident.district_gss],
             resident.district_gss,
         )
         assert routed.located_by == "uprn"
-    for service in addresses.COUNTY_SERVICES:
-        routed = addresses.council_for(service, uprn=resident.uprn)
+    for service in council_services.COUNTY_SERVICES:
+        routed = routing.council_for(service, uprn=resident.uprn)
         assert (routed.council, routed.council_name) == ("norfolk", "Norfolk County Council")
 
 
 def test_report_types_route_by_their_service(gazetteer):
     routed = {
-        report_type.slug: addresses.council_for(report_type.service, uprn=TOM.uprn).council
+        report_type.slug: routing.council_for(report_type.service, uprn=TOM.uprn).council
         for report_type in REPORT_TYPES
     }
     assert routed == {
@@ -156,24 +157,24 @@ def test_report_types_route_by_their_service(gazetteer):
 
 
 def test_coordinates_are_routed_by_the_nearest_gazetteer_address(gazetteer):
-    routed = addresses.council_for(CouncilService.FLY_TIPPING, latitude=52.6269, longitude=1.2789)
+    routed = routing.council_for(CouncilService.FLY_TIPPING, latitude=52.6269, longitude=1.2789)
     assert routed.council == "norwich" and routed.located_by == "nearest_address"
     assert routed.address.postcode == "NR2 2PE" and routed.distance_m < 50
-    assert addresses.council_for("highways", latitude=52.6269, longitude=1.2789).council == "norfolk"
+    assert routing.council_for("highways", latitude=52.6269, longitude=1.2789).council == "norfolk"
 
 
 def test_coordinates_far_from_any_address_are_not_routed(gazetteer):
-    with pytest.raises(addresses.UnknownPlace, match="could not tell which council"):
-        addresses.council_for(CouncilService.HIGHWAYS, latitude=52.90, longitude=2.50)  # the North Sea
+    with pytest.raises(address_problems.UnknownPlace, match="could not tell which council"):
+        routing.council_for(CouncilService.HIGHWAYS, latitude=52.90, longitude=2.50)  # the North Sea
 
 
 def test_coordinates_over_the_border_name_the_district_or_county_to_contact(gazetteer):
     lowestoft = next(row for row in sandbox_rows() if row["town"] == "Lowestoft")
     place = {"latitude": float(lowestoft["latitude"]), "longitude": float(lowestoft["longitude"])}
-    with pytest.raises(addresses.OutsideNorfolk, match="East Suffolk Council"):
-        addresses.council_for(CouncilService.FLY_TIPPING, **place)
-    with pytest.raises(addresses.OutsideNorfolk, match="Suffolk County Council"):
-        addresses.council_for(CouncilService.HIGHWAYS, **place)
+    with pytest.raises(address_problems.OutsideNorfolk, match="East Suffolk Council"):
+        routing.council_for(CouncilService.FLY_TIPPING, **place)
+    with pytest.raises(address_problems.OutsideNorfolk, match="Suffolk County Council"):
+        routing.council_for(CouncilService.HIGHWAYS, **place)
 
 
 # --- importing ------------------------------------------------------------------------------------
@@ -207,10 +208,10 @@ def test_addressbase_plus_columns_are_understood(app, tmp_path: Path):
         and "line 5: no local authority GSS code" in result.output
     )
     with app.app_context():
-        flat = addresses.address_for_uprn("100091000001")
+        flat = address_lookup.address_for_uprn("100091000001")
         assert flat.lines == ("FLAT 2", "ST ANDREWS HOUSE", "ST ANDREWS STREET")
         assert (flat.town, flat.postcode, flat.lad_gss) == ("Norwich", "NR2 4AD", "E07000148")
-        assert addresses.address_for_uprn("100091000002").lines == ("12 ST ANDREWS STREET",)
+        assert address_lookup.address_for_uprn("100091000002").lines == ("12 ST ANDREWS STREET",)
 
 
 def test_llpg_style_columns_are_understood(app, tmp_path: Path):
@@ -224,7 +225,7 @@ def test_llpg_style_columns_are_understood(app, tmp_path: Path):
     result = app.test_cli_runner().invoke(args=["gazetteer", "import", str(export)])
     assert "1 added" in result.output, result.output
     with app.app_context():
-        assert addresses.address_for_uprn("2630999001").lines == ("Annexe", "7A Orchard Way")
+        assert address_lookup.address_for_uprn("2630999001").lines == ("Annexe", "7A Orchard Way")
 
 
 def sandbox_row(uprn: str) -> dict[str, str]:
@@ -264,15 +265,15 @@ def test_llpg_national_grid_coordinates_are_converted_to_latitude_and_longitude(
 
     sandbox = sandbox_row(uprn)
     with app.test_request_context("/", headers={"Host": "norwich.localhost"}):
-        home = addresses.address_for_uprn(uprn)
+        home = address_lookup.address_for_uprn(uprn)
         assert home.lines == ("41 UNTHANK ROAD",) and home.lad_gss == "E07000148"
         assert home.distance_m(float(sandbox["latitude"]), float(sandbox["longitude"])) < 5
         assert (round(home.latitude, 6), round(home.longitude, 6)) == (home.latitude, home.longitude)
         # The point of having coordinates: a place near the home now routes by it (the dashboard's planning
         # and street-report tiles need them too). A row with no coordinates still imports, without them.
-        routed = addresses.council_for("highways", latitude=52.6269, longitude=1.2789)
+        routed = routing.council_for("highways", latitude=52.6269, longitude=1.2789)
         assert routed.address.uprn == uprn and routed.council == "norfolk"
-        assert addresses.address_for_uprn("2630999106").latitude is None
+        assert address_lookup.address_for_uprn("2630999106").latitude is None
 
 
 def test_addressbase_eastings_and_northings_are_understood_and_latitude_longitude_win(app, tmp_path: Path):
@@ -292,10 +293,10 @@ def test_addressbase_eastings_and_northings_are_understood_and_latitude_longitud
     assert "2 added" in result.output and "0 rejected" in result.output, result.output
     sandbox = sandbox_row(yarmouth_uprn)
     with app.app_context():
-        yarmouth = addresses.address_for_uprn(yarmouth_uprn)
+        yarmouth = address_lookup.address_for_uprn(yarmouth_uprn)
         assert yarmouth.distance_m(float(sandbox["latitude"]), float(sandbox["longitude"])) < 5
         assert yarmouth.lad_gss == "E07000145"
-        tom = addresses.address_for_uprn(tom_uprn)
+        tom = address_lookup.address_for_uprn(tom_uprn)
         assert (tom.latitude, tom.longitude) == (52.62681, 1.27873)
 
 

@@ -10,7 +10,7 @@ import pytest
 from shapely.geometry import Point, shape
 from shapely.ops import linemerge
 
-from app import addresses, boundaries
+from app import address_problems, boundaries, gazetteer_import, routing
 from app.extensions import db
 from app.models.boundaries import CouncilBoundary
 from sandbox.gazetteer import GAZETTEER_CSV
@@ -29,7 +29,7 @@ def sandbox_rows() -> list[dict[str, str]]:
 @pytest.fixture
 def routed(app):
     with app.test_request_context("/", headers={"Host": "norwich.localhost"}):
-        assert not addresses.import_rows(sandbox_rows()).rejected
+        assert not gazetteer_import.import_rows(sandbox_rows()).rejected
         result = app.test_cli_runner().invoke(args=["boundaries", "import", str(SANDBOX_BOUNDARIES)])
         assert result.exit_code == 0, result.output
         assert "11 districts imported" in result.output
@@ -106,22 +106,22 @@ def test_every_sandbox_address_lies_in_its_own_district(routed):
 def test_points_a_few_metres_either_side_of_a_border_go_to_each_side(routed, metres):
     south_norfolk_side, norwich_side = border_points(metres)
     with routed.test_request_context("/", headers={"Host": "norwich.localhost"}):
-        there = addresses.council_for("bins", latitude=south_norfolk_side[0], longitude=south_norfolk_side[1])
+        there = routing.council_for("bins", latitude=south_norfolk_side[0], longitude=south_norfolk_side[1])
         assert (there.council, there.located_by) == ("south-norfolk", "boundary")
-        here = addresses.council_for("bins", latitude=norwich_side[0], longitude=norwich_side[1])
+        here = routing.council_for("bins", latitude=norwich_side[0], longitude=norwich_side[1])
         assert (here.council, here.located_by) == ("norwich", "boundary")
-        pothole = addresses.council_for("highways", latitude=norwich_side[0], longitude=norwich_side[1])
+        pothole = routing.council_for("highways", latitude=norwich_side[0], longitude=norwich_side[1])
         assert pothole.council == "norfolk"
 
 
 def test_a_pothole_and_a_missed_bin_at_the_border_address_go_to_the_county_and_the_district(routed):
     with routed.test_request_context("/", headers={"Host": "norwich.localhost"}):
         assert (
-            addresses.council_for("highways", latitude=COSTESSEY[0], longitude=COSTESSEY[1]).council
+            routing.council_for("highways", latitude=COSTESSEY[0], longitude=COSTESSEY[1]).council
             == "norfolk"
         )
         assert (
-            addresses.council_for("bins", latitude=COSTESSEY[0], longitude=COSTESSEY[1]).council
+            routing.council_for("bins", latitude=COSTESSEY[0], longitude=COSTESSEY[1]).council
             == "south-norfolk"
         )
 
@@ -130,17 +130,17 @@ def test_a_point_over_the_border_is_handed_off_by_name(routed):
     lowestoft = next(row for row in sandbox_rows() if row["town"] == "Lowestoft")
     place = {"latitude": float(lowestoft["latitude"]), "longitude": float(lowestoft["longitude"])}
     with routed.test_request_context("/", headers={"Host": "norwich.localhost"}):
-        with pytest.raises(addresses.OutsideNorfolk, match="East Suffolk Council"):
-            addresses.council_for("fly_tipping", **place)
-        with pytest.raises(addresses.OutsideNorfolk, match="Suffolk County Council"):
-            addresses.council_for("highways", **place)
+        with pytest.raises(address_problems.OutsideNorfolk, match="East Suffolk Council"):
+            routing.council_for("fly_tipping", **place)
+        with pytest.raises(address_problems.OutsideNorfolk, match="Suffolk County Council"):
+            routing.council_for("highways", **place)
 
 
 def test_a_point_outside_every_boundary_and_far_from_addresses_is_outside_norfolk(routed):
     with routed.test_request_context("/", headers={"Host": "norwich.localhost"}):
-        with pytest.raises(addresses.OutsideNorfolk, match="not in Norfolk") as raised:
-            addresses.council_for("highways", latitude=53.2, longitude=2.5)  # the North Sea
-        assert raised.value.contact_website == addresses.FIND_YOUR_COUNCIL_URL
+        with pytest.raises(address_problems.OutsideNorfolk, match="not in Norfolk") as raised:
+            routing.council_for("highways", latitude=53.2, longitude=2.5)  # the North Sea
+        assert raised.value.contact_website == address_problems.FIND_YOUR_COUNCIL_URL
 
 
 def test_an_ons_file_of_any_year_replaces_the_districts_it_names_and_keeps_the_others(app, tmp_path):
@@ -236,15 +236,16 @@ def test_potholes_near_a_trunk_road_go_to_national_highways_within_the_configure
     assert result.exit_code == 0 and "2 trunk roads imported" in result.output
     with routed.test_request_context("/", headers={"Host": "norwich.localhost"}):
         near, far = east_of(A47_END, 15), east_of(A47_END, 25)
-        with pytest.raises(addresses.TrunkRoadPlace, match="looked after by National Highways") as raised:
-            addresses.council_for("highways", latitude=near[0], longitude=near[1])
+        trunk_road = "looked after by National Highways"
+        with pytest.raises(address_problems.TrunkRoadPlace, match=trunk_road) as raised:
+            routing.council_for("highways", latitude=near[0], longitude=near[1])
         assert raised.value.road == "A47"
-        assert raised.value.contact_website == addresses.NATIONAL_HIGHWAYS_URL
-        assert addresses.council_for("highways", latitude=far[0], longitude=far[1]).council == "norfolk"
-        assert addresses.council_for("bins", latitude=near[0], longitude=near[1]).council != "norfolk"
+        assert raised.value.contact_website == address_problems.NATIONAL_HIGHWAYS_URL
+        assert routing.council_for("highways", latitude=far[0], longitude=far[1]).council == "norfolk"
+        assert routing.council_for("bins", latitude=near[0], longitude=near[1]).council != "norfolk"
         routed.config["TRUNK_ROAD_DISTANCE_M"] = 30
-        with pytest.raises(addresses.TrunkRoadPlace):
-            addresses.council_for("highways", latitude=far[0], longitude=far[1])
+        with pytest.raises(address_problems.TrunkRoadPlace):
+            routing.council_for("highways", latitude=far[0], longitude=far[1])
 
 
 def test_trunk_road_distances_are_measured_on_the_national_grid(routed):

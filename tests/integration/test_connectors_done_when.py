@@ -7,9 +7,9 @@ import dataclasses
 
 import pytest
 
-from app.addresses import _csv_rows, import_rows
 from app.backoffice import use_registry
 from app.connectors_check import check_property
+from app.gazetteer_import import import_file
 from connectors.breaker import InProcessBreakerStore
 from connectors.http import make_cache
 from connectors.models import BinCollection, Case, CouncilTaxAccount, PlanningApplication, ServiceKind
@@ -39,7 +39,7 @@ def asking_registry(app, stoppable_sandbox, tmp_path):
         environ={"PORTAL_SANDBOX_API_KEY": API_KEY},
     )
     with app.app_context():
-        import_rows(_csv_rows(GAZETTEER_CSV))
+        import_file(GAZETTEER_CSV)
     use_registry(app, registry)
     yield registry
     use_registry(app, None)

@@ -9,7 +9,7 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from app import addresses
+from app import gazetteer_import
 from app.extensions import db
 from app.models.identity import LinkedCouncilAccount, Resident
 from app.models.reports import OutboxMessage
@@ -163,7 +163,7 @@ def test_moving_home_ends_the_link_to_the_previous_homes_account(
     council_tax_back_office,  # noqa: F811 - the imported fixture
 ):
     with app.app_context():
-        addresses.import_rows(addresses._csv_rows(GAZETTEER))
+        gazetteer_import.import_file(GAZETTEER)
     linked = client_request.post_form("/account/council-tax/link", link_form(), host=HOST)
     client_request.get(linked.location, host=HOST)  # the "is linked" banner is shown
     assert len(_links(app)) == 1

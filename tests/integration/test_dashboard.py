@@ -8,7 +8,7 @@ from urllib.parse import unquote
 import pytest
 from sqlalchemy import select
 
-from app import addresses
+from app import gazetteer_import
 from app.backoffice import use_registry
 from app.extensions import db
 from app.models.identity import LinkedCouncilAccount, Resident
@@ -43,7 +43,7 @@ HOSTS = [
 def back_offices(app, connector_registry):
     use_registry(app, connector_registry)
     with app.app_context():
-        addresses.import_rows(addresses._csv_rows(GAZETTEER))
+        gazetteer_import.import_file(GAZETTEER)
     yield connector_registry
     use_registry(app, None)
 
@@ -204,7 +204,7 @@ def test_a_back_office_that_fails_after_answering_once_shows_stale_data_with_its
     connectors.deployment.defaults["ttl"] = 0  # every page asks the back offices again
     use_registry(app, connectors)
     with app.app_context():
-        addresses.import_rows(addresses._csv_rows(GAZETTEER))
+        gazetteer_import.import_file(GAZETTEER)
     try:
         sign_in(TOM, host="norwich.localhost", council_tax=True)
         page = client_request.get("/dashboard", host="norwich.localhost")
@@ -226,7 +226,7 @@ def test_a_hung_back_office_does_not_hold_the_page_past_its_budget(
 ):
     monkeypatch.setitem(app.config, "DASHBOARD_BUDGET_SECONDS", 0.5)
     with app.app_context():
-        addresses.import_rows(addresses._csv_rows(GAZETTEER))
+        gazetteer_import.import_file(GAZETTEER)
     sign_in(PRIYA, host="south-norfolk.localhost")
 
     def back_offices(cache):
@@ -383,7 +383,7 @@ def test_stopping_one_back_office_turns_its_tile_stale_or_unavailable_and_leaves
     """South Norfolk's planning back office runs on a sandbox of its own, so that it alone can be stopped."""
     planning_office = stoppable_sandbox
     with app.app_context():
-        addresses.import_rows(addresses._csv_rows(GAZETTEER))
+        gazetteer_import.import_file(GAZETTEER)
     sign_in(PRIYA, host="south-norfolk.localhost", council_tax=True)
     use_registry(app, registry_with_own_planning_office(sandbox, planning_office, tmp_path / "cache"))
     try:

@@ -21,7 +21,7 @@ def test_a_dashboard_request_traces_each_council_s_back_office_calls(
 ):
     from sqlalchemy import select
 
-    from app import addresses
+    from app import gazetteer_import
     from app.extensions import db
     from app.models.identity import Resident
 
@@ -36,7 +36,7 @@ def test_a_dashboard_request_traces_each_council_s_back_office_calls(
     use_registry(traced, connector_registry)
     try:
         with traced.app_context():
-            addresses.import_rows(addresses._csv_rows(GAZETTEER))
+            gazetteer_import.import_file(GAZETTEER)
         client = traced.test_client()
         assert Visitor(client, host=HOST).sign_in_at_sandbox(PRIYA).status_code == 302
         with traced.app_context():

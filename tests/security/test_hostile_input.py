@@ -16,7 +16,7 @@ import pytest
 from bs4 import BeautifulSoup
 from flask_wtf import FlaskForm
 
-from app import addresses
+from app import gazetteer_import
 from app.backoffice import use_registry
 from app.extensions import limiter
 from app.forms import PortalForm
@@ -106,7 +106,7 @@ def back_offices(app, hostile_sandbox, tmp_path):
     use_registry(app, hostile_sandbox.registry(tmp_path / "connector-cache"))
     limiter.reset()
     with app.app_context():
-        addresses.import_rows(addresses._csv_rows(GAZETTEER))
+        gazetteer_import.import_file(GAZETTEER)
     yield
     use_registry(app, None)
     limiter.reset()

@@ -2,7 +2,7 @@
 deployment; the connectors never import the portal, so that they stay back-office integrations that know
 nothing of the portal or its councils; the requests feature (app/tracking) and the report journeys' own
 modules (app/reports) never import the views, which are built on them. Checked by reading every module's
-imports with ast, including a module named in a string ("app.addresses:build",
+imports with ast, including a module named in a string ("app.address_lookup:build",
 importlib.import_module("sandbox.x")), which is an import too.
 """
 
@@ -72,14 +72,14 @@ def test_the_check_sees_every_kind_of_import(tmp_path):
         "import app.models\n"
         "from app import themes\n"
         "from .models import Result\n"  # its own package: allowed
-        'ADAPTERS = {"gazetteer": "app.addresses:build", "open311": "connectors.open311:build"}\n'
+        'ADAPTERS = {"gazetteer": "app.address_lookup:build", "open311": "connectors.open311:build"}\n'
         'importlib.import_module("sandbox.places")\n'
         'DEFAULT_FILE = "sandbox.toml"\n'  # a file's name, not a module
     )
     assert breaches(tmp_path, "connectors") == [
         "connectors/registry.py:1 imports app.models",
         "connectors/registry.py:2 imports app.themes",
-        "connectors/registry.py:4 imports app.addresses",
+        "connectors/registry.py:4 imports app.address_lookup",
         "connectors/registry.py:5 imports sandbox.places",
     ]
     (tmp_path / "app" / "tracking").mkdir(parents=True)

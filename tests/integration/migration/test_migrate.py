@@ -12,7 +12,7 @@ import pytest
 import requests
 from sqlalchemy import func, select
 
-from app import addresses
+from app import gazetteer_import
 from app.backoffice import use_registry
 from app.extensions import db
 from app.migration import accounts
@@ -255,7 +255,7 @@ def _sign_in(visitor: Visitor, email: str, password: str) -> requests.Response:
 def back_offices(app, connector_registry):
     use_registry(app, connector_registry)
     with app.app_context():
-        addresses.import_rows(addresses._csv_rows(GAZETTEER))
+        gazetteer_import.import_file(GAZETTEER)
     yield connector_registry
     use_registry(app, None)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from app import addresses
+from app import gazetteer_import
 from app.backoffice import use_registry
 from app.extensions import db, limiter
 from app.models.reports import Report
@@ -39,7 +39,7 @@ def back_offices(app, reports_sandbox, tmp_path):
     use_registry(app, connector_registry)
     limiter.reset()
     with app.app_context():
-        addresses.import_rows(addresses._csv_rows(GAZETTEER))
+        gazetteer_import.import_file(GAZETTEER)
     yield connector_registry
     reports_sandbox.clear_faults()
     use_registry(app, None)

@@ -13,7 +13,7 @@ import requests
 from bs4 import BeautifulSoup
 from sqlalchemy import select
 
-from app import addresses
+from app import gazetteer_import
 from app.auth.provider import forget_providers
 from app.backoffice import use_registry
 from app.extensions import db
@@ -49,7 +49,7 @@ def portal(app, staff_sandbox, tmp_path, monkeypatch):
     use_registry(app, staff_sandbox.registry(tmp_path / "connector-cache"))
     limiter.reset()
     with app.app_context():
-        addresses.import_rows(addresses._csv_rows(GAZETTEER))
+        gazetteer_import.import_file(GAZETTEER)
     yield app
     staff_sandbox.clear_faults()
     use_registry(app, None)

@@ -11,7 +11,7 @@ import requests
 from bs4 import BeautifulSoup
 from sqlalchemy import select
 
-from app import addresses
+from app import gazetteer_import
 from app.backoffice import use_registry
 from app.extensions import db
 from app.models.reports import MailboxMessage
@@ -48,7 +48,7 @@ def back_offices(app, waste_sandbox, tmp_path):
     use_registry(app, connector_registry)
     limiter.reset()
     with app.app_context():
-        addresses.import_rows(addresses._csv_rows(GAZETTEER))
+        gazetteer_import.import_file(GAZETTEER)
     yield waste_sandbox
     waste_sandbox.clear_faults()
     use_registry(app, None)
