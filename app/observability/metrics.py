@@ -23,7 +23,9 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
+from app.dashboard.tiles import TILES
 from app.extensions import limiter
+from app.insights import rollup
 from app.observability.logs import route
 from app.theming import any_host
 
@@ -218,9 +220,6 @@ def count_sign_in() -> None:
 
 
 def count_tiles(tiles) -> None:
-    from app.dashboard.tiles import TILES
-    from app.insights import rollup
-
     tiles = list(tiles)
     rollup.count_tiles(tiles, {name: str(kind.service) for name, kind in TILES.items()})
     theme = g.get("theme")
