@@ -27,6 +27,21 @@ def pytest_addoption(parser):
     add_options(parser)
 
 
+def pytest_collection_modifyitems(config, items):
+    """The PostgreSQL pass is for tests that touch database behaviour: a test marked database_independent
+    runs on SQLite only."""
+    on_postgresql = [
+        item
+        for item in items
+        if item.get_closest_marker("database_independent")
+        and getattr(item, "callspec", None) is not None
+        and item.callspec.params.get("app") == "postgresql"
+    ]
+    if on_postgresql:
+        config.hook.pytest_deselected(items=on_postgresql)
+        items[:] = [item for item in items if item not in set(on_postgresql)]
+
+
 @pytest.fixture(scope="session", params=DATABASES)
 def app(request, tmp_path_factory):
     instance = tmp_path_factory.mktemp("instance")

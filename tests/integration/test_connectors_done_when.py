@@ -18,6 +18,8 @@ from sandbox.demo_residents import DEMO_RESIDENTS
 from sandbox.gazetteer import GAZETTEER_CSV
 from tests.support.sandbox import API_KEY, SANDBOX_FILE_ORIGIN, districts_by_gss
 
+pytestmark = pytest.mark.database_independent
+
 DISTRICT_OF = districts_by_gss()
 TYPES = {
     ServiceKind.BINS: BinCollection,

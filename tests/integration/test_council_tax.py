@@ -1,9 +1,13 @@
 """Council tax in full: every instalment and bill from the district's system, "pay now" and the council's
 own pages for Direct Debit, discounts and moving home, for a resident who linked their account."""
 
+import pytest
+
 from sandbox.demo_residents import DEMO_RESIDENTS
 from tests.integration.auth.conftest import sandbox_idp, with_sandbox_idp  # noqa: F401 - fixtures
 from tests.integration.test_dashboard import back_offices, sign_in, tile  # noqa: F401 - fixtures
+
+pytestmark = pytest.mark.database_independent
 
 PRIYA, TOM, MARGARET, DAVID = DEMO_RESIDENTS
 

@@ -21,6 +21,8 @@ from sandbox.demo_residents import DEMO_RESIDENTS
 from tests.integration.auth.conftest import Visitor, sandbox_idp, with_sandbox_idp  # noqa: F401 - fixtures
 from tests.support.calls_out import calls_out
 
+pytestmark = pytest.mark.database_independent
+
 GAZETTEER = Path(__file__).resolve().parents[2] / "sandbox" / "data" / "gazetteer.csv"
 PRIYA, TOM, MARGARET, DAVID = DEMO_RESIDENTS
 TILES = ("bins", "council_tax", "planning", "street_reports", "cases")

@@ -1,5 +1,6 @@
 """Traces: a dashboard request's spans say which council's back office, for which service, took how long."""
 
+import pytest
 from opentelemetry.instrumentation.requests import RequestsInstrumentor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
@@ -9,6 +10,8 @@ from app.backoffice import use_registry
 from app.observability import tracing
 from tests.integration.auth.conftest import Visitor, sandbox_idp, with_sandbox_idp  # noqa: F401 - fixtures
 from tests.integration.test_dashboard import GAZETTEER, PRIYA
+
+pytestmark = pytest.mark.database_independent
 
 HOST = "south-norfolk.localhost"
 

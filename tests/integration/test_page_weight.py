@@ -9,6 +9,8 @@ import pytest
 
 from tests.conftest import ClientRequest
 
+pytestmark = pytest.mark.database_independent
+
 BUDGET_BYTES = 60 * 1024
 MODULE_IMPORT = re.compile(r"""(?:\bimport|\bfrom)\s*['"]([^'"]+)['"]""")
 

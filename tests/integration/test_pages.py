@@ -6,6 +6,8 @@ from app.themes import ThemeRegistry
 from tests.conftest import ClientRequest
 from tests.support.production import PRODUCTION_SETTINGS
 
+pytestmark = pytest.mark.database_independent
+
 THEME_SLUGS = [
     theme.slug for theme in ThemeRegistry(PROJECT_ROOT / "themes", serve_localhost_subdomains=True)
 ]

@@ -1,12 +1,15 @@
 """Commenting on a planning application near home: the council's rules first, a GOV.UK form, and the comment
 in the district's planning system (the sandbox's planning back office) with its reference."""
 
+import pytest
 import requests
 
 from sandbox.demo_residents import DEMO_RESIDENTS
 from tests.integration.auth.conftest import sandbox_idp, with_sandbox_idp  # noqa: F401 - fixtures
 from tests.integration.test_dashboard import back_offices, sign_in, tile  # noqa: F401 - fixtures
 from tests.support.sandbox import API_KEY
+
+pytestmark = pytest.mark.database_independent
 
 PRIYA, TOM, MARGARET, DAVID = DEMO_RESIDENTS
 HOST = "norwich.localhost"

@@ -10,6 +10,8 @@ from app import create_app
 from tests.integration.auth.servers import CLIENT_ID
 from tests.support.production import PRODUCTION_SETTINGS
 
+pytestmark = pytest.mark.database_independent
+
 PRODUCTION_HOST = "my.south-norfolk.gov.uk"
 
 

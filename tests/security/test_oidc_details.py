@@ -12,6 +12,8 @@ from tests.integration.auth.conftest import CLICKED_HERE, audit_events, path_of
 from tests.integration.auth.test_bad_input import assert_refused
 from tests.support.production import PRODUCTION_SETTINGS
 
+pytestmark = pytest.mark.database_independent
+
 ATTACKER = "http://127.0.0.1:1/attacker"
 
 

@@ -7,6 +7,8 @@ import pytest
 from app.auth.views import safe_return_path
 from tests.integration.auth.conftest import CLICKED_HERE, path_of
 
+pytestmark = pytest.mark.database_independent
+
 HOSTILE = [
     "/\t/evil.example",
     "/\t\t/evil.example",

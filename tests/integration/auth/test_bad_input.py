@@ -11,6 +11,8 @@ from app.extensions import db
 from app.models.identity import PortalSession, Resident
 from tests.integration.auth.conftest import CLICKED_HERE, audit_events, path_of
 
+pytestmark = pytest.mark.database_independent
+
 SECRET_PARAMETERS = ("code", "state", "nonce", "code_verifier", "id_token", "access_token")
 
 

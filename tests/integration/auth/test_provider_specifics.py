@@ -10,6 +10,8 @@ from joserfc.jwk import RSAKey
 from tests.integration.auth.conftest import audit_events
 from tests.integration.auth.servers import ScriptableProvider
 
+pytestmark = pytest.mark.database_independent
+
 B2C_DISCOVERY = "/norfolkresidents.onmicrosoft.com/B2C_1_signupsignin/v2.0/.well-known/openid-configuration"
 
 

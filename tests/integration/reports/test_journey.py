@@ -15,6 +15,8 @@ from tests.integration.reports.conftest import deliver_all, reports
 from tests.support.calls_out import calls_out
 from tests.support.images import png_bomb
 
+pytestmark = pytest.mark.database_independent
+
 POTHOLE_ANSWERS = {"defect_type": "pothole", "location_on_road": "road", "depth": "deep"}
 HOST = "great-yarmouth.localhost"
 

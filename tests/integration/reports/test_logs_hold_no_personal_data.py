@@ -17,6 +17,8 @@ from tests.integration.auth.conftest import Visitor
 from tests.integration.reports.conftest import deliver_all
 from tests.integration.reports.test_journey import HOST, described_pothole
 
+pytestmark = pytest.mark.database_independent
+
 PRIYA = DEMO_RESIDENTS[0]
 SECRET_TOKEN = "tok3nThatMustNeverBeLogged0123456789abc"
 

@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from bs4 import BeautifulSoup
 
 from tests.integration.reports.conftest import gazetteer_home
+
+pytestmark = pytest.mark.database_independent
 
 TOM = gazetteer_home("100090912345")  # 41 Unthank Road, Norwich: two open pothole reports within 200 metres
 MARGARET = gazetteer_home("100090201117")  # 7 Marine Parade, Great Yarmouth: none

@@ -1,12 +1,15 @@
 """Where a report goes: the council is decided from the place and the kind of report, whatever council's site
 it was made on; places outside Norfolk get a hand-off; open reports nearby are offered before a duplicate."""
 
+import pytest
 from sqlalchemy import select
 
 from app.extensions import db
 from app.models.reports import FollowedRequest, MailboxMessage, ReportStatus
 from sandbox.gazetteer import GAZETTEER_CSV
 from tests.integration.reports.conftest import deliver_all, gazetteer_home, reports
+
+pytestmark = pytest.mark.database_independent
 
 MARGARET = gazetteer_home("100090201117")  # 7 Marine Parade, Great Yarmouth
 TOM = gazetteer_home("100090912345")  # 41 Unthank Road, Norwich: open pothole reports nearby
