@@ -175,9 +175,14 @@ class Config:
     BIN_DAYS_RATE_LIMIT = _env("BIN_DAYS_RATE_LIMIT") or "30 per minute;300 per day"
     # How often `flask worker` looks for collections tomorrow to remind residents of.
     BIN_REMINDER_CHECK_MINUTES = _env_int("BIN_REMINDER_CHECK_MINUTES", 30)
-    # Mobile numbers given for text reminders: changes one resident may make, and residents one number may be
-    # given by (each number given is texted before every collection).
+    # Security codes texted to confirm a mobile number for text reminders (one for each number given, and each
+    # new code asked for): how many one resident may have sent, and how many one number may be sent.
     TEXT_REMINDER_NUMBER_RATE_LIMIT = _env("TEXT_REMINDER_NUMBER_RATE_LIMIT") or "5 per day"
+    # A code works for this many minutes and this many wrong tries; a new one can be asked for this many
+    # seconds after the last (a text can take a minute to arrive).
+    TEXT_REMINDER_CODE_MINUTES = _env_int("TEXT_REMINDER_CODE_MINUTES", 15)
+    TEXT_REMINDER_CODE_TRIES = _env_int("TEXT_REMINDER_CODE_TRIES", 5)
+    TEXT_REMINDER_CODE_RESEND_SECONDS = _env_int("TEXT_REMINDER_CODE_RESEND_SECONDS", 60)
     RATELIMIT_STORAGE_URI = _env("REDIS_URL") or "memory://"
     RATELIMIT_HEADERS_ENABLED = True
     PHOTO_MAX_BYTES = _env_int("PHOTO_MAX_BYTES", 10_000_000)

@@ -3,7 +3,9 @@ any council with a Notify service and a text message template.
 
 Deployment file: ``adapter = "govuk_notify_sms"``, ``base_url`` (``https://api.notifications.service.gov.uk``
 in production; the sandbox's stand-in is ``http://127.0.0.1:5001/notify``), ``template_id`` (the council's
-text message template, which takes the placeholders the portal sends), optionally ``sms_sender_id``, and
+text message template for reminders) and ``confirmation_template_id`` (its template for the security code that
+confirms a resident's mobile number), each taking the placeholders the portal sends, optionally
+``sms_sender_id``, and
 ``credentials = { api_key = ... }`` naming the variable that holds the council's Notify API key.
 
 A Notify API key is ``<key name>-<service id>-<secret>``, the last two UUIDs. Each call carries a fresh JSON
@@ -23,7 +25,7 @@ import jwt
 from connectors.council_rest import Fields, document
 from connectors.errors import ConfigurationError
 from connectors.http import HttpClient
-from connectors.models import NewTextMessage, SentTextMessage
+from connectors.models import NewTextMessage, SentTextMessage, TextTemplate
 
 UUID_LENGTH = 36
 
@@ -65,11 +67,24 @@ def _looks_like_uuid(*values: str) -> bool:
 
 
 class GovUkNotifyTextMessages:
-    def __init__(self, http: HttpClient, key: NotifyKey, template_id: str, sms_sender_id: str | None = None):
+    def __init__(
+        self,
+        http: HttpClient,
+        key: NotifyKey,
+        template_id: str,
+        confirmation_template_id: str,
+        sms_sender_id: str | None = None,
+    ):
         self.http = http
         self.key = key
         self.template_id = template_id
+        self.confirmation_template_id = confirmation_template_id
         self.sms_sender_id = sms_sender_id
+
+    def _template_id(self, template: TextTemplate) -> str:
+        if template is TextTemplate.CONFIRMATION_CODE:
+            return self.confirmation_template_id
+        return self.template_id
 
     def _authorisation(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.key.token()}"}
@@ -77,7 +92,7 @@ class GovUkNotifyTextMessages:
     def send(self, message: NewTextMessage) -> SentTextMessage:
         body = {
             "phone_number": message.phone_number,
-            "template_id": self.template_id,
+            "template_id": self._template_id(message.template),
             "personalisation": message.personalisation,
             "reference": message.reference,
         }
@@ -117,9 +132,21 @@ def build(settings, registry) -> GovUkNotifyTextMessages:
         raise ConfigurationError(
             f"{where}: template_id, the council's Notify text message template, is missing"
         )
+    confirmation_template_id = settings.options.get("confirmation_template_id")
+    if not confirmation_template_id:
+        raise ConfigurationError(
+            f"{where}: confirmation_template_id, the council's Notify template for the code that confirms a "
+            "mobile number, is missing"
+        )
     try:
         key = NotifyKey.parse(settings.credentials["api_key"])
     except ConfigurationError as error:
         raise ConfigurationError(f"{where}: {error}") from None
     http = registry.http_client(settings, headers={"Accept": "application/json"})
-    return GovUkNotifyTextMessages(http, key, str(template_id), settings.options.get("sms_sender_id"))
+    return GovUkNotifyTextMessages(
+        http,
+        key,
+        str(template_id),
+        str(confirmation_template_id),
+        settings.options.get("sms_sender_id"),
+    )

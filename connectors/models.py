@@ -582,14 +582,23 @@ class Refund:
 # --- text messages (GOV.UK Notify) --------------------------------------------------------------------------
 
 
+class TextTemplate(StrEnum):
+    """Which of the council's text message templates a message uses."""
+
+    REMINDER = "reminder"
+    CONFIRMATION_CODE = "confirmation_code"  # a security code confirming a mobile number is the resident's
+
+
 @dataclass(frozen=True)
 class NewTextMessage:
-    """A text message to send with the council's template: ``personalisation`` fills its ((placeholders));
-    ``reference`` is the sender's own identifier, by which the message can be found again."""
+    """A text message to send with one of the council's templates: ``personalisation`` fills its
+    ((placeholders)); ``reference`` is the sender's own identifier, by which the message can be found
+    again."""
 
     phone_number: str
     personalisation: dict[str, str]
     reference: str
+    template: TextTemplate = TextTemplate.REMINDER
 
 
 @dataclass(frozen=True)

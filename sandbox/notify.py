@@ -4,8 +4,9 @@ under /notify: send a text (``POST /notify/v2/notifications/sms``) and list what
 Token signed with the secret of the service's API key (checked with Notify's own client library), and
 refused with Notify's status codes and error bodies.
 
-Every council's sandbox service shares one API key (``SANDBOX_NOTIFY_API_KEY``) and one text message
-template, ``SMS_TEMPLATE_ID``, which is ``((body))``. Texts are not sent anywhere: they are kept, and
+Every council's sandbox service shares one API key (``SANDBOX_NOTIFY_API_KEY``) and two text message
+templates, each ``((body))``: ``SMS_TEMPLATE_ID`` for bin day reminders and ``CONFIRMATION_TEMPLATE_ID`` for
+the security code that confirms a resident's mobile number. Texts are not sent anywhere: they are kept, and
 ``/notify/`` shows them, newest first, as the portal's development mailbox shows emails. Faults are
 injected as service ``notify``.
 """
@@ -26,7 +27,8 @@ from sandbox import faults, store
 # A made-up key in Notify's shape (the key's name, the service id, the secret), refused in production.
 DEFAULT_KEY = DEVELOPMENT_NOTIFY_KEY
 SMS_TEMPLATE_ID = "f3a1c2d4-5e6f-4a7b-8c9d-0e1f2a3b4c5d"
-SMS_TEMPLATE = "((body))"
+CONFIRMATION_TEMPLATE_ID = "8b7e6d5c-4f3a-4b2c-9d1e-0f9a8b7c6d5e"
+TEMPLATES = {SMS_TEMPLATE_ID: "((body))", CONFIRMATION_TEMPLATE_ID: "((body))"}
 PLACEHOLDER = re.compile(r"\(\(([^)]+)\)\)")
 SENDER = "MyNorfolk"
 
@@ -103,13 +105,14 @@ def send_sms():
             return _error(400, "ValidationError", f"{field} is a required property")
     if uk_mobile(body["phone_number"]) is None:
         return _error(400, "ValidationError", "phone_number Not a UK mobile number")
-    if body["template_id"] != SMS_TEMPLATE_ID:
+    template = TEMPLATES.get(body["template_id"])
+    if template is None:
         return _error(400, "BadRequestError", "Template not found")
     personalisation = body.get("personalisation") or {}
-    missing = [name for name in PLACEHOLDER.findall(SMS_TEMPLATE) if name not in personalisation]
+    missing = [name for name in PLACEHOLDER.findall(template) if name not in personalisation]
     if missing:
         return _error(400, "BadRequestError", f"Missing personalisation: {', '.join(missing)}")
-    text = PLACEHOLDER.sub(lambda match: str(personalisation[match[1]]), SMS_TEMPLATE)
+    text = PLACEHOLDER.sub(lambda match: str(personalisation[match[1]]), template)
     notification_id = str(uuid.uuid4())
     with _store().connect() as connection:
         connection.execute(
@@ -119,7 +122,7 @@ def send_sms():
                 notification_id,
                 body.get("reference"),
                 body["phone_number"],
-                SMS_TEMPLATE_ID,
+                body["template_id"],
                 text,
                 datetime.now(UTC).isoformat(),
             ),
@@ -129,7 +132,7 @@ def send_sms():
         reference=body.get("reference"),
         content={"body": text, "from_number": SENDER},
         uri=url_for(".notification", notification_id=notification_id, _external=True),
-        template={"id": SMS_TEMPLATE_ID, "version": 1, "uri": f"{request.host_url}notify/v2/template/"},
+        template={"id": body["template_id"], "version": 1, "uri": f"{request.host_url}notify/v2/template/"},
     )
     response.status_code = 201
     return response

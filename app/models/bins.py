@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, DateTime, ForeignKey, String, UniqueConstraint
+from sqlalchemy import Date, DateTime, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import NEVER_REUSED_IDS, db
@@ -57,7 +57,12 @@ class SentBinReminder(db.Model):
 
 class BinTextReminder(db.Model):
     """A resident asked to be texted the day before each collection at their home address, at this mobile
-    number (07 and nine digits)."""
+    number (07 and nine digits). Nothing is texted to it but the security code until the resident has typed
+    that code in (``confirmed_at``): only the number's owner can ask for reminders to it.
+
+    The code itself is never stored: ``code_digest`` is its HMAC (keyed by the portal's secret, over the
+    resident and number too, so a copy of the table cannot be used to guess codes offline); it is cleared once
+    used, and after too many wrong tries."""
 
     __tablename__ = "bin_text_reminders"
     __table_args__ = (NEVER_REUSED_IDS,)
@@ -67,6 +72,10 @@ class BinTextReminder(db.Model):
     mobile_number: Mapped[str] = mapped_column(String(11))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    code_digest: Mapped[str | None] = mapped_column(String(64))
+    code_sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    wrong_codes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class SentBinTextReminder(db.Model):

@@ -5,16 +5,20 @@ office, so it is rate-limited per client address like every other anonymous acti
 A signed-in resident can also have a private calendar feed of their home's collections (app/bins/feeds.py)
 and an email the day before each collection (app/bins/reminders.py), stopped by the link in every email, and,
 where the council that collects their bins sends texts, a text message too (app/bins/text_reminders.py),
-stopped by the link in every text or from the same page.
+stopped by the link in every text or from the same page. A mobile number is texted nothing but a security code
+until the resident types that code in on the "check your phone" page.
 """
 
 from __future__ import annotations
+
+import re
 
 from flask import (
     Blueprint,
     Response,
     abort,
     current_app,
+    flash,
     g,
     redirect,
     render_template,
@@ -22,7 +26,7 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import _
+from flask_babel import _, format_time, ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from govuk_frontend_wtf.main import wtforms_errors
@@ -30,7 +34,7 @@ from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextInput
 from wtforms import StringField, SubmitField
 from wtforms.validators import ValidationError
 
-from app import address_problems, mobile_numbers, rate_limits
+from app import address_problems, mobile_numbers
 from app.address_chooser import ChooseAddressForm, PostcodeForm, addresses_or_problem
 from app.bins import BinsUnavailable, bin_days, calendar_text, feeds, reminders, text_reminders
 from app.extensions import csrf, db, limiter
@@ -40,6 +44,7 @@ from app.theming import themes
 bp = Blueprint("bins", __name__, url_prefix="/bin-days")
 # Shown once, on the page after the feed's token was made: the session is the only place it is kept.
 NEW_FEED_TOKEN_KEY = "new_bin_calendar_token"  # noqa: S105 - a session key
+BIN_NOTICE = "bin-notice"  # the flash category of the bin pages' success banners
 
 
 @bp.before_request
@@ -216,7 +221,7 @@ def stop_reminders(token: str):
 
 class MobileNumberForm(PortalForm):
     mobile_number = StringField(_l("What is your mobile number?"), widget=GovTextInput())
-    submit = SubmitField(_l("Text me the day before each collection"), widget=GovSubmitInput())
+    submit = SubmitField(_l("Send a security code"), widget=GovSubmitInput())
 
     number: mobile_numbers.MobileNumber | None = None
 
@@ -231,7 +236,7 @@ class MobileNumberForm(PortalForm):
 @login_required
 def text_reminders_number():
     """Start text reminders, or change their number: only where the council collecting the resident's bins
-    sends texts."""
+    sends texts. A new number is sent a security code, and is texted nothing else until it is typed in."""
     council = text_reminders.council_texting(current_user.home_uprn)
     if council is None:
         return redirect(url_for(".yours", _anchor="text-reminders"))
@@ -241,39 +246,176 @@ def text_reminders_number():
         form.mobile_number.data = _shown_number(existing.mobile_number)
     if form.validate_on_submit():
         number = form.number
-        unchanged = existing is not None and existing.mobile_number == number.national
-        blocked = None
-        if not unchanged:
-            # Each number given is texted before every collection: limit how often a resident gives a new one,
-            # and how many residents give the same one.
-            blocked = rate_limits.blocked_until(
-                "TEXT_REMINDER_NUMBER_RATE_LIMIT", "resident", str(current_user.id)
-            ) or rate_limits.blocked_until("TEXT_REMINDER_NUMBER_RATE_LIMIT", "number", number.national)
-        if blocked:
-            form.mobile_number.errors = [
-                _(
-                    "You have given a new mobile number too many times. Try again after %(time)s",
-                    time=rate_limits.when(blocked),
-                )
-            ]
-            return _number_page(form, council, existing), 429
-        if not unchanged:
-            rate_limits.count("TEXT_REMINDER_NUMBER_RATE_LIMIT", "resident", str(current_user.id))
-            rate_limits.count("TEXT_REMINDER_NUMBER_RATE_LIMIT", "number", number.national)
-        text_reminders.start(current_user, number)
+        if existing is not None and existing.mobile_number == number.national:
+            if existing.confirmed_at is not None:
+                return redirect(url_for(".yours", _anchor="text-reminders"))
+            if text_reminders.code_is_live(existing):
+                # The code already texted still works: texting another is the "send a new code" button's job.
+                return redirect(url_for(".confirm_text_number"))
+        reminder = text_reminders.start(current_user, number)
+        db.session.flush()
+        try:
+            text_reminders.send_code(current_user, reminder, council)
+        except text_reminders.CodeNotSent as problem:
+            db.session.rollback()
+            form.mobile_number.errors = [problem.message]
+            return _number_page(form, council), problem.status
         db.session.commit()
-        return redirect(url_for(".yours", _anchor="text-reminders"))
-    return _number_page(form, council, existing), 400 if form.errors else 200
+        return redirect(url_for(".confirm_text_number"))
+    return _number_page(form, council), 400 if form.errors else 200
 
 
-def _number_page(form: MobileNumberForm, council: str, existing) -> str:
+def _number_page(form: MobileNumberForm, council: str) -> str:
     return render_template(
         "bins/text_reminders_number.html",
         form=form,
         errors=wtforms_errors(form),
         council=themes().get(council),
-        existing=existing,
     )
+
+
+class SecurityCodeForm(PortalForm):
+    code = StringField(_l("Text message code"), widget=GovTextInput())
+    submit = SubmitField(_l("Confirm the number"), widget=GovSubmitInput())
+
+    typed: str = ""
+
+    def validate_code(self, field) -> None:
+        # People copy codes with spaces or a hyphen in the middle; anything else is a mistake to point out.
+        typed = re.sub(r"[\s-]", "", field.data or "")
+        if not typed:
+            raise ValidationError(_l("Enter the security code from the text message"))
+        if not re.fullmatch(r"[0-9]+", typed):
+            raise ValidationError(_l("Enter the security code using only the numbers in the text message"))
+        if len(typed) != text_reminders.CODE_DIGITS:
+            raise ValidationError(
+                _l(
+                    "The security code has %(digits)s numbers: enter all of them",
+                    digits=text_reminders.CODE_DIGITS,
+                )
+            )
+        self.typed = typed
+
+
+def _unconfirmed_reminder(*, lock: bool = False):
+    """The resident's text reminder waiting for its code, or where to go instead."""
+    council = text_reminders.council_texting(current_user.home_uprn)
+    if council is None:
+        return None, None, redirect(url_for(".yours", _anchor="text-reminders"))
+    reminder = text_reminders.text_reminder_of(current_user, lock=lock)
+    if reminder is None:
+        return None, None, redirect(url_for(".text_reminders_number"))
+    if reminder.confirmed_at is not None:
+        return None, None, redirect(url_for(".yours", _anchor="text-reminders"))
+    return reminder, council, None
+
+
+@bp.route("/yours/texts/confirm", methods=["GET", "POST"])
+@login_required
+def confirm_text_number():
+    """GOV.UK's "check your phone" page: the security code texted to the number, typed in, confirms it."""
+    reminder, council, elsewhere = _unconfirmed_reminder(lock=request.method == "POST")
+    if elsewhere:
+        return elsewhere
+    form = SecurityCodeForm()
+    if form.validate_on_submit():
+        answer = text_reminders.confirm(reminder, form.typed)
+        db.session.commit()
+        if answer.check is text_reminders.CodeCheck.RIGHT:
+            flash(
+                _(
+                    "Your mobile number is confirmed. We will text %(number)s the day before each "
+                    "collection.",
+                    number=_shown_number(reminder.mobile_number),
+                ),
+                BIN_NOTICE,
+            )
+            return redirect(url_for(".yours", _anchor="text-reminders"))
+        form.code.errors = [_code_problem(answer, reminder)]
+    return _confirm_page(form, reminder, council), 400 if form.errors else 200
+
+
+def _code_problem(answer, reminder) -> str:
+    if answer.check is text_reminders.CodeCheck.EXPIRED:
+        return _(
+            "The security code has expired: a code works for %(minutes)s minutes. "
+            "Select “Send a new code” to get another",
+            minutes=current_app.config["TEXT_REMINDER_CODE_MINUTES"],
+        )
+    if answer.check is text_reminders.CodeCheck.USED_UP:
+        return _(
+            "You have entered a wrong security code too many times. Select “Send a new code” to get another"
+        )
+    return ngettext(
+        "The security code is not right. Check the text message sent to %(number)s and try again: you have "
+        "%(num)d more try",
+        "The security code is not right. Check the text message sent to %(number)s and try again: you have "
+        "%(num)d more tries",
+        answer.tries_left,
+        number=_shown_number(reminder.mobile_number),
+    )
+
+
+def _confirm_page(form: SecurityCodeForm, reminder, council: str, new_code_problem: str | None = None):
+    errors = wtforms_errors(form)
+    if new_code_problem:
+        errors["errorList"].append({"text": new_code_problem, "href": "#new-code"})
+    return render_template(
+        "bins/text_reminders_confirm.html",
+        form=form,
+        errors=errors,
+        has_errors=bool(errors["errorList"]),
+        new_code_problem=new_code_problem,
+        new_code_form=ActionForm(),
+        number=_shown_number(reminder.mobile_number),
+        code_live=text_reminders.code_is_live(reminder),
+        code_expires=_time_of(text_reminders.code_expires_at(reminder)),
+        minutes=current_app.config["TEXT_REMINDER_CODE_MINUTES"],
+        council=themes().get(council),
+    )
+
+
+def _time_of(moment) -> str | None:
+    return format_time(moment, "h:mm a") if moment else None
+
+
+@bp.post("/yours/texts/confirm/new-code")
+@login_required
+def new_text_code():
+    """Text a new security code to the number waiting to be confirmed (the old one stops working)."""
+    reminder, council, elsewhere = _unconfirmed_reminder(lock=True)
+    if elsewhere:
+        return elsewhere
+    if not ActionForm().validate_on_submit():
+        return redirect(url_for(".confirm_text_number"))
+    wait = text_reminders.new_code_from(reminder)
+    if wait:
+        problem, status = (
+            _(
+                "Wait a minute before asking for a new code: a text can take a minute to arrive. "
+                "You can ask for one from %(time)s",
+                time=format_time(wait, "h:mm:ss a"),
+            ),
+            429,
+        )
+    else:
+        try:
+            text_reminders.send_code(current_user, reminder, council)
+        except text_reminders.CodeNotSent as not_sent:
+            db.session.rollback()
+            problem, status = not_sent.message, not_sent.status
+        else:
+            db.session.commit()
+            flash(
+                _(
+                    "We have sent a new security code to %(number)s.",
+                    number=_shown_number(reminder.mobile_number),
+                ),
+                BIN_NOTICE,
+            )
+            return redirect(url_for(".confirm_text_number"))
+    reminder = text_reminders.text_reminder_of(current_user)
+    return _confirm_page(SecurityCodeForm(formdata=None), reminder, council, new_code_problem=problem), status
 
 
 @bp.post("/yours/texts/stop")

@@ -19,12 +19,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
+import requests
 from playwright.sync_api import Page, expect
 
 from app.backoffice import use_registry
 from app.reports import outbox
 from sandbox import places, planning
 from sandbox.demo_residents import DEMO_RESIDENTS
+from sandbox.notify import CONFIRMATION_TEMPLATE_ID
 from tests.browser.axe import assert_no_axe_violations
 from tests.browser.conftest import PortalWithSandbox, new_shared_context, portal_with_own_sandbox
 from tests.browser.test_accessibility import ZOOMED_VIEWPORT, _assert_fits_horizontally
@@ -161,6 +163,19 @@ class Resident:
             page.get_by_label("Select an address").select_option(PRIYA.uprn)
             self.submit()
             page.wait_for_url(re.compile(r"/dashboard$"))
+
+    def code_texted_to(self, number: str) -> str:
+        """The security code in the newest text the portal's sandbox Notify holds for this number."""
+        answer = requests.get(
+            f"{self.portal.sandbox.url}/notify/",
+            params={"to": number},
+            headers={"Accept": "application/json"},
+            timeout=5,
+        )
+        [newest, *older] = [
+            text for text in answer.json()["texts"] if text["template"]["id"] == CONFIRMATION_TEMPLATE_ID
+        ]
+        return newest["body"][:6]
 
     def submit(self) -> None:
         """Press the form's main button and wait for the page that answers."""
@@ -429,7 +444,30 @@ def test_text_reminders_of_bin_days(resident, slug):
     expect(number).to_have_value("01508 533633")
     number.fill("07700 900 777")
     resident.submit()
+    page.wait_for_url(re.compile(r"/bin-days/yours/texts/confirm$"))
+    expect(page.get_by_role("heading", name="Check your phone", level=1)).to_be_visible()
+    expect(page.locator("main")).to_contain_text("security code to 07700 900 777")
+    resident.examine(slug, "check your phone")
+    resident.submit_empty(slug, "check your phone", "Enter the security code from the text message")
+    code = page.get_by_label("Text message code")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Send a new code").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Wait a minute before asking for a new code")
+    resident.examine(slug, "check your phone, a new code asked for too soon")
+
+    texted = resident.code_texted_to("07700 900 777")
+    wrong = f"{(int(texted) + 1) % 1_000_000:06d}"
+    code.fill(wrong)
+    resident.submit()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("you have 4 more tries")
+    expect(code).to_have_value(wrong)
+    resident.examine(slug, "check your phone, a wrong code")
+    code.fill(texted)
+    resident.submit()
     page.wait_for_url(re.compile(r"/bin-days/yours#text-reminders$"))
+    confirmed = page.locator(".govuk-notification-banner--success")
+    expect(confirmed).to_contain_text("Your mobile number is confirmed")
+    expect(page.get_by_role("heading", name="Email reminders", level=2)).to_be_visible()
     expect(page.locator("main")).to_contain_text("We text 07700 900 777 the day before each collection")
     resident.examine(slug, "your bin calendar and reminders, texts on")
     with page.expect_navigation():

@@ -1,13 +1,15 @@
 """Bin day reminders by text, through the sandbox's GOV.UK Notify over real HTTP: offered only where the
-council sends texts, the number checked, each collection texted once through the outbox (failures retried,
-Notify's refusals parked, an attempt whose answer was lost not repeated), stopped by the link in the text or
-from the account, and the number in the resident's data until they delete it."""
+council sends texts, the number checked, then confirmed by a security code texted to it (wrong, expired and
+used-up codes refused, new codes rate-limited, nothing else texted until it is confirmed), each collection
+texted once through the outbox (failures retried, Notify's refusals parked, an attempt whose answer was lost
+not repeated), stopped by the link in the text or from the account, and the number in the resident's data
+until they delete it."""
 
 from __future__ import annotations
 
 import time
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 import pytest
@@ -25,6 +27,7 @@ from connectors.errors import NotAuthorised
 from connectors.govuk_notify import NotifyKey
 from connectors.models import NewTextMessage
 from sandbox.demo_residents import DEMO_RESIDENTS
+from sandbox.notify import CONFIRMATION_TEMPLATE_ID
 from tests.integration.auth.conftest import sandbox_idp, with_sandbox_idp  # noqa: F401 - fixtures
 from tests.integration.test_dashboard import back_offices, sign_in  # noqa: F401 - fixtures
 
@@ -34,6 +37,8 @@ POLICY = outbox.DeliveryPolicy(
     max_failures=3, base_delay=timedelta(0), max_delay=timedelta(0), lease=timedelta(minutes=1)
 )
 NUMBER = "07700 900 982"
+CONFIRM = "/bin-days/yours/texts/confirm"
+STARTED = [""]
 
 
 def texts_with(sandbox, reference: str) -> list[dict]:
@@ -50,6 +55,67 @@ def texts_with(sandbox, reference: str) -> list[dict]:
 
 def start_texts(client_request, number: str = NUMBER, host: str = NORWICH):
     return client_request.post_form("/bin-days/yours/texts", {"mobile_number": number}, host=host)
+
+
+@pytest.fixture(autouse=True)
+def _test_started():
+    """Texts to one number from the other database's run of a test are not this run's."""
+    STARTED[0] = datetime.now(UTC).isoformat()
+
+
+def texts_to(sandbox, number: str) -> list[dict]:
+    """The texts the sandbox's Notify holds for this number since the test started, newest first."""
+    answer = requests.get(
+        f"{sandbox.url}/notify/", params={"to": number}, headers={"Accept": "application/json"}, timeout=5
+    )
+    assert answer.status_code == 200
+    return [text for text in answer.json()["texts"] if text["created_at"] >= STARTED[0]]
+
+
+def codes_texted_to(sandbox, number: str) -> list[dict]:
+    """The security code texts to this number since the test started, newest first."""
+    return [text for text in texts_to(sandbox, number) if text["template"]["id"] == CONFIRMATION_TEMPLATE_ID]
+
+
+def code_texted_to(sandbox, number: str) -> str:
+    """The code in the newest security code text to this number (first in the text, for phones to offer)."""
+    [newest, *older] = codes_texted_to(sandbox, number)
+    code = newest["body"][:6]
+    assert code.isdigit(), newest["body"]
+    return code
+
+
+def enter_code(client_request, code: str, expected_status: int = 302, host: str = NORWICH):
+    return client_request.post_form(CONFIRM, {"code": code}, host=host, expected_status=expected_status)
+
+
+def start_confirmed_texts(client_request, sandbox, number: str = NUMBER, host: str = NORWICH):
+    assert start_texts(client_request, number, host).location == CONFIRM
+    response = enter_code(client_request, code_texted_to(sandbox, number), host=host)
+    assert response.location == "/bin-days/yours#text-reminders"
+
+
+def reminder_row(app, resident_id: int) -> BinTextReminder:
+    with app.app_context():
+        reminder = db.session.scalar(
+            select(BinTextReminder).where(BinTextReminder.resident_id == resident_id)
+        )
+        db.session.expunge(reminder)
+        return reminder
+
+
+def code_sent_ago(app, resident_id: int, **ago) -> None:
+    """Time passes: the security code was texted this long ago."""
+    with app.app_context():
+        reminder = db.session.scalar(
+            select(BinTextReminder).where(BinTextReminder.resident_id == resident_id)
+        )
+        reminder.code_sent_at = utcnow() - timedelta(**ago)
+        db.session.commit()
+
+
+def error_summary(page) -> str:
+    return page.select_one(".govuk-error-summary").get_text(" ", strip=True)
 
 
 def the_day_before_a_collection(app, uprn: str):
@@ -158,7 +224,7 @@ def test_a_collection_is_texted_once_through_the_outbox_and_the_text_says_how_to
 ):
     resident_id = sign_in(TOM, host=NORWICH)
     number = "07700 900 101"
-    assert start_texts(client_request, "+44 (0)7700 900-101").location == "/bin-days/yours#text-reminders"
+    start_confirmed_texts(client_request, sandbox, "+44 (0)7700 900-101")
     page = client_request.get("/bin-days/yours", host=NORWICH)
     assert f"We text {number} the day before each collection" in page.get_text()
     the_day_before, due = the_day_before_a_collection(app, TOM.uprn)
@@ -207,7 +273,7 @@ def test_a_failed_delivery_is_retried_and_an_attempt_notify_received_is_not_repe
 ):
     sign_in(TOM, host=NORWICH)
     number = "07700 900 202"
-    start_texts(client_request, number)
+    start_confirmed_texts(client_request, sandbox, number)
     the_day_before, _ = the_day_before_a_collection(app, TOM.uprn)
     with app.app_context():
         assert reminders.send_due(today=the_day_before) == 1
@@ -245,7 +311,7 @@ def test_a_text_notify_refuses_is_parked_at_once(
     sandbox,
 ):
     sign_in(TOM, host=NORWICH)
-    start_texts(client_request, "07700 900 303")
+    start_confirmed_texts(client_request, sandbox, "07700 900 303")
     the_day_before, _ = the_day_before_a_collection(app, TOM.uprn)
     with app.app_context():
         assert reminders.send_due(today=the_day_before) == 1
@@ -289,11 +355,12 @@ def test_notify_refuses_a_token_not_signed_with_the_services_secret(back_offices
     assert texts_with(sandbox, reference) == []
 
 
-def test_changing_the_number_is_rate_limited_and_the_number_typed_is_kept(
+def test_codes_texted_are_rate_limited_per_resident_and_the_number_typed_is_kept(
     app,
     client_request,
     sign_in,  # noqa: F811
     back_offices,  # noqa: F811
+    sandbox,
 ):
     sign_in(TOM, host=NORWICH)
     limiter.reset()  # the numbers below were counted in the other database's run
@@ -301,7 +368,9 @@ def test_changing_the_number_is_rate_limited_and_the_number_typed_is_kept(
     app.config["TEXT_REMINDER_NUMBER_RATE_LIMIT"] = "2 per day"
     try:
         start_texts(client_request, "07700 900 401")
-        start_texts(client_request, "07700 900 401")  # the same number again is no change
+        # The same number again while its code still works: back to the code, with no second text.
+        assert start_texts(client_request, "07700 900 401").location == CONFIRM
+        assert len(codes_texted_to(sandbox, "07700 900 401")) == 1
         start_texts(client_request, "07700 900 402")
         response = client_request.post_form(
             "/bin-days/yours/texts", {"mobile_number": "07700 900 403"}, host=NORWICH, expected_status=429
@@ -309,12 +378,38 @@ def test_changing_the_number_is_rate_limited_and_the_number_typed_is_kept(
     finally:
         app.config["TEXT_REMINDER_NUMBER_RATE_LIMIT"] = limit
     page = client_request.check_page(response)
-    assert "You have given a new mobile number too many times. Try again after" in page.select_one(
-        ".govuk-error-summary"
-    ).get_text(" ", strip=True)
+    assert "You have asked for too many security codes. Try again after" in error_summary(page)
     assert page.select_one("input#mobile_number")["value"] == "07700 900 403"
+    assert codes_texted_to(sandbox, "07700 900 403") == []
     with app.app_context():
         assert db.session.scalar(select(BinTextReminder.mobile_number)) == "07700900402"
+
+
+def test_codes_texted_to_one_number_are_rate_limited_whoever_asks(
+    app,
+    client_request,
+    sign_in,  # noqa: F811
+    back_offices,  # noqa: F811
+    sandbox,
+):
+    limiter.reset()
+    limit = app.config["TEXT_REMINDER_NUMBER_RATE_LIMIT"]
+    app.config["TEXT_REMINDER_NUMBER_RATE_LIMIT"] = "1 per day"
+    try:
+        sign_in(TOM, host=NORWICH)
+        start_texts(client_request, "07700 900 404")
+        # Another resident (a district that texts too) gives the same number: it has had its code for today.
+        sign_in(PRIYA, host="south-norfolk.localhost")
+        response = client_request.post_form(
+            "/bin-days/yours/texts",
+            {"mobile_number": "07700 900 404"},
+            host="south-norfolk.localhost",
+            expected_status=429,
+        )
+    finally:
+        app.config["TEXT_REMINDER_NUMBER_RATE_LIMIT"] = limit
+    assert "too many security codes" in error_summary(client_request.check_page(response))
+    assert len(codes_texted_to(sandbox, "07700 900 404")) == 1
 
 
 def test_the_number_is_in_the_residents_data_and_goes_with_it(
@@ -325,12 +420,14 @@ def test_the_number_is_in_the_residents_data_and_goes_with_it(
     sandbox,
 ):
     resident_id = sign_in(TOM, host=NORWICH)
-    start_texts(client_request, "07700 900 504")
+    start_confirmed_texts(client_request, sandbox, "07700 900 504")
     the_day_before, _ = the_day_before_a_collection(app, TOM.uprn)
     with app.app_context():
         assert reminders.send_due(today=the_day_before) == 1
     data = client_request.get("/account/your-data.json", host=NORWICH).json
     assert data["bin_text_reminders"]["mobile_number"] == "07700900504"
+    assert data["bin_text_reminders"]["number_confirmed_at"] is not None
+    assert data["bin_text_reminders"]["security_code_sent_at"] is not None
     assert data["bin_text_reminders"]["sent"] == [
         {"collection_date": (the_day_before + timedelta(days=1)).isoformat(), "uprn": TOM.uprn}
     ]
@@ -366,3 +463,232 @@ def test_stopping_from_the_account(
         )
     page = client_request.get("/bin-days/yours", host=NORWICH)
     assert "Norwich City Council can text your mobile" in page.get_text()
+
+
+def test_a_security_code_is_texted_and_typing_it_in_confirms_the_number(
+    app,
+    client_request,
+    sign_in,  # noqa: F811
+    back_offices,  # noqa: F811
+    sandbox,
+):
+    resident_id = sign_in(TOM, host=NORWICH)
+    assert start_texts(client_request, "07700 900 611").location == CONFIRM
+    [text] = codes_texted_to(sandbox, "07700 900 611")
+    code = text["body"][:6]
+    assert text["body"].startswith(f"{code} is your security code from Norwich City Council")
+    assert "It expires in 15 minutes" in text["body"]
+    assert text["reference"].startswith("confirm-number-")
+    stored = reminder_row(app, resident_id)
+    assert stored.confirmed_at is None and stored.code_digest and code not in stored.code_digest
+
+    page = client_request.get(CONFIRM, host=NORWICH)
+    assert page.h1.get_text(strip=True) == "Check your phone"
+    assert "We have sent a text message with a security code to 07700 900 611." in page.get_text()
+    field = page.select_one("input#code")
+    assert field["autocomplete"] == "one-time-code" and field["inputmode"] == "numeric"
+    assert page.select_one("label[for=code]").get_text(strip=True) == "Text message code"
+    assert page.select_one("main a[href='/bin-days/yours/texts']").get_text(strip=True) == (
+        "Change the mobile number"
+    )
+    assert page.select_one("button#new-code").get_text(strip=True) == "Send a new code"
+    yours = client_request.get("/bin-days/yours", host=NORWICH)
+    assert "We will not text it until you enter the security code" in yours.get_text()
+
+    # Copied with a space in the middle, as phones show it.
+    assert enter_code(client_request, f"{code[:3]} {code[3:]}").location == "/bin-days/yours#text-reminders"
+    page = client_request.get("/bin-days/yours", host=NORWICH)
+    banner = page.select_one(".govuk-notification-banner--success").get_text(" ", strip=True)
+    assert (
+        "Your mobile number is confirmed. We will text 07700 900 611 the day before each collection" in banner
+    )
+    assert "We text 07700 900 611 the day before each collection" in page.get_text()
+    stored = reminder_row(app, resident_id)
+    assert stored.confirmed_at is not None and stored.code_digest is None
+    # The code has been used: the page is not offered again, and the same number needs no new code.
+    assert client_request.get(CONFIRM, host=NORWICH, expected_status=302).location == (
+        "/bin-days/yours#text-reminders"
+    )
+    assert start_texts(client_request, "07700 900 611").location == "/bin-days/yours#text-reminders"
+    assert len(codes_texted_to(sandbox, "07700 900 611")) == 1
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("", "Enter the security code from the text message"),
+        ("12a456", "Enter the security code using only the numbers in the text message"),
+        ("12345", "The security code has 6 numbers: enter all of them"),
+        ("1234567", "The security code has 6 numbers: enter all of them"),
+    ],
+)
+def test_a_code_that_cannot_be_one_is_explained_kept_and_not_counted(
+    app,
+    client_request,
+    sign_in,  # noqa: F811
+    back_offices,  # noqa: F811
+    sandbox,
+    typed,
+    message,
+):
+    resident_id = sign_in(TOM, host=NORWICH)
+    start_texts(client_request, "07700 900 612")
+    page = client_request.check_page(enter_code(client_request, typed, expected_status=400))
+    assert page.title.get_text().startswith("Error: ")
+    assert message in page.select_one(".govuk-error-summary a[href='#code']").get_text(strip=True)
+    assert message in page.select_one("#code-error").get_text()
+    assert page.select_one("input#code").get("value", "") == typed
+    assert reminder_row(app, resident_id).wrong_codes == 0
+
+
+def test_wrong_codes_are_counted_and_after_five_only_a_new_code_will_do(
+    app,
+    client_request,
+    sign_in,  # noqa: F811
+    back_offices,  # noqa: F811
+    sandbox,
+):
+    resident_id = sign_in(TOM, host=NORWICH)
+    start_texts(client_request, "07700 900 613")
+    code = code_texted_to(sandbox, "07700 900 613")
+    wrong = f"{(int(code) + 1) % 1_000_000:06d}"
+    for tries_left in (4, 3, 2, 1):
+        page = client_request.check_page(enter_code(client_request, wrong, expected_status=400))
+        expected = (
+            "The security code is not right. Check the text message sent to 07700 900 613 and try again: "
+            f"you have {tries_left} more {'try' if tries_left == 1 else 'tries'}"
+        )
+        assert expected in error_summary(page)
+        assert page.select_one("input#code")["value"] == wrong
+    page = client_request.check_page(enter_code(client_request, wrong, expected_status=400))
+    assert "You have entered a wrong security code too many times" in error_summary(page)
+    # Now even the right code is refused: it could have been guessed.
+    page = client_request.check_page(enter_code(client_request, code, expected_status=400))
+    assert "too many times" in error_summary(page)
+    assert "no longer works" in page.select_one("main").get_text()
+    assert reminder_row(app, resident_id).confirmed_at is None
+
+    # A new code can be asked for at once, and it works.
+    assert client_request.post_form(CONFIRM, {}, host=NORWICH, form_index=1).location == CONFIRM
+    new_code = code_texted_to(sandbox, "07700 900 613")
+    page = client_request.get(CONFIRM, host=NORWICH)
+    assert (
+        "We have sent a new security code to 07700 900 613."
+        in page.select_one(".govuk-notification-banner--success").get_text()
+    )
+    enter_code(client_request, new_code)
+    assert reminder_row(app, resident_id).confirmed_at is not None
+
+
+def test_a_code_expires(
+    app,
+    client_request,
+    sign_in,  # noqa: F811
+    back_offices,  # noqa: F811
+    sandbox,
+):
+    resident_id = sign_in(TOM, host=NORWICH)
+    start_texts(client_request, "07700 900 614")
+    code = code_texted_to(sandbox, "07700 900 614")
+    code_sent_ago(app, resident_id, minutes=15, seconds=1)
+    page = client_request.check_page(enter_code(client_request, code, expected_status=400))
+    assert "The security code has expired: a code works for 15 minutes" in error_summary(page)
+    assert page.select_one("input#code")["value"] == code
+    assert reminder_row(app, resident_id).confirmed_at is None
+
+    minutes = app.config["TEXT_REMINDER_CODE_MINUTES"]
+    app.config["TEXT_REMINDER_CODE_MINUTES"] = 30  # a deployment that gives longer
+    try:
+        assert enter_code(client_request, code).location == "/bin-days/yours#text-reminders"
+    finally:
+        app.config["TEXT_REMINDER_CODE_MINUTES"] = minutes
+
+
+def test_a_new_code_waits_a_minute_replaces_the_old_one_and_is_rate_limited(
+    app,
+    client_request,
+    sign_in,  # noqa: F811
+    back_offices,  # noqa: F811
+    sandbox,
+):
+    resident_id = sign_in(TOM, host=NORWICH)
+    limiter.reset()
+    limit = app.config["TEXT_REMINDER_NUMBER_RATE_LIMIT"]
+    app.config["TEXT_REMINDER_NUMBER_RATE_LIMIT"] = "2 per day"
+    try:
+        start_texts(client_request, "07700 900 615")
+        first = code_texted_to(sandbox, "07700 900 615")
+
+        response = client_request.post_form(CONFIRM, {}, host=NORWICH, form_index=1, expected_status=429)
+        page = client_request.check_page(response)
+        assert "Wait a minute before asking for a new code" in error_summary(page)
+        assert page.select_one(".govuk-error-summary a[href='#new-code']")
+        assert page.select_one("button#new-code")["aria-describedby"] == "new-code-error"
+        assert len(codes_texted_to(sandbox, "07700 900 615")) == 1
+
+        code_sent_ago(app, resident_id, seconds=61)
+        assert client_request.post_form(CONFIRM, {}, host=NORWICH, form_index=1).location == CONFIRM
+        second = code_texted_to(sandbox, "07700 900 615")
+        code_sent_ago(app, resident_id, seconds=61)
+        response = client_request.post_form(CONFIRM, {}, host=NORWICH, form_index=1, expected_status=429)
+    finally:
+        app.config["TEXT_REMINDER_NUMBER_RATE_LIMIT"] = limit
+    assert "You have asked for too many security codes" in error_summary(client_request.check_page(response))
+    assert len(codes_texted_to(sandbox, "07700 900 615")) == 2
+
+    if first != second:  # one time in a million they are the same
+        page = client_request.check_page(enter_code(client_request, first, expected_status=400))
+        assert "The security code is not right" in error_summary(page)
+    assert enter_code(client_request, second).location == "/bin-days/yours#text-reminders"
+
+
+def test_when_notify_cannot_send_the_code_nothing_is_saved_and_the_number_is_kept(
+    app,
+    client_request,
+    sign_in,  # noqa: F811
+    back_offices,  # noqa: F811
+    sandbox,
+):
+    sign_in(TOM, host=NORWICH)
+    sandbox.inject("notify", "error")
+    response = client_request.post_form(
+        "/bin-days/yours/texts", {"mobile_number": "07700 900 616"}, host=NORWICH, expected_status=503
+    )
+    sandbox.clear_faults()
+    page = client_request.check_page(response)
+    assert "We could not send a text to 07700 900 616 just now" in error_summary(page)
+    assert page.select_one("input#mobile_number")["value"] == "07700 900 616"
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(BinTextReminder)) == 0
+
+
+def test_an_unconfirmed_number_is_never_texted_a_reminder(
+    app,
+    client_request,
+    sign_in,  # noqa: F811
+    back_offices,  # noqa: F811
+    sandbox,
+):
+    sign_in(TOM, host=NORWICH)
+    start_texts(client_request, "07700 900 617")
+    the_day_before, _ = the_day_before_a_collection(app, TOM.uprn)
+    with app.app_context():
+        assert reminders.send_due(today=the_day_before) == 0
+    assert text_messages(app) == []
+
+    # Confirmed, a reminder is queued; the number is then changed before it goes: the new number, not yet
+    # confirmed, is not texted, and nor is the old one.
+    enter_code(client_request, code_texted_to(sandbox, "07700 900 617"))
+    with app.app_context():
+        assert reminders.send_due(today=the_day_before) == 1
+    start_texts(client_request, "07700 900 618")
+    [message] = text_messages(app)
+    [outcome] = deliver(app)
+    assert outcome.outcome == "unconfirmed"
+    assert texts_with(sandbox, message.payload["reference"]) == []
+    assert [len(texts_to(sandbox, number)) for number in ("07700 900 617", "07700 900 618")] == [1, 1]
+    assert all(
+        text["template"]["id"] == CONFIRMATION_TEMPLATE_ID
+        for number in ("07700 900 617", "07700 900 618")
+        for text in texts_to(sandbox, number)
+    )

@@ -71,3 +71,19 @@ def test_production_refuses_the_sandbox_notify_key():
 
     assert "PORTAL_NOTIFY_SMS_KEY_NORWICH is the sandbox GOV.UK Notify's key" in problems
     assert not any("SOUTH_NORFOLK" in problem for problem in problems)
+
+
+def test_a_council_texting_reminders_needs_a_template_for_the_security_code_too():
+    from types import SimpleNamespace
+
+    from connectors.govuk_notify import build
+    from connectors.models import ServiceKind
+
+    settings = SimpleNamespace(
+        council="norwich",
+        kind=ServiceKind.TEXT_MESSAGES,
+        credentials={"api_key": f"key-{SERVICE_ID}-{SECRET}"},
+        options={"template_id": "f3a1c2d4-5e6f-4a7b-8c9d-0e1f2a3b4c5d"},
+    )
+    with pytest.raises(ConfigurationError, match="norwich text_messages: confirmation_template_id"):
+        build(settings, registry=None)
