@@ -3,6 +3,7 @@ signing in. The link carries the report's reference, signed with the portal's se
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 from flask import current_app, url_for
@@ -11,6 +12,9 @@ from itsdangerous import URLSafeTimedSerializer
 from app.models.reports import Report
 
 SALT = "report-tracking"
+
+# (endpoint, **values) -> the page's absolute URL, for a link that leaves the portal in an email or a message.
+PublicUrl = Callable[..., str]
 
 
 def _serializer() -> URLSafeTimedSerializer:
@@ -22,8 +26,15 @@ def signed(report: Report) -> str:
     return _serializer().dumps(report.reference)
 
 
-def tracking_url(report: Report) -> str:
-    return url_for("reports.track", signed=signed(report), _external=True)
+def external_url(endpoint: str, **values) -> str:
+    """A page's absolute URL on the host the request came to."""
+    return url_for(endpoint, _external=True, **values)
+
+
+def tracking_url(report: Report, public_url: PublicUrl = external_url) -> str:
+    """The guest's private link to their report, as ``public_url`` writes an absolute URL (a contact centre's
+    journey on the staff host passes one that names the council's domain)."""
+    return public_url("reports.track", signed=signed(report))
 
 
 def reference_in(signed: str) -> str:

@@ -5,15 +5,13 @@ that delivers it to the council and the acknowledgement email, so either all of 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
 from dataclasses import asdict
 
-from flask import url_for
 from flask_babel import gettext as _
 
 from app.extensions import db
 from app.models.reports import MessageKind, OutboxMessage, Photo, Report, ReportStatus
-from app.reports import backoffice
+from app.reports import backoffice, links
 from app.reports.journey import Journey
 from app.reports.mail import Email, queue_email
 from app.reports.photos import CleanPhoto
@@ -60,12 +58,11 @@ def remove_photo(journey: Journey, photo_token: str) -> None:
 def submit(
     journey: Journey,
     resident,
-    tracking_url: Callable[[Report], str],
-    public_url: Callable[..., str] | None = None,
+    public_url: links.PublicUrl = links.external_url,
 ) -> Report:
     """Add the report and everything that must leave the portal for it to the session (the caller commits).
-    ``public_url(endpoint, **values)`` makes the photo's address the back office fetches."""
-    public_url = public_url or (lambda endpoint, **values: url_for(endpoint, _external=True, **values))
+    ``public_url(endpoint, **values)`` makes the addresses that leave the portal: the guest's tracking link
+    and the photo's address the back office fetches."""
     assisted_by = journey.assisted_by
     location = journey.location
     council = themes().get(journey.council_slug)
@@ -130,7 +127,7 @@ def submit(
     )
     if email:
         queue_email(
-            acknowledgement(report, council.name, tracking_url(report)),
+            acknowledgement(report, council.name, links.tracking_url(report, public_url)),
             report_id=report.id,
             council=council.slug,
         )

@@ -11,8 +11,10 @@ are relative to the blueprint (``url_for(".postcode")``) so that each journey st
 
 from __future__ import annotations
 
+import functools
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import (
@@ -28,6 +30,7 @@ from flask import (
     request,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
@@ -98,19 +101,29 @@ def _url_for_step(endpoint: str, **arguments) -> str:
     return url_for("." + endpoint.removeprefix("reports."), **arguments)
 
 
-def _journey(token: str) -> Journey:
-    found = journeys.find(token)
-    if found is None:
-        abort(404)
-    return found
+def _to_confirmation(found: Journey) -> Response:
+    """The answer to a step of a journey already sent (the back button after sending): its confirmation."""
+    return redirect(url_for(".confirmation", token=found.token))
 
 
-def _open_journey(token: str) -> Journey | Response:
-    """The journey, unless it was already sent: then its confirmation (the back button after sending)."""
-    found = _journey(token)
-    if submission.report_for(found) is not None:
-        return redirect(url_for(".confirmation", token=token))
-    return found
+def with_journey(view=None, *, once_sent: Callable[[Journey], ResponseReturnValue] | None = _to_confirmation):
+    """Calls the view with the journey its URL's ``token`` names in place of the token; 404 for a token that
+    names no journey (never made, or expired). A journey already sent is answered by ``once_sent`` (its
+    confirmation by default), or passed to the view like any other when ``once_sent`` is None."""
+
+    def decorate(view):
+        @functools.wraps(view)
+        def with_found_journey(token: str, **arguments):
+            found = journeys.find(token)
+            if found is None:
+                abort(404)
+            if once_sent is not None and submission.report_for(found) is not None:
+                return once_sent(found)
+            return view(found, **arguments)
+
+        return with_found_journey
+
+    return decorate(view) if view is not None else decorate
 
 
 def _next(found: Journey) -> Response:
@@ -154,10 +167,8 @@ def start():
 
 
 @bp.route("/<token>/postcode", methods=["GET", "POST"])
-def postcode(token: str):
-    found = _open_journey(token)
-    if isinstance(found, Response):
-        return found
+@with_journey
+def postcode(found: Journey):
     form = PostcodeForm(data={"postcode": found.postcode})
     if form.validate_on_submit():
         postcode = postcodes.normalise_postcode(form.postcode.data)
@@ -177,12 +188,10 @@ def postcode(token: str):
 
 
 @bp.route("/<token>/address", methods=["GET", "POST"])
-def address(token: str):
-    found = _open_journey(token)
-    if isinstance(found, Response):
-        return found
+@with_journey
+def address(found: Journey):
     if not found.postcode:
-        return redirect(url_for(".postcode", token=token))
+        return redirect(url_for(".postcode", token=found.token))
     try:
         choices = places.addresses_for_postcode(found.postcode)
     except address_problems.AddressProblem as problem:
@@ -202,12 +211,10 @@ def address(token: str):
 
 
 @bp.route("/<token>/place", methods=["GET", "POST"])
-def place(token: str):
-    found = _open_journey(token)
-    if isinstance(found, Response):
-        return found
+@with_journey
+def place(found: Journey):
     if found.type.at_a_property:
-        return redirect(url_for(".postcode", token=token))
+        return redirect(url_for(".postcode", token=found.token))
     location = found.location if found.location and found.location.method == "description" else None
     form = PlaceForm(
         data={
@@ -247,14 +254,16 @@ def _street(address) -> str:
     return address.lines[0]
 
 
+def _expired_for_the_map(found: Journey) -> ResponseReturnValue:
+    return {"error": _("This report has expired. Start again.")}, 404
+
+
 @bp.get("/<token>/where")
 @limiter.limit("120 per minute")
-def where(token: str):
+@with_journey(once_sent=_expired_for_the_map)
+def where(found: Journey):
     """What the map's pin is near, for its text alternative: the nearest address and street, its postcode,
     and who would deal with this report there (or who to contact instead)."""
-    found = _open_journey(token)
-    if isinstance(found, Response):
-        return {"error": _("This report has expired. Start again.")}, 404
     try:
         latitude, longitude = float(request.args["latitude"]), float(request.args["longitude"])
     except (KeyError, ValueError):
@@ -379,10 +388,8 @@ def _route_to(found: Journey, asked: CouncilAnswers) -> None:
 
 
 @bp.route("/<token>/area", methods=["GET", "POST"])
-def area(token: str):
-    found = _open_journey(token)
-    if isinstance(found, Response):
-        return found
+@with_journey
+def area(found: Journey):
     districts = [theme for theme in themes() if theme.tier == "district"]
     form = AreaForm(data={"council": found.council_slug})
     form.council.choices = [SelectChoice(theme.slug, theme.name) for theme in districts] + [
@@ -402,10 +409,8 @@ def area(token: str):
 
 
 @bp.get("/<token>/outside-norfolk")
-def outside(token: str):
-    found = _open_journey(token)
-    if isinstance(found, Response):
-        return found
+@with_journey
+def outside(found: Journey):
     if found.outside is None:
         return _next(found)
     return _render("reports/outside.html", found, "reports.outside", outside=found.outside)
@@ -415,10 +420,8 @@ def outside(token: str):
 
 
 @bp.route("/<token>/already-reported", methods=["GET", "POST"])
-def nearby(token: str):
-    found = _open_journey(token)
-    if isinstance(found, Response):
-        return found
+@with_journey
+def nearby(found: Journey):
     requests = found.nearby
     form = NearbyForm()
     form.choice.choices = [
@@ -437,13 +440,13 @@ def nearby(token: str):
             )
         )
         db.session.commit()
-        return redirect(url_for(".following", token=token, request_id=form.choice.data))
+        return redirect(url_for(".following", token=found.token, request_id=form.choice.data))
     return _render("reports/nearby.html", found, "reports.nearby", form=form, requests=requests)
 
 
 @bp.get("/<token>/following/<request_id>")
-def following(token: str, request_id: str):
-    found = _journey(token)
+@with_journey(once_sent=None)
+def following(found: Journey, request_id: str):
     chosen = next((item for item in found.nearby if item.service_request_id == request_id), None)
     if chosen is None:
         abort(404)
@@ -456,10 +459,8 @@ def following(token: str, request_id: str):
 
 
 @bp.route("/<token>/question/<code>", methods=["GET", "POST"])
-def question(token: str, code: str):
-    found = _open_journey(token)
-    if isinstance(found, Response):
-        return found
+@with_journey
+def question(found: Journey, code: str):
     asked = found.question(code)
     if asked is None:
         abort(404)
@@ -485,10 +486,8 @@ def question(token: str, code: str):
 
 
 @bp.route("/<token>/details", methods=["GET", "POST"])
-def details(token: str):
-    found = _open_journey(token)
-    if isinstance(found, Response):
-        return found
+@with_journey
+def details(found: Journey):
     form_class = OptionalDetailsForm if found.type.at_a_property else DetailsForm
     form = form_class(data={"description": found.description})
     if form.validate_on_submit():
@@ -498,10 +497,8 @@ def details(token: str):
 
 
 @bp.route("/<token>/photo", methods=["GET", "POST"])
-def photo(token: str):
-    found = _open_journey(token)
-    if isinstance(found, Response):
-        return found
+@with_journey
+def photo(found: Journey):
     form = PhotoForm()
     photos = submission.draft_photos(found)
     if form.validate_on_submit():
@@ -520,13 +517,11 @@ def photo(token: str):
 
 
 @bp.post("/<token>/photo/<photo_token>/remove")
-def remove_photo(token: str, photo_token: str):
-    found = _open_journey(token)
-    if isinstance(found, Response):
-        return found
+@with_journey
+def remove_photo(found: Journey, photo_token: str):
     submission.remove_photo(found, photo_token)
     db.session.commit()
-    return redirect(url_for(".photo", token=token))
+    return redirect(url_for(".photo", token=found.token))
 
 
 @bp.get("/photos/<photo_token>")
@@ -544,10 +539,8 @@ def photo_file(photo_token: str):
 
 
 @bp.route("/<token>/email", methods=["GET", "POST"])
-def email(token: str):
-    found = _open_journey(token)
-    if isinstance(found, Response):
-        return found
+@with_journey
+def email(found: Journey):
     form = EmailForm(data={"email": found.email})
     if form.validate_on_submit():
         found.set_email((form.email.data or "").strip().lower() or None)
@@ -559,15 +552,13 @@ def email(token: str):
 
 
 @bp.get("/<token>/check")
-def check(token: str):
-    found = _open_journey(token)
-    if isinstance(found, Response):
-        return found
+@with_journey
+def check(found: Journey):
     resident = signed_in_resident()
     if not found.is_complete(resident is not None):
         return _next(found)
     if assisted.is_assisted() and assisted.needs_reauthentication():
-        return assisted.reauthenticate(url_for(".check", token=token))
+        return assisted.reauthenticate(url_for(".check", token=found.token))
     form = SendForm(data={"idempotency_key": found.draft.idempotency_key})
     return _check_page(found, form)
 
@@ -598,31 +589,30 @@ def _report_rate_limit() -> str:
 
 @bp.post("/<token>/send")
 @limiter.limit(_report_rate_limit, exempt_when=lambda: assisted.is_assisted())
-def send(token: str):
-    found = _journey(token)
-    already = submission.report_for(found)
-    if already is not None:
-        return redirect(url_for(".confirmation", token=token))
+@with_journey
+def send(found: Journey):
     resident = signed_in_resident()
     form = SendForm()
     if not form.validate_on_submit() or form.idempotency_key.data != found.draft.idempotency_key:
         abort(400)
     if form.website.data:
-        current_app.logger.info("Report journey %s: the honeypot was filled in; nothing was sent", token)
+        current_app.logger.info(
+            "Report journey %s: the honeypot was filled in; nothing was sent", found.token
+        )
         abort(400)
     if not found.is_complete(resident is not None):
         return _next(found)
     if assisted.is_assisted() and assisted.needs_reauthentication():
-        return assisted.reauthenticate(url_for(".check", token=token))
+        return assisted.reauthenticate(url_for(".check", token=found.token))
     try:
-        report = submission.submit(found, resident, tracking_url=_tracking_url, public_url=_public_url)
+        report = submission.submit(found, resident, public_url=_public_url)
         if assisted.is_assisted():
             assisted.made(report, found)
         db.session.commit()
     except IntegrityError:
         # Two submissions of the same journey raced (a double click): the first one won; show it.
         db.session.rollback()
-    return redirect(url_for(".confirmation", token=token))
+    return redirect(url_for(".confirmation", token=found.token))
 
 
 def _public_url(endpoint: str, **values) -> str:
@@ -633,13 +623,9 @@ def _public_url(endpoint: str, **values) -> str:
     return url_for(endpoint, _external=True, **values)
 
 
-def _tracking_url(report: Report) -> str:
-    return _public_url("reports.track", signed=links.signed(report))
-
-
 @bp.get("/<token>/confirmation")
-def confirmation(token: str):
-    found = _journey(token)
+@with_journey(once_sent=None)
+def confirmation(found: Journey):
     report = submission.report_for(found)
     if report is None:
         return _next(found)
@@ -650,15 +636,15 @@ def confirmation(token: str):
         None,
         report=report,
         council=themes().get(report.council_slug),
-        tracking_url=_tracking_url(report),
+        tracking_url=links.tracking_url(report, _public_url),
         feedback_form=FeedbackForm(),
         feedback=feedback,
     )
 
 
 @bp.post("/<token>/feedback")
-def feedback(token: str):
-    found = _journey(token)
+@with_journey(once_sent=None)
+def feedback(found: Journey):
     report = submission.report_for(found)
     if report is None:
         abort(404)
@@ -676,16 +662,16 @@ def feedback(token: str):
             )
         )
         db.session.commit()
-        return redirect(url_for(".confirmation", token=token, _anchor="feedback"))
+        return redirect(url_for(".confirmation", token=found.token, _anchor="feedback"))
     if existing is not None:
-        return redirect(url_for(".confirmation", token=token))
+        return redirect(url_for(".confirmation", token=found.token))
     return _render(
         "reports/confirmation.html",
         found,
         None,
         report=report,
         council=themes().get(report.council_slug),
-        tracking_url=_tracking_url(report),
+        tracking_url=links.tracking_url(report, _public_url),
         feedback_form=form,
         feedback=None,
     )

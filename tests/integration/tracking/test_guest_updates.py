@@ -8,7 +8,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models.reports import Report
 from app.models.tracking import CaseUpdate
-from app.views.reports import _tracking_url
+from app.reports.links import tracking_url
 from tests.conftest import ClientRequest
 from tests.integration.tracking.conftest import HOST, back_office_view, council_changes
 
@@ -17,7 +17,7 @@ GUEST = "guest.reporter@example.com"
 
 def tracking_path(app, report_id: int) -> str:
     with app.test_request_context(base_url=f"http://{HOST}"):
-        return urlsplit(_tracking_url(db.session.get(Report, report_id))).path
+        return urlsplit(tracking_url(db.session.get(Report, report_id))).path
 
 
 def test_a_guest_comments_then_says_not_fixed_from_the_tracking_page(app, client, portal, sandbox):
