@@ -1,9 +1,10 @@
 """Imports run one way. The portal (app/) never imports the sandbox, a development tool that is no part of a
 deployment; the connectors never import the portal, so that they stay back-office integrations that know
-nothing of the portal or its councils; the requests feature (app/tracking) and the report journeys' own
-modules (app/reports) never import the views, which are built on them. Checked by reading every module's
-imports with ast, including a module named in a string ("app.address_lookup:build",
-importlib.import_module("sandbox.x")), which is an import too.
+nothing of the portal or its councils; a feature's own modules (the requests feature's app/tracking, the
+report journeys' app/reports, and the others) never import the views, which are built on them; the address
+modules (postcodes, address lookup, routing, the gazetteer import) import no feature, staff page or view.
+Checked by reading every module's imports with ast, including a module named in a string
+("app.address_lookup:build", importlib.import_module("sandbox.x")), which is an import too.
 """
 
 from __future__ import annotations
@@ -16,12 +17,35 @@ import pytest
 
 from app.config import PROJECT_ROOT
 
-# folder -> the modules (and everything under them) it must never import
+# The features' own modules, which their views are built on.
+FEATURE_FOLDERS = (
+    "app/auth",
+    "app/bins",
+    "app/dashboard",
+    "app/insights",
+    "app/migration",
+    "app/reports",
+    "app/tracking",
+    "app/waste",
+)
+# Postcodes, addresses and routing, which every feature asks and which know none of them.
+ADDRESS_MODULES = (
+    "app/address_lookup.py",
+    "app/address_problems.py",
+    "app/council_services.py",
+    "app/gazetteer_import.py",
+    "app/postcodes.py",
+    "app/routing.py",
+)
+# folder or module -> the modules (and everything under them) it must never import
 FORBIDDEN = {
     "app": ("sandbox", "tests", "bench"),
     "connectors": ("app", "sandbox", "tests", "bench"),
-    "app/tracking": ("app.views",),
-    "app/reports": ("app.views",),
+    **{folder: ("app.views",) for folder in FEATURE_FOLDERS},
+    **{
+        module: ("app.views", "app.staff", *(folder.replace("/", ".") for folder in FEATURE_FOLDERS))
+        for module in ADDRESS_MODULES
+    },
 }
 # "module.path:attribute", how a registry names what it imports later.
 IMPORT_STRING = re.compile(r"^(?P<module>[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)*):[A-Za-z_][A-Za-z0-9_]*$")
@@ -53,9 +77,10 @@ def imported_modules(source: str) -> list[tuple[int, str]]:
 
 def breaches(root: Path, folder: str) -> list[str]:
     forbidden = FORBIDDEN[folder]
+    paths = [root / folder] if folder.endswith(".py") else sorted((root / folder).rglob("*.py"))
     return [
         f"{path.relative_to(root)}:{line} imports {module}"
-        for path in sorted((root / folder).rglob("*.py"))
+        for path in paths
         for line, module in imported_modules(path.read_text(encoding="utf-8"))
         if any(module == banned or module.startswith(f"{banned}.") for banned in forbidden)
     ]
@@ -90,3 +115,7 @@ def test_the_check_sees_every_kind_of_import(tmp_path):
         "app/tracking/sync.py:1 imports app.views",
         "app/tracking/sync.py:2 imports app.views.reports.tracking_url",
     ]
+    (tmp_path / "app" / "routing.py").write_text(
+        "from app import boundaries\nfrom app.reports.types import Routing\n"
+    )
+    assert breaches(tmp_path, "app/routing.py") == ["app/routing.py:2 imports app.reports.types.Routing"]
