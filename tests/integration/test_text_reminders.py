@@ -428,6 +428,8 @@ def test_the_number_is_in_the_residents_data_and_goes_with_it(
     assert data["bin_text_reminders"]["mobile_number"] == "07700900504"
     assert data["bin_text_reminders"]["number_confirmed_at"] is not None
     assert data["bin_text_reminders"]["security_code_sent_at"] is not None
+    privacy = client_request.get("/privacy", host=NORWICH).select_one("main").get_text(" ", strip=True)
+    assert "your mobile number, when you confirmed it with the security code we texted" in privacy
     assert data["bin_text_reminders"]["sent"] == [
         {"collection_date": (the_day_before + timedelta(days=1)).isoformat(), "uprn": TOM.uprn}
     ]
