@@ -279,6 +279,27 @@ def test_guest_submissions_are_rate_limited_per_address(journey, back_offices, a
     assert len(reports()) == 2
 
 
+STEPS = ["postcode", "address", "place", "area", "outside-norfolk", "already-reported", "question/depth",
+         "details", "photo", "email", "check"]  # fmt: skip
+
+
+def test_every_step_of_a_sent_journey_goes_to_its_confirmation_and_an_unknown_one_is_not_found(
+    journey, back_offices, app_context
+):
+    walk = described_pothole(journey)
+    walk.send()
+    client = walk.client_request.client
+    for step in STEPS:
+        response = client.get(f"/report/{walk.token}/{step}", headers={"Host": HOST})
+        assert response.status_code == 302, step
+        assert response.location.endswith(f"/report/{walk.token}/confirmation"), step
+    where = client.get(f"/report/{walk.token}/where?latitude=52.6&longitude=1.73", headers={"Host": HOST})
+    assert (where.status_code, where.json) == (404, {"error": "This report has expired. Start again."})
+    assert client.get(f"/report/{walk.token}/confirmation", headers={"Host": HOST}).status_code == 200
+    for step in [*STEPS, "confirmation", "where?latitude=52.6&longitude=1.73"]:
+        assert client.get(f"/report/no-such-journey/{step}", headers={"Host": HOST}).status_code == 404, step
+
+
 @pytest.mark.parametrize("step", ["postcode", "place", "check", "confirmation", "email"])
 def test_another_browser_cannot_open_someone_elses_journey(journey, back_offices, app, step):
     walk = described_pothole(journey)
