@@ -18,14 +18,14 @@ import time
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import current_app, url_for
+from flask import url_for
 from flask_babel import _, format_date
-from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import delete, exists, select
 from sqlalchemy.exc import IntegrityError
 
 from app import address_problems
 from app.bins import BinsUnavailable, bin_days, text_reminders
+from app.bins.stop_links import StopLinks
 from app.extensions import db
 from app.models.bins import BinReminder, SentBinReminder
 from app.models.identity import PersonalDataSource, Resident, register_personal_data
@@ -33,7 +33,7 @@ from app.reports.mail import Email, queue_email
 from app.tracking.followers import links_for
 
 log = logging.getLogger(__name__)
-STOP_SALT = "bin-reminders-stop"
+STOP_LINKS = StopLinks("bin-reminders-stop")
 LONDON = ZoneInfo("Europe/London")
 
 
@@ -54,27 +54,9 @@ def stop(resident: Resident) -> None:
     db.session.execute(delete(BinReminder).where(BinReminder.resident_id == resident.id))
 
 
-def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=STOP_SALT)
-
-
-def stop_token(resident: Resident) -> str:
-    # No expiry: the stop link in an old email must still work.
-    return _serializer().dumps(resident.id)
-
-
-def resident_from_stop_token(token: str) -> Resident | None:
-    """The resident a stop link was made for; None when the link is not ours or the resident has gone."""
-    try:
-        resident_id = _serializer().loads(token)
-    except (BadSignature, ValueError, TypeError):
-        return None
-    return db.session.get(Resident, resident_id) if isinstance(resident_id, int) else None
-
-
 def _email(resident: Resident, council: str, day: date, names: list[str]) -> Email:
     with links_for(council):
-        stop_url = url_for("bins.stop_reminders", token=stop_token(resident), _external=True)
+        stop_url = url_for("bins.stop_reminders", token=STOP_LINKS.token(resident), _external=True)
         when = format_date(day, "EEEE d MMMM")
         body = "\n\n".join(
             [

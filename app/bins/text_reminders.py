@@ -31,13 +31,13 @@ from enum import StrEnum
 
 from flask import current_app, url_for
 from flask_babel import _, format_date
-from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import delete, exists, select
 from sqlalchemy.exc import IntegrityError
 
 from app import address_problems, rate_limits, routing
 from app.backoffice import registry
 from app.bins import BinDays, BinsUnavailable, bin_days
+from app.bins.stop_links import StopLinks
 from app.council_services import CouncilService
 from app.extensions import db
 from app.mobile_numbers import MobileNumber
@@ -52,7 +52,7 @@ from connectors.errors import BadData, ConfigurationError, ConnectorError
 from connectors.models import NewTextMessage, ServiceKind, TextTemplate
 
 log = logging.getLogger(__name__)
-STOP_SALT = "bin-text-reminders-stop"
+STOP_LINKS = StopLinks("bin-text-reminders-stop")
 CODE_DIGITS = 6
 RATE_LIMIT = "TEXT_REMINDER_NUMBER_RATE_LIMIT"
 
@@ -213,28 +213,10 @@ def stop(resident: Resident) -> None:
     db.session.execute(delete(BinTextReminder).where(BinTextReminder.resident_id == resident.id))
 
 
-def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=STOP_SALT)
-
-
-def stop_token(resident: Resident) -> str:
-    # No expiry: the link in an old text must still work.
-    return _serializer().dumps(resident.id)
-
-
-def resident_from_stop_token(token: str) -> Resident | None:
-    """The resident a stop link was made for; None when the link is not ours or the resident has gone."""
-    try:
-        resident_id = _serializer().loads(token)
-    except (BadSignature, ValueError, TypeError):
-        return None
-    return db.session.get(Resident, resident_id) if isinstance(resident_id, int) else None
-
-
 def text_body(resident: Resident, days: BinDays, day: date, names: list[str]) -> str:
     """The text: short (a text message is 160 characters; this is two or three), with how to stop."""
     with links_for(days.council):
-        stop_url = url_for("bins.stop_text_reminders", token=stop_token(resident), _external=True)
+        stop_url = url_for("bins.stop_text_reminders", token=STOP_LINKS.token(resident), _external=True)
         return _(
             "%(council)s: bins out for tomorrow, %(day)s: %(bins)s. To stop these texts: %(url)s",
             council=themes().get(days.council).name,

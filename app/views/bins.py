@@ -209,7 +209,7 @@ def change_reminders():
 def stop_reminders(token: str):
     """The link in every reminder. The signed token is the permission, so a POST needs no CSRF token and no
     sign-in, as mail programs send it (RFC 8058, List-Unsubscribe-Post). The GET only shows the button."""
-    resident = reminders.resident_from_stop_token(token)
+    resident = reminders.STOP_LINKS.resident(token)
     if resident is None:
         return render_template("bins/stop_link_problem.html"), 404
     if request.method == "POST":
@@ -432,7 +432,7 @@ def stop_text_reminders_here():
 def stop_text_reminders(token: str):
     """The link in every text. The signed token is the permission, so it works without signing in; the GET
     only shows the button (a link preview must not stop anything)."""
-    resident = text_reminders.resident_from_stop_token(token)
+    resident = text_reminders.STOP_LINKS.resident(token)
     if resident is None:
         return render_template("bins/stop_link_problem.html"), 404
     if request.method == "POST":
