@@ -8,13 +8,16 @@ change once it is made. Reports written without the ORM (a bulk load, the benchm
 
 Usage counters (insights_usage_days) are added to by one upsert per (day, council, measure, detail): emails in
 the transaction that queues them; back-office calls and dashboard tiles, which happen on connector threads
-outside any transaction, through an in-process tally that is written at the end of each request and after each
-round of the worker (UsageTally).
+outside any transaction, through an in-process tally that a request writes when the last write is ten seconds
+old, the worker after each round and a process when it exits (UsageTally).
 """
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import threading
+import time
 from collections import Counter
 from datetime import UTC, date, datetime
 
@@ -27,6 +30,10 @@ from sqlalchemy.orm import Session
 from app.extensions import db
 from app.models.insights import ReportDay, UsageDay, UsageMeasure
 from app.models.reports import Channel, Report
+
+# A request writes the counters only when the last write is at least this old: a write on every request would
+# make every dashboard a database write transaction. `flask worker` writes them on each pass too.
+TALLY_WRITE_SECONDS = 10.0
 
 
 def channel_of(report: Report) -> str:
@@ -136,6 +143,7 @@ class UsageTally:
     def __init__(self):
         self._lock = threading.Lock()
         self._counts: Counter = Counter()
+        self._written_at = time.monotonic()
 
     def add(self, council: str, measure: str, detail: str) -> None:
         if not council:
@@ -143,9 +151,17 @@ class UsageTally:
         with self._lock:
             self._counts[(datetime.now(UTC).date(), council, measure, detail[:64])] += 1
 
+    def write_when_due(self) -> None:
+        """Write the counters when the last write is TALLY_WRITE_SECONDS old (by any thread)."""
+        with self._lock:
+            due = time.monotonic() - self._written_at >= TALLY_WRITE_SECONDS and bool(self._counts)
+        if due:
+            self.write()
+
     def write(self) -> None:
         with self._lock:
             counts, self._counts = self._counts, Counter()
+            self._written_at = time.monotonic()
         if not counts:
             return
         rows = [
@@ -215,8 +231,18 @@ def init_app(app: Flask) -> None:
     @app.teardown_request
     def _write_tally(_error=None):
         try:
-            app_tally.write()
+            app_tally.write_when_due()
         except Exception:  # noqa: BLE001 - counting must never fail a resident's page
             app.logger.warning("insights usage counters not written; kept for the next request")
+
+    def _write_tally_at_exit():
+        # A worker process stopping (a deployment, gunicorn's max requests) writes what it has counted.
+        with app.app_context(), contextlib.suppress(Exception):
+            try:
+                app_tally.write()  # a failure has no one to tell at exit: the counts are lost only then
+            finally:
+                db.engine.dispose()  # the process is ending: no connection is left for the collector
+
+    atexit.register(_write_tally_at_exit)
 
     app.extensions.setdefault("worker_steps", []).append(lambda _worker: app_tally.write())
