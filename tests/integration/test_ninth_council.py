@@ -158,7 +158,7 @@ def test_the_sandbox_refuses_a_council_without_a_theme(registry, ninth_sandbox):
 @pytest.fixture(scope="module")
 def built_static(ninth_council, tmp_path_factory):
     """`flask assets build` with the themes folder outside the checkout, into a copy of static/."""
-    themes, _ = ninth_council
+    themes, connectors_file = ninth_council
     static = tmp_path_factory.mktemp("static")
     shutil.copytree(PROJECT_ROOT / "static" / "src", static / "src")
     subprocess.run(
@@ -170,6 +170,7 @@ def built_static(ninth_council, tmp_path_factory):
             **os.environ,
             "PORTAL_ENV": "test",
             "PORTAL_THEMES_DIR": str(themes),
+            "PORTAL_CONNECTORS_FILE": str(connectors_file),
             "PORTAL_DIST_DIR": str(static / "dist"),
         },
     )
