@@ -11,6 +11,7 @@ from connectors.errors import NotAuthorised, NotFound
 from connectors.http import make_cache
 from connectors.models import Address
 from connectors.os_places import OsPlacesLookup
+from connectors.protocols import AddressLookup
 from connectors.registry import GAZETTEER, ConnectorRegistry, Deployment
 from sandbox.demo_residents import DEMO_RESIDENTS
 from sandbox.gazetteer import addresses as gazetteer_addresses
@@ -78,6 +79,19 @@ def test_an_address_by_uprn_and_an_unknown_uprn(lookup):
 def test_the_nearest_address_to_a_point(lookup):
     assert lookup.nearest(52.62681, 1.27873, 100).uprn == TOM.uprn
     assert lookup.nearest(52.90, 2.50, 1000) is None
+
+
+class PostcodesAndUprnsOnly:
+    def addresses_for_postcode(self, postcode):
+        return []
+
+    def address(self, uprn):
+        raise NotFound("gazetteer", "addresses", uprn)
+
+
+def test_every_lookup_is_an_address_lookup_and_one_without_nearest_is_not(lookup):
+    assert isinstance(lookup, AddressLookup)
+    assert not isinstance(PostcodesAndUprnsOnly(), AddressLookup)
 
 
 def test_routing_works_on_either_lookup(lookup):
