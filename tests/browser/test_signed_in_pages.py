@@ -32,6 +32,7 @@ from tests.browser.conftest import PortalWithSandbox, new_shared_context, portal
 from tests.browser.test_accessibility import ZOOMED_VIEWPORT, _assert_fits_horizontally
 from tests.support.page_checks import focus_indicator_changes as _focus_indicator_changes
 from tests.support.page_checks import tab_through as _tab_through
+from tests.support.sandbox import SandboxServer
 
 PRIYA = DEMO_RESIDENTS[0]  # South Norfolk; the sandbox's CRM holds cases for her
 TIMEOUT = 15_000
@@ -387,13 +388,15 @@ def test_a_report_made_signed_in_then_your_reports_and_my_requests(resident, slu
     resident.examine(slug, "a CRM case page with an update waiting to be sent")
 
 
-def application_open_for_comment_near_priya() -> str:
+def application_open_for_comment_near_priya(sandbox: SandboxServer) -> str:
     """The reference of the South Norfolk application nearest Priya's home that still takes comments (in the
     sandbox's planning register, whose dates move with today's)."""
     latitude, longitude = places.location_of(PRIYA.uprn)
+    with sandbox.app.app_context():
+        register = planning.register()
     open_for_comment = [
         application
-        for application in planning.register().values()
+        for application in register.values()
         if application.council == DISTRICT
         and application.decision is None
         and application.received_days_ago < planning.CONSULTATION_DAYS
@@ -410,7 +413,9 @@ def application_open_for_comment_near_priya() -> str:
 @pytest.mark.parametrize("slug", THEMES)
 def test_commenting_on_a_planning_application(resident, slug):
     page = resident.page
-    resident.open(slug, f"/planning/{application_open_for_comment_near_priya()}/comment")
+    resident.open(
+        slug, f"/planning/{application_open_for_comment_near_priya(resident.portal.sandbox)}/comment"
+    )
     expect(page.get_by_role("heading", name="Comment on this planning application", level=1)).to_be_visible()
     rules = page.get_by_role("heading", name="What the council publishes").bounding_box()
     question = page.locator("main fieldset legend").first.bounding_box()
