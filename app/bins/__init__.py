@@ -3,20 +3,23 @@ the public bin days pages, the calendar feed and the reminders use them."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from urllib.parse import urlsplit
 
 from flask import request
 from flask_babel import _
 
-from app import routing
+from app import address_problems, routing
 from app.backoffice import registry
 from app.council_services import CouncilService
 from app.dashboard import calendar
 from app.theming import themes
 from connectors.errors import ConnectorError, NotFound
 from connectors.models import Address, BinCollection
+
+log = logging.getLogger(__name__)
 
 
 class BinsUnavailable(Exception):
@@ -49,6 +52,22 @@ def bin_days(uprn: str) -> BinDays:
         raise BinsUnavailable(council) from None
     collections = tuple(sorted(result.value, key=lambda collection: (collection.next_date, collection.name)))
     return BinDays(responsibility.address, council, collections, result.fetched_at, result.stale)
+
+
+def collections_on(day: date, uprn: str, reminder: str, resident_id: int) -> tuple[BinDays, list[str]] | None:
+    """The home's bin days and the names of the bins emptied on ``day``; None when none are, or when the
+    address or the council's system cannot say (logged as this resident's ``reminder`` not checked)."""
+    try:
+        days = bin_days(uprn)
+    except (address_problems.AddressProblem, BinsUnavailable) as problem:
+        log.warning("%s for resident %s not checked: %s", reminder, resident_id, type(problem).__name__)
+        return None
+    names = [
+        collection.name
+        for collection in days.collections
+        if day in (collection.next_date, *collection.upcoming)
+    ]
+    return (days, names) if names else None
 
 
 def calendar_text(days: BinDays) -> str:

@@ -23,8 +23,7 @@ from flask_babel import _, format_date
 from sqlalchemy import delete, exists, select
 from sqlalchemy.exc import IntegrityError
 
-from app import address_problems
-from app.bins import BinsUnavailable, bin_days, text_reminders
+from app.bins import collections_on, text_reminders
 from app.bins.stop_links import StopLinks
 from app.extensions import db
 from app.models.bins import BinReminder, SentBinReminder
@@ -92,14 +91,10 @@ def _queue_emails(tomorrow: date) -> int:
     ).all()
     queued = 0
     for resident in residents:
-        try:
-            days = bin_days(resident.home_uprn)
-        except (address_problems.AddressProblem, BinsUnavailable) as problem:
-            log.warning("Bin reminder for resident %s not checked: %s", resident.id, type(problem).__name__)
+        found = collections_on(tomorrow, resident.home_uprn, "Bin reminder", resident.id)
+        if found is None:
             continue
-        names = [c.name for c in days.collections if tomorrow in (c.next_date, *c.upcoming)]
-        if not names:
-            continue
+        days, names = found
         message = queue_email(_email(resident, days.council, tomorrow, names), council=days.council)
         db.session.flush()
         db.session.add(

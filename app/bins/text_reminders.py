@@ -36,7 +36,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app import address_problems, rate_limits, routing
 from app.backoffice import registry
-from app.bins import BinDays, BinsUnavailable, bin_days
+from app.bins import BinDays, collections_on
 from app.bins.stop_links import StopLinks
 from app.council_services import CouncilService
 from app.extensions import db
@@ -244,16 +244,12 @@ def queue_due(tomorrow: date) -> int:
     ).all()
     queued = 0
     for resident in residents:
-        try:
-            days = bin_days(resident.home_uprn)
-        except (address_problems.AddressProblem, BinsUnavailable) as problem:
-            log.warning("Text reminder for resident %s not checked: %s", resident.id, type(problem).__name__)
+        found = collections_on(tomorrow, resident.home_uprn, "Text reminder", resident.id)
+        if found is None:
             continue
+        days, names = found
         if not registry().serves(days.council, ServiceKind.TEXT_MESSAGES):
             continue  # moved to a council that does not send texts: the email reminder still goes
-        names = [c.name for c in days.collections if tomorrow in (c.next_date, *c.upcoming)]
-        if not names:
-            continue
         sent = SentBinTextReminder(
             resident_id=resident.id, uprn=resident.home_uprn, collection_date=tomorrow, council=days.council
         )

@@ -10,7 +10,7 @@ import pytest
 from babel.dates import format_date
 from sqlalchemy import func, select
 
-from app.bins import reminders
+from app.bins import bin_days, reminders
 from app.extensions import db, limiter
 from app.models.bins import BinCalendarFeed, BinReminder, SentBinReminder
 from app.models.identity import Resident
@@ -233,7 +233,7 @@ def test_reminders_and_feeds_are_in_the_residents_data_and_go_with_it(
     client_request.post_form("/bin-days/yours", {"action": "start"}, host=NORWICH, form_index=1)
     client_request.post_form("/bin-days/yours", {"action": "new"}, host=NORWICH)
     with app.app_context():
-        collection_day = reminders.bin_days(TOM.uprn).collections[0].next_date
+        collection_day = bin_days(TOM.uprn).collections[0].next_date
         assert reminders.send_due(today=collection_day - timedelta(days=1)) == 1
     data = client_request.get("/account/your-data.json", host=NORWICH).json
     assert data["bin_reminders"]["reminders_on"] is True
