@@ -26,10 +26,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from flask import Flask, Request, Response, current_app, has_request_context, redirect
+from flask import Flask, Request, Response, current_app, g, has_request_context, redirect
 from flask import session as flask_session
 from flask.sessions import SessionInterface, SessionMixin
-from flask_login import LoginManager, login_url
+from flask_login import LoginManager, current_user, login_url
 from htmx_flask import make_response as htmx_response
 from htmx_flask import request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
@@ -51,6 +51,8 @@ DEVICE_KEY = "device"
 SIGNED_IN_ON_KEY = "signed_in_on"
 # When the resident last entered their password at the provider (the ID token's auth_time, epoch seconds).
 AUTH_TIME_KEY = "auth_time"
+# How the page's navigation names the signed-in resident (app/templates/_service_navigation.html).
+SIGNED_IN_AS_KEY = "signed_in_as"
 # What a session may hold and still live in a signed cookie rather than a record (flask-wtf's CSRF token).
 COOKIE_ONLY_KEYS = frozenset({"csrf_token"})
 # A cookie holding the data itself starts with this; a record's random id never does.
@@ -524,7 +526,53 @@ def _load_resident(resident_id: str) -> Resident | None:
     # The resident's own row only: their linked council accounts are loaded by the pages that read them
     # (whether the resident is verified, app.auth.assurance; the dashboard; the account pages), one small
     # query there, rather than joined into every signed-in request.
-    return db.session.get(Resident, int(resident_id))
+    resident = db.session.get(Resident, int(resident_id))
+    if not has_request_context():
+        return resident
+    if resident is None:
+        flask_session.pop(SIGNED_IN_AS_KEY, None)
+    else:
+        remember_signed_in_as(resident)
+    return resident
+
+
+@dataclass(frozen=True)
+class SignedInAs:
+    """Who the page says is signed in: the resident's name, else their email; empty when they have neither."""
+
+    label: str
+
+
+def remember_signed_in_as(resident: Resident) -> None:
+    """Keep in the session how the navigation names the resident, refreshed whenever a request loads their
+    row (and so after their name or email changes at sign-in)."""
+    label = resident.name or resident.email or ""
+    if flask_session.get(SIGNED_IN_AS_KEY) != label:
+        flask_session[SIGNED_IN_AS_KEY] = label
+
+
+def resident_loaded() -> bool:
+    """Whether this request has already asked flask-login for the resident (so reading them costs nothing)."""
+    return "_login_user" in g
+
+
+def signed_in_as() -> SignedInAs | None:
+    """The signed-in resident for the page's navigation, or None. Read from the session, so that a page which
+    needs nothing else of the resident (the start page, a guest journey's pages) makes no query for them; a
+    request that has loaded the resident anyway answers from their row."""
+    if resident_loaded() or (USER_ID_KEY in flask_session and SIGNED_IN_AS_KEY not in flask_session):
+        if not current_user.is_authenticated:
+            return None
+        return SignedInAs(current_user.name or current_user.email or "")
+    if USER_ID_KEY not in flask_session:
+        return None
+    return SignedInAs(flask_session[SIGNED_IN_AS_KEY])
+
+
+def _template_context() -> dict:
+    # flask-login's own context processor loads the resident for every page rendered; the proxy loads them
+    # only for a template that reads them.
+    return {"current_user": current_user, "signed_in_as": signed_in_as}
 
 
 @login_manager.unauthorized_handler
@@ -543,7 +591,8 @@ def init_app(app: Flask) -> None:
     app.session_interface = ServerSessionInterface(
         _store_for(app, idle_timeout), idle_timeout, absolute_lifetime
     )
-    login_manager.init_app(app)
+    login_manager.init_app(app, add_context_processor=False)
+    app.context_processor(_template_context)
     from app.session_commands import sessions_cli
 
     app.cli.add_command(sessions_cli)

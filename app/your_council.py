@@ -2,7 +2,9 @@
 they live in, with a link to the same page on that council's domain.
 
 The district comes from the resident's home address; it is remembered in their session (with the UPRN it was
-worked out from), so most pages do not look the address up again.
+worked out from), so most pages do not look the address up again, nor load the resident to ask for it. A
+page that loads the resident anyway checks the remembered UPRN against theirs; changing the home address
+here forgets it (`forget_home_district`).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from flask import Flask, current_app, g, request, session
 from flask_login import current_user
 
 from app import address_lookup, address_problems
+from app.sessions import resident_loaded, signed_in_as
 from app.themes import Theme
 from app.theming import STAFF_BLUEPRINTS, themes
 
@@ -19,10 +22,14 @@ SESSION_KEY = "home_district"
 
 def home_district() -> Theme | None:
     """The district council of the signed-in resident's home, or None (signed out, no home, not found)."""
-    if not current_user.is_authenticated or not current_user.home_uprn:
+    if signed_in_as() is None:
         return None
     remembered = session.get(SESSION_KEY)
-    if remembered and remembered[0] == current_user.home_uprn:
+    if remembered and not resident_loaded():
+        slug = remembered[1]
+    elif not current_user.is_authenticated or not current_user.home_uprn:
+        return None
+    elif remembered and remembered[0] == current_user.home_uprn:
         slug = remembered[1]
     else:
         try:
@@ -33,6 +40,10 @@ def home_district() -> Theme | None:
         slug = district.slug if district is not None and district.tier == "district" else None
         session[SESSION_KEY] = [current_user.home_uprn, slug]
     return themes().get(slug) if slug else None
+
+
+def forget_home_district() -> None:
+    session.pop(SESSION_KEY, None)
 
 
 def same_page_on(theme: Theme) -> str:

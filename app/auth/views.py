@@ -44,6 +44,7 @@ from app.sessions import (
     SIGNED_IN_ON_KEY,
     end_sessions_of_provider_session,
     end_sessions_of_resident,
+    remember_signed_in_as,
 )
 from app.themes import current_theme
 from app.theming import council_pages_only
@@ -234,6 +235,7 @@ def callback():
     session.clear()
     session.rotate()
     login_user(resident)
+    remember_signed_in_as(resident)
     count_sign_in()
     session[ID_TOKEN_KEY] = signed_in.raw_id_token
     session[ISSUER_KEY] = signed_in.id_token.issuer

@@ -45,6 +45,7 @@ from app.extensions import db
 from app.models.reports import FollowedRequest, Report
 from app.observability.metrics import count_tiles
 from app.theming import themes
+from app.your_council import forget_home_district
 
 bp = Blueprint("dashboard", __name__)
 
@@ -257,6 +258,7 @@ def home_address():
     form = ChooseAddressForm.for_addresses(found)
     if form.validate_on_submit():
         current_user.home_uprn = form.chosen_address().uprn
+        forget_home_district()
         if council_tax_links.end_links_elsewhere(current_user):
             flash(
                 _("Your council tax account is no longer linked: it is for your previous home."),

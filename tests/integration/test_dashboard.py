@@ -6,7 +6,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from app import gazetteer_import
 from app.backoffice import use_registry
@@ -447,3 +447,58 @@ def test_planning_near_home_links_to_comment_while_comments_are_open(sign_in, cl
     assert comment is not None, planning.get_text(" ", strip=True)
     assert comment["href"] == "/planning/26/01187/HH/comment"
     assert " by " in comment.parent.get_text(), "says until when"
+
+
+def _queries_of(app, action) -> list[str]:
+    statements = []
+
+    def record(connection, cursor, statement, *args):
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        action()
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    return statements
+
+
+def test_a_page_that_reads_nothing_of_the_resident_does_not_load_them(
+    app, client, sign_in, client_request, back_offices
+):
+    sign_in(PRIYA, host="norwich.localhost")
+    client_request.get("/", host="norwich.localhost")  # works out their district once, from their address
+    pages = []
+    statements = _queries_of(app, lambda: pages.append(client_request.get("/", host="norwich.localhost")))
+    assert not [statement for statement in statements if "residents" in statement], statements
+    navigation = pages[0].select_one(".govuk-service-navigation")
+    assert PRIYA.name in navigation.get_text(), "the navigation names who is signed in, from the session"
+    assert navigation.select_one("form button").get_text(strip=True) == "Sign out"
+    banner = pages[0].select_one(".govuk-notification-banner")
+    assert "You live in South Norfolk" in banner.get_text(), "their district, remembered in the session"
+
+
+def test_the_navigation_takes_a_changed_name_from_the_next_page_that_loads_the_resident(
+    app, client, sign_in, client_request, back_offices
+):
+    resident_id = sign_in(PRIYA, host="south-norfolk.localhost")
+    with app.app_context():
+        db.session.get(Resident, resident_id).name = "Priya Shah-Jones"
+        db.session.commit()
+    client_request.get("/dashboard", host="south-norfolk.localhost")
+    page = client_request.get("/", host="south-norfolk.localhost")
+    assert "Priya Shah-Jones" in page.select_one(".govuk-service-navigation").get_text()
+
+
+def test_moving_home_moves_the_your_council_banner(app, client, sign_in, client_request, back_offices):
+    sign_in(DAVID, host="norwich.localhost")
+    page = client_request.get("/", host="norwich.localhost")
+    assert "You live in North Norfolk" in page.select_one(".govuk-notification-banner").get_text()
+    response = client_request.post_form(
+        "/dashboard/home-address", {"postcode": PRIYA.postcode}, host="norwich.localhost"
+    )
+    client_request.post_form(response.location, {"uprn": PRIYA.uprn}, host="norwich.localhost")
+    page = client_request.get("/", host="norwich.localhost")
+    assert "You live in South Norfolk" in page.select_one(".govuk-notification-banner").get_text()
