@@ -7,6 +7,7 @@ journey's Location and a routing decision (a council, a hand-off outside Norfolk
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from app import address_lookup, address_problems, routing
@@ -33,6 +34,22 @@ class Routing:
 
 def one_line(address: Address) -> str:
     return ", ".join([*address.lines, address.town, address.postcode])
+
+
+# A flat's or house's number at the start of an address line: "Flat 1", "Flat 2A, ", "52 ", "12-14 ".
+_NUMBER_AT_START = re.compile(r"^((flat|unit|apartment)\s+\w+|\d+[a-z]?(-\d+[a-z]?)?)(,\s*|\s+|$)", re.I)
+
+
+def street(address: Address) -> str:
+    """The street an address is on: "41 Unthank Road" -> "Unthank Road"; "Flat 1" then "52 Hall Lane" ->
+    "Hall Lane". The first line with something left once flat and house numbers are taken off."""
+    for line in address.lines:
+        rest = line
+        while rest and (number := _NUMBER_AT_START.match(rest)):
+            rest = rest[number.end() :]
+        if rest:
+            return rest
+    return address.lines[0]
 
 
 def addresses_for_postcode(postcode: str) -> list[AddressChoice]:

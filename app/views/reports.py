@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import functools
 import math
-import re
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from flask import (
     Blueprint,
@@ -43,7 +41,7 @@ from app.database import release_connection
 from app.extensions import db, limiter
 from app.models.reports import Feedback, FeedbackComment, FollowedRequest, Photo, Report
 from app.models.tracking import CaseUpdateKind
-from app.reports import backoffice, claims, links, places, submission
+from app.reports import backoffice, claims, draft_routing, links, places, submission
 from app.reports import journey as journeys
 from app.reports.forms import (
     AddressForm,
@@ -61,14 +59,13 @@ from app.reports.forms import (
     SendForm,
     question_form,
 )
-from app.reports.journey import Journey, Location, NearbyRequest, Outside, Question
+from app.reports.journey import Journey, Location, Outside
 from app.reports.photos import PhotoRejected, photo_from_upload
 from app.reports.types import REPORT_TYPES, ReportType, report_type
 from app.staff import assisted
 from app.theming import themes
 from app.tracking import cases, updates
 from app.tracking.forms import CommentForm, NotFixedForm
-from connectors.errors import ConnectorError
 
 bp = Blueprint("reports", __name__, url_prefix="/report")
 
@@ -205,7 +202,7 @@ def address(found: Journey):
         except address_problems.AddressProblem as problem:
             form.uprn.errors = [problem.message]
         else:
-            _set_location(found, chosen)
+            _say_if_nearby_unanswered(draft_routing.set_location(found, chosen))
             return _next(found)
     return _render("reports/address.html", found, "reports.address", form=form, choices=choices)
 
@@ -225,7 +222,7 @@ def place(found: Journey):
     )
     if form.validate_on_submit():
         latitude, longitude = form.coordinates()
-        _set_location(
+        asked = draft_routing.set_location(
             found,
             Location(
                 method="description",
@@ -234,24 +231,9 @@ def place(found: Journey):
                 longitude=longitude,
             ),
         )
+        _say_if_nearby_unanswered(asked)
         return _next(found)
     return _render("reports/place.html", found, "reports.place", form=form)
-
-
-# A flat's or house's number at the start of an address line: "Flat 1", "Flat 2A, ", "52 ", "12-14 ".
-_NUMBER_AT_START = re.compile(r"^((flat|unit|apartment)\s+\w+|\d+[a-z]?(-\d+[a-z]?)?)(,\s*|\s+|$)", re.I)
-
-
-def _street(address) -> str:
-    """The street an address is on: "41 Unthank Road" -> "Unthank Road"; "Flat 1" then "52 Hall Lane" ->
-    "Hall Lane". The first line with something left once flat and house numbers are taken off."""
-    for line in address.lines:
-        rest = line
-        while rest and (number := _NUMBER_AT_START.match(rest)):
-            rest = rest[number.end() :]
-        if rest:
-            return rest
-    return address.lines[0]
 
 
 def _expired_for_the_map(found: Journey) -> ResponseReturnValue:
@@ -280,7 +262,9 @@ def where(found: Journey):
     except address_problems.AddressProblem:
         address = None
     if address is not None:
-        answer.update(address=places.one_line(address), street=_street(address), postcode=address.postcode)
+        answer.update(
+            address=places.one_line(address), street=places.street(address), postcode=address.postcode
+        )
         answer["description"] = _(
             "The pin is near %(address)s, on %(street)s.", address=answer["address"], street=answer["street"]
         )
@@ -323,68 +307,21 @@ def _coordinate_text(value: float | None) -> str | None:
     return None if value is None else f"{value:.6f}".rstrip("0").rstrip(".")
 
 
-def _set_location(found: Journey, location: Location) -> None:
-    """Save the place, decide the council, and snapshot what that council asks and has open nearby."""
-    route = places.route(found.type, location)
-    asked = _ask_council(found.type, route.council_slug, location) if route.council_slug else None
-    found.set_location(location)
-    if route.outside:
-        found.route_outside(route.outside)
-    elif asked is not None:
-        _route_to(found, asked)
-    else:
-        found.area_needed()
-
-
 NEARBY_NOTICE = "report-notice"  # the flash category reports/_layout.html shows as a notification banner
 
 
-@dataclass(frozen=True)
-class CouncilAnswers:
-    council_slug: str
-    questions: list[Question]
-    nearby_asked: bool  # False: the kind of report, or a place without coordinates, does not call for it
-    nearby: list[NearbyRequest] | None = None  # asked and None: the back office could not say
-
-
-def _ask_council(report_type: ReportType, council_slug: str, location: Location) -> CouncilAnswers:
-    """What the council's back office asks about this kind of report, and its open reports nearby. Asked
-    before the journey changes, without a database connection: the back office may take seconds, and other
-    residents' requests need the connection (and, on SQLite, the write lock) meanwhile."""
-    release_connection()
-    try:
-        questions = backoffice.questions(council_slug, report_type.service_code)
-    except ConnectorError:
-        # The report is still taken: it is sent with its description when the back office answers.
-        current_app.logger.warning(
-            "No service definition from %s for %s", council_slug, report_type.service_code
+def _say_if_nearby_unanswered(asked: draft_routing.CouncilAnswers | None) -> None:
+    """Says why "Already reported?" is skipped when the council's back office could not list its open reports
+    nearby: the next page would not say it otherwise."""
+    if asked is not None and asked.nearby_unanswered:
+        flash(
+            _(
+                "We could not check for reports already made near there, because %(council)s's system "
+                "is not answering. You can still report the problem.",
+                council=themes().get(asked.council_slug).name,
+            ),
+            NEARBY_NOTICE,
         )
-        questions = []
-    if not (report_type.check_nearby and location.has_coordinates):
-        return CouncilAnswers(council_slug, questions, nearby_asked=False)
-    nearby = backoffice.open_requests_near(
-        council_slug, report_type.service_code, location.latitude, location.longitude
-    )
-    return CouncilAnswers(council_slug, questions, nearby_asked=True, nearby=nearby)
-
-
-def _route_to(found: Journey, asked: CouncilAnswers) -> None:
-    found.route_to(asked.council_slug)
-    found.set_questions(asked.questions)
-    if asked.nearby_asked:
-        found.set_nearby(asked.nearby)
-        if asked.nearby is None:
-            # "Already reported?" is skipped: the next page says why, since nothing else would.
-            flash(
-                _(
-                    "We could not check for reports already made near there, because %(council)s's system "
-                    "is not answering. You can still report the problem.",
-                    council=themes().get(asked.council_slug).name,
-                ),
-                NEARBY_NOTICE,
-            )
-    else:
-        found.nearby_answered()
 
 
 @bp.route("/<token>/area", methods=["GET", "POST"])
@@ -399,11 +336,8 @@ def area(found: Journey):
         if form.council.data == "outside":
             found.route_outside(Outside(council_name=None))
         else:
-            location = found.location
-            location.gss_code = themes().get(form.council.data).gss_code
-            asked = _ask_council(found.type, form.council.data, location)
-            found.set_location(location)
-            _route_to(found, asked)
+            council = form.council.data
+            _say_if_nearby_unanswered(draft_routing.set_area(found, council, themes().get(council).gss_code))
         return _next(found)
     return _render("reports/area.html", found, "reports.area", form=form)
 
