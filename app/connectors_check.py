@@ -20,7 +20,8 @@ from app.address_lookup import address_for_uprn
 from app.address_problems import AddressProblem
 from app.council_services import CouncilService
 from app.dashboard.tile_kinds import planning, street_reports
-from app.dashboard.tiles import TILES, Call, Household, NotApplicableReason
+from app.dashboard.tiles import TILES
+from app.dashboard.types import Call, Household, NotApplicableReason
 from app.routing import council_for
 from app.theming import themes
 from connectors.clock import utcnow

@@ -10,7 +10,8 @@ running when it is spent is answered from the connectors' cache (stale, with its
 goes on in the background, so its answer is cached for the next page. ``shell`` asks no back office at all:
 the page a browser running JavaScript gets first, its LOADING tiles then arriving as htmx fragments.
 
-Each tile is a ``TileKind`` in a module of its own under app/dashboard/tile_kinds/ (``TILES``, in page order).
+Each tile is a ``TileKind`` (app/dashboard/types.py) in a module of its own under app/dashboard/tile_kinds/
+(``TILES``, in page order).
 """
 
 from __future__ import annotations
@@ -18,19 +19,18 @@ from __future__ import annotations
 import contextvars
 import logging
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from app.dashboard.tile_kinds import discover
+from app.dashboard.types import Call, Household, NotApplicableReason, TileKind
 from connectors.errors import ConfigurationError, ConnectorError, NotFound, Unavailable
 from connectors.http import HttpClient, NotMemoised, cache_only, memo_only, memoised
-from connectors.models import (
-    Result,
-    ServiceKind,
-)
+from connectors.models import Result
 from connectors.registry import ConnectorRegistry
 
 log = logging.getLogger(__name__)
@@ -46,48 +46,6 @@ class TileState(StrEnum):
     UNAVAILABLE = "unavailable"
     NOT_APPLICABLE = "not_applicable"
     LOADING = "loading"
-
-
-class NotApplicableReason(StrEnum):
-    NOT_VERIFIED = "not_verified"
-    NO_COUNCIL_TAX_LINK = "no_council_tax_link"
-    COUNCIL_TAX_ACCOUNT_NOT_FOUND = "council_tax_account_not_found"
-    NOT_OFFERED = "not_offered"
-    NOT_COLLECTED = "not_collected"
-    NO_EMAIL = "no_email"
-
-
-@dataclass(frozen=True)
-class OwnReport:
-    council: str
-    service_request_id: str
-
-
-@dataclass(frozen=True)
-class Household:
-    """Everything the tiles need about the signed-in resident, as plain data."""
-
-    uprn: str
-    address: str
-    latitude: float | None
-    longitude: float | None
-    district: str
-    county: str
-    email: str | None
-    verified: bool
-    council_tax_reference: str | None
-    own_reports: tuple[OwnReport, ...] = ()
-
-
-@dataclass(frozen=True)
-class Call:
-    """One connector call a tile needs: ``key`` names it within its tile."""
-
-    tile: str
-    key: str
-    council: str
-    kind: ServiceKind
-    run: Callable[[ConnectorRegistry], Result]
 
 
 @dataclass(frozen=True)
@@ -112,31 +70,6 @@ class Tile:
     fetched_at: datetime | None = None
     reason: NotApplicableReason | None = None
     missing: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class TileKind:
-    """One kind of tile, showing one ``service``: ``plan`` says which connector calls it needs for a
-    household (none: it does not apply), ``data`` assembles what the template shows from the calls' results by
-    key, ``councils`` whose data it shows; ``not_applicable`` says why a tile without calls does not apply,
-    ``not_found`` why a NotFound answer means it does not apply (None: NotFound is a failure). Its partial is
-    ``dashboard/_<name>.html``."""
-
-    name: str
-    position: int
-    title: Any
-    service: ServiceKind
-    plan: Callable[[Household, ConnectorRegistry], list[Call]]
-    data: Callable[[Mapping[str, Result]], Any]
-    councils: Callable[[Household], tuple[str, ...]]
-    not_applicable: Callable[[Household], NotApplicableReason] = lambda household: (
-        NotApplicableReason.NOT_OFFERED
-    )
-    not_found: NotApplicableReason | None = None
-
-    @property
-    def template(self) -> str:
-        return f"dashboard/_{self.name}.html"
 
 
 # --- what each tile asks -----------------------------------------------------------------------------------
@@ -285,9 +218,6 @@ def assemble(name: str, household: Household, calls: Sequence[Call], outcomes: M
     fetched_at = min((result.fetched_at for result in (stale or answered.values())), default=None)
     return Tile(name, state, councils, kind.data(answered), fetched_at, missing=failed)
 
-
-# Last: the tile modules import this module's types.
-from app.dashboard.tile_kinds import discover  # noqa: E402
 
 TILES: dict[str, TileKind] = {kind.name: kind for kind in discover()}
 TILE_NAMES: tuple[str, ...] = tuple(TILES)

@@ -15,7 +15,9 @@ from sqlalchemy import or_, select
 from app import address_problems
 from app.auth.assurance import COUNCIL_TAX
 from app.backoffice import registry
-from app.dashboard.tiles import TILE_NAMES, Household, Tile, fetch
+from app.dashboard.household import household_for
+from app.dashboard.tiles import TILE_NAMES, Tile, fetch
+from app.dashboard.types import Household
 from app.extensions import db
 from app.models.audit import AuditEvent
 from app.models.identity import Resident
@@ -24,7 +26,6 @@ from app.models.staff import ContactNote
 from app.models.tracking import Subscription
 from app.staff.identity import StaffMember
 from app.tracking import cases
-from app.views.dashboard import household_for
 from connectors.errors import ConnectorError
 
 RECENT_SIGN_INS = 10

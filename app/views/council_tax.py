@@ -9,8 +9,8 @@ from flask_login import current_user, login_required
 
 from app import address_problems
 from app.backoffice import registry
+from app.dashboard.household import household_for_current_resident
 from app.theming import themes
-from app.views.dashboard import household_for_current_resident
 from connectors.errors import ConnectorError
 
 bp = Blueprint("council_tax", __name__)

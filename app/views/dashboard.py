@@ -31,18 +31,16 @@ from flask_login import current_user, login_required
 from govuk_frontend_wtf.main import wtforms_errors
 from htmx_flask import make_response as htmx_response
 from htmx_flask import request
-from sqlalchemy import literal, select, union_all
 
-from app import address_lookup, address_problems, council_tax_links
+from app import address_problems, council_tax_links
 from app.address_chooser import ChooseAddressForm, PostcodeForm, addresses_or_problem
-from app.auth.assurance import COUNCIL_TAX, Assurance, assurance_of_current_resident
 from app.auth.views import NOTICE_CATEGORY
 from app.backoffice import registry
 from app.dashboard import calendar
-from app.dashboard.tiles import TILE_NAMES, TILES, Household, OwnReport, TileState, fetch, shell
+from app.dashboard.household import household_for_current_resident
+from app.dashboard.tiles import TILE_NAMES, TILES, TileState, fetch, shell
 from app.database import release_connection
 from app.extensions import db
-from app.models.reports import FollowedRequest, Report
 from app.observability.metrics import count_tiles
 from app.theming import themes
 from app.your_council import forget_home_district
@@ -87,52 +85,6 @@ def _without_javascript() -> bool:
 
 def _runs_javascript() -> bool:
     return request.cookies.get(current_app.config["JAVASCRIPT_COOKIE"]) == "1" and not _without_javascript()
-
-
-def _own_reports(resident_id: int) -> tuple[OwnReport, ...]:
-    """The requests the resident sent and those they follow (in that order), in one query."""
-    sent = select(
-        literal(0).label("followed"), Report.council_slug, Report.service_request_id.label("request_id")
-    ).where(Report.resident_id == resident_id, Report.service_request_id.is_not(None))
-    followed = select(
-        literal(1).label("followed"), FollowedRequest.council_slug, FollowedRequest.service_request_id
-    ).where(FollowedRequest.resident_id == resident_id)
-    rows = db.session.execute(union_all(sent, followed).order_by("followed"))
-    return tuple(dict.fromkeys(OwnReport(council, request_id) for _, council, request_id in rows))
-
-
-def household_for_current_resident() -> Household:
-    return household_for(current_user, verified=assurance_of_current_resident() is Assurance.VERIFIED)
-
-
-def household_for(resident, *, verified: bool) -> Household:
-    """A resident's household as plain data (for the resident's dashboard, or a council agent's single view of
-    them); raises an AddressProblem (app/address_problems.py) when the home address cannot be looked up or is
-    not in Norfolk."""
-    home = address_lookup.address_for_uprn(resident.home_uprn)
-    district = themes().by_gss_code(home.lad_gss)
-    if district is None or district.tier != "district":
-        raise address_problems.OutsideNorfolk(home.lad_gss, home.single_line)
-    reference = next(
-        (
-            account.account_reference
-            for account in resident.linked_accounts
-            if account.service == COUNCIL_TAX and account.council_gss == district.gss_code
-        ),
-        None,
-    )
-    return Household(
-        uprn=home.uprn,
-        address=home.single_line,
-        latitude=home.latitude,
-        longitude=home.longitude,
-        district=district.slug,
-        county=themes().county().slug,
-        email=resident.email,
-        verified=verified,
-        council_tax_reference=reference,
-        own_reports=_own_reports(resident.id),
-    )
 
 
 def tile_context() -> dict:

@@ -11,12 +11,12 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import event, text
 
-from app.dashboard.tiles import OwnReport
+from app.dashboard.household import own_reports
+from app.dashboard.types import OwnReport
 from app.extensions import db
 from app.models.identity import Resident
 from app.models.reports import FollowedRequest, Report
 from app.reports import claims
-from app.views.dashboard import _own_reports
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 
@@ -113,7 +113,7 @@ def test_the_requests_a_resident_sent_or_follows_come_in_one_query(app_context):
     priya_id = priya.id
 
     with statements_made() as made:
-        own = _own_reports(priya_id)
+        own = own_reports(priya_id)
 
     assert own == (OwnReport("norfolk", "SR-1"), OwnReport("norwich", "SR-9"))
     assert len(made) == 1, made

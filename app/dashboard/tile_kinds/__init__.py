@@ -7,21 +7,14 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
+from app.dashboard.types import TileKind
 
-def discover() -> tuple:
-    """Every module's TileKind, in page order. The modules import app.dashboard.tiles, which calls this once
-    it has defined their types."""
-    from app.dashboard.tiles import TileKind
 
+def discover() -> tuple[TileKind, ...]:
+    """Every module's TileKind, in page order (app.dashboard.tiles calls this for its ``TILES``)."""
     found = []
     for module in pkgutil.iter_modules(__path__):
         tile = getattr(importlib.import_module(f"{__name__}.{module.name}"), "TILE", None)
         if isinstance(tile, TileKind):
             found.append(tile)
     return tuple(sorted(found, key=lambda tile: tile.position))
-
-
-# A tile module imported before app.dashboard.tiles (app.connectors_check imports two) would be found half
-# imported, without its TILE, by discover(): importing the registry here, once discover() is defined, loads
-# every tile module complete first.
-from app.dashboard import tiles as _registry  # noqa: E402, F401

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 
-from app.dashboard.tiles import Call, Household, NotApplicableReason, TileKind
+from app.dashboard.types import Call, Household, NotApplicableReason, TileKind
 from connectors.models import CouncilTaxAccount, ServiceKind
 from connectors.registry import ConnectorRegistry
 

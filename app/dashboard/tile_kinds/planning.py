@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 
-from app.dashboard.tiles import Call, Household, TileKind
+from app.dashboard.types import Call, Household, TileKind
 from connectors.models import PlanningApplication, Result, ServiceKind
 from connectors.registry import ConnectorRegistry
 

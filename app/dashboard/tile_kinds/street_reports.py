@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 
-from app.dashboard.tiles import Call, Household, TileKind
+from app.dashboard.types import Call, Household, TileKind
 from connectors.models import Result, ServiceKind, ServiceRequest
 from connectors.registry import ConnectorRegistry
 

@@ -9,7 +9,7 @@ from connectors.models import Result, ServiceKind
 from tests.unit.dashboard.test_tiles import HOME, NOW, FakeRegistry
 
 NEW_TILE = """
-from app.dashboard.tiles import Call, TileKind
+from app.dashboard.types import Call, TileKind
 from connectors.models import ServiceKind
 
 TILE = TileKind(

@@ -5,7 +5,8 @@ from concurrent.futures import Future
 from datetime import UTC, date, datetime, timedelta
 
 from app.dashboard import tiles
-from app.dashboard.tiles import Household, NotApplicableReason, Outcome, TileState
+from app.dashboard.tiles import Outcome, TileState
+from app.dashboard.types import Household, NotApplicableReason
 from connectors.breaker import CircuitBreaker, InProcessBreakerStore
 from connectors.errors import NotFound, Unavailable
 from connectors.http import HttpClient, HttpPolicy, memo_key
