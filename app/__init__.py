@@ -147,10 +147,11 @@ def _init_features(app: Flask) -> None:
     boundaries.init_app(app)
     app.register_blueprint(address_views.bp)
 
-    from app import auth, sessions, your_council
+    from app import auth, session_commands, sessions, your_council
     from app.views import account, account_sessions, dashboard
 
     sessions.init_app(app)
+    app.cli.add_command(session_commands.sessions_cli)
     auth.init_app(app)
     your_council.init_app(app)
     app.register_blueprint(dashboard.bp)

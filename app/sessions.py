@@ -593,9 +593,6 @@ def init_app(app: Flask) -> None:
     )
     login_manager.init_app(app, add_context_processor=False)
     app.context_processor(_template_context)
-    from app.session_commands import sessions_cli
-
-    app.cli.add_command(sessions_cli)
     login_manager.login_view = "auth.sign_in"
     login_manager.login_message = None
     # The server-side session already ends when it should; flask-login's remember-me cookie is never used.
