@@ -21,6 +21,7 @@ from sqlalchemy import delete, select, update
 
 from app.extensions import db
 from app.models.staff import GENESIS_HASH, StaffAuditEntry, StaffAuditHead
+from app.staff.identity import current_staff
 from connectors.clock import utcnow
 
 HEAD_ID = 1
@@ -151,8 +152,6 @@ def append(
 def record(action: str, *, commit: bool = False, **fields) -> StaffAuditEntry:
     """An entry for the signed-in staff member's look or action, from this request (who, role, council,
     client address)."""
-    from app.staff.identity import current_staff
-
     member = current_staff() if has_request_context() else None
     defaults = {
         "staff_subject": member.subject if member else ANONYMOUS,

@@ -8,6 +8,7 @@ several councils works for one at a time (the council their looks and actions ar
 
 Staff are kept in their own session (their own cookie, on the staff hosts only), never in flask-login's
 current_user, so a staff session can never be taken for a resident's.
+Which pages they may open is app.staff.access.
 """
 
 from __future__ import annotations
@@ -15,9 +16,8 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import wraps
 
-from flask import abort, current_app, g, redirect, request, session, url_for
+from flask import current_app, g, redirect, session, url_for
 
 from app.theming import themes
 
@@ -114,36 +114,6 @@ def current_staff() -> StaffMember | None:
 def remember(member: StaffMember) -> None:
     session[SESSION_KEY] = member.to_session()
     g.staff_member = member
-
-
-def staff_required(view):
-    """Signed-in staff working for a council they hold a role for; otherwise to sign-in (or to choosing the
-    council first)."""
-
-    @wraps(view)
-    def guarded(*args, **kwargs):
-        member = current_staff()
-        if member is None:
-            return redirect(url_for("staff.sign_in", next=request.full_path.rstrip("?")))
-        if member.working_for not in member.grants:
-            return redirect(url_for("staff.working_for", next=request.full_path.rstrip("?")))
-        return view(*args, **kwargs)
-
-    return guarded
-
-
-def supervisor_required(view):
-    @wraps(view)
-    @staff_required
-    def guarded(*args, **kwargs):
-        if not current_staff().is_supervisor:
-            from app.staff import audit
-
-            audit.record("refused", detail={"page": request.endpoint, "needs": SUPERVISOR}, commit=True)
-            abort(403)
-        return view(*args, **kwargs)
-
-    return guarded
 
 
 def reauthentication_window() -> int:

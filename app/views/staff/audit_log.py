@@ -9,8 +9,9 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models.staff import StaffAuditEntry
 from app.staff import audit
+from app.staff.access import supervisor_required
 from app.staff.forms import AuditFilterForm
-from app.staff.identity import current_staff, supervisor_required
+from app.staff.identity import current_staff
 from app.theming import themes
 from app.views.staff import bp
 

@@ -11,8 +11,9 @@ from app.extensions import db
 from app.models.reports import MessageKind, MessageStatus, OutboxMessage, Report, ReportStatus
 from app.reports.outbox import utcnow
 from app.staff import audit
+from app.staff.access import supervisor_required
 from app.staff.forms import ConfirmForm
-from app.staff.identity import current_staff, needs_reauthentication, reauthenticate, supervisor_required
+from app.staff.identity import current_staff, needs_reauthentication, reauthenticate
 from app.theming import themes
 from app.views.staff import bp
 from app.views.staff.residents import MAX_ID

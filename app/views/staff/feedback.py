@@ -14,8 +14,9 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models.reports import Feedback, FeedbackComment, Report
 from app.staff import audit
+from app.staff.access import staff_required, supervisor_required
 from app.staff.forms import ConfirmForm
-from app.staff.identity import current_staff, staff_required, supervisor_required
+from app.staff.identity import current_staff
 from app.views.staff import bp
 from app.views.staff.insights import RATINGS
 from app.views.staff.residents import MAX_ID

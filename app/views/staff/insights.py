@@ -18,7 +18,8 @@ from app.insights.forms import ALL, InsightsFilterForm, today
 from app.reports.forms import FeedbackForm
 from app.reports.types import REPORT_TYPES
 from app.staff import audit
-from app.staff.identity import current_staff, supervisor_required
+from app.staff.access import supervisor_required
+from app.staff.identity import current_staff
 from app.theming import themes
 from app.views.staff import bp
 

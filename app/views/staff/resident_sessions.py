@@ -11,8 +11,9 @@ from flask_babel import _
 from app.auth.audit import record_security_event, resident_actor
 from app.sessions import active_sessions_of_resident, end_sessions_of_resident
 from app.staff import audit
+from app.staff.access import supervisor_required
 from app.staff.forms import ConfirmForm
-from app.staff.identity import current_staff, needs_reauthentication, reauthenticate, supervisor_required
+from app.staff.identity import current_staff, needs_reauthentication, reauthenticate
 from app.views.account_sessions import signed_in_on_text
 from app.views.staff import bp
 from app.views.staff.residents import _current_look, _resident

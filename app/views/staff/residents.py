@@ -25,6 +25,7 @@ from app.models.staff import ContactNote
 from app.models.tracking import CaseUpdateKind
 from app.sessions import active_sessions_of_resident
 from app.staff import audit, search, single_view
+from app.staff.access import staff_required
 from app.staff.forms import (
     CHANNELS,
     AssistedCaseUpdateForm,
@@ -34,7 +35,7 @@ from app.staff.forms import (
     ReasonForm,
     SearchForm,
 )
-from app.staff.identity import current_staff, needs_reauthentication, reauthenticate, staff_required
+from app.staff.identity import current_staff, needs_reauthentication, reauthenticate
 from app.theming import themes
 from app.tracking import cases, updates
 from app.views.account_sessions import signed_in_on_text
