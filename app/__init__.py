@@ -196,8 +196,10 @@ def _init_features(app: Flask) -> None:
     from app.insights import personal_data as _insights_personal_data  # noqa: F401 - registers on import
     from app.insights import rollup
     from app.observability import tracing
+    from app.views import staff as staff_views
 
     rollup.init_app(app)
     staff.init_app(app)
+    staff_views.init_app(app)
     migration.init_app(app)
     tracing.init_app(app)

@@ -1,4 +1,4 @@
-"""Council staff: sign-in on the staff hosts, roles, the audit trail and the staff pages (app/views/staff)."""
+"""Council staff: sign-in on the staff hosts, roles, the audit trail; their pages are app/views/staff."""
 
 from urllib.parse import urlsplit
 
@@ -26,17 +26,12 @@ def init_app(app: Flask) -> None:
         if origin not in origins:
             config["CSP_FORM_ACTION_ORIGINS"] = (*origins, origin)
     from app.staff import personal_data  # noqa: F401 - registers in "download my data"
-    from app.views import reports
-    from app.views.staff import bp
 
     sessions.init_app(app)
     app.cli.add_command(cli.staff_audit_cli)
     # `flask worker` removes entries past PORTAL_STAFF_AUDIT_RETENTION_DAYS with the portal's other retention
     # tasks, every PORTAL_RETENTION_STAFF_AUDIT_MINUTES.
     retention.TASKS["staff_audit"] = audit.purge_expired
-    app.register_blueprint(bp)
-    # The residents' report journey again, for contact centre agents (app.staff.assisted).
-    app.register_blueprint(reports.bp, name="staff_report", url_prefix="/staff/report")
     app.context_processor(_staff_pages_context)
 
 

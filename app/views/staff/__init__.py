@@ -3,7 +3,7 @@ view, reporting for them (assisted digital), the audit log, parked deliveries, i
 feedback. One view module per
 feature; every view writes an entry in the staff audit trail (app.staff.audit)."""
 
-from flask import Blueprint
+from flask import Blueprint, Flask
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
@@ -16,3 +16,11 @@ from app.views.staff import (  # noqa: E402,F401 - the view modules add their ro
     residents,
     sign_in,
 )
+
+
+def init_app(app: Flask) -> None:
+    from app.views import reports
+
+    app.register_blueprint(bp)
+    # The residents' report journey again, for contact centre agents (app.staff.assisted).
+    app.register_blueprint(reports.bp, name="staff_report", url_prefix="/staff/report")
