@@ -3,6 +3,8 @@ deployment; the connectors never import the portal, so that they stay back-offic
 nothing of the portal or its councils; a feature's own modules (the requests feature's app/tracking, the
 report journeys' app/reports, and the others) never import the views, which are built on them; the address
 modules (postcodes, address lookup, routing, the gazetteer import) import no feature, staff page or view.
+Nothing outside app/views imports a view but the app factory, which registers them; and no modules of the
+portal import one another, directly or through others.
 Checked by reading every module's imports with ast, including a module named in a string
 ("app.address_lookup:build", importlib.import_module("sandbox.x")), which is an import too.
 """
@@ -119,3 +121,96 @@ def test_the_check_sees_every_kind_of_import(tmp_path):
         "from app import boundaries\nfrom app.reports.types import Routing\n"
     )
     assert breaches(tmp_path, "app/routing.py") == ["app/routing.py:2 imports app.reports.types.Routing"]
+
+
+# Only the views import the views, and the app factory, which registers their blueprints.
+MAY_IMPORT_THE_VIEWS = ("app/__init__.py", "app/views/")
+
+
+def view_imports(root: Path) -> list[str]:
+    return [
+        f"{path.relative_to(root)}:{line} imports {module}"
+        for path in sorted((root / "app").rglob("*.py"))
+        if not str(path.relative_to(root)).startswith(MAY_IMPORT_THE_VIEWS)
+        for line, module in imported_modules(path.read_text(encoding="utf-8"))
+        if module == "app.views" or module.startswith("app.views.")
+    ]
+
+
+def test_only_the_views_and_the_app_factory_import_the_views():
+    assert view_imports(PROJECT_ROOT) == []
+
+
+def module_imports(root: Path) -> dict[str, set[str]]:
+    """Each module of app/ -> the modules of app/ it imports, anywhere in it (a function's import too: it is
+    run with the module's other code). "from app.x import y" imports app.x.y where that is a module, else
+    app.x. A module's import of its own package is left out: a package that imports its modules to have them
+    add to what it defines (a blueprint's view modules) is how a package is put together, not a cycle."""
+    paths = {
+        ".".join(path.relative_to(root).with_suffix("").parts).removesuffix(".__init__"): path
+        for path in (root / "app").rglob("*.py")
+    }
+    imports = {}
+    for name, path in paths.items():
+        found = set()
+        for _, module in imported_modules(path.read_text(encoding="utf-8")):
+            while module and module not in paths:
+                module = module.rpartition(".")[0]
+            if module and module != name and not name.startswith(f"{module}."):
+                found.add(module)
+        imports[name] = found
+    return imports
+
+
+def cycles(imports: dict[str, set[str]]) -> list[list[str]]:
+    """The modules that import one another, directly or through others: each strongly connected set of
+    more than one module (Tarjan's algorithm), sorted."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found = []
+
+    def visit(module: str) -> None:
+        index[module] = low[module] = len(index)
+        stack.append(module)
+        for imported in sorted(imports.get(module, ())):
+            if imported not in index:
+                visit(imported)
+                low[module] = min(low[module], low[imported])
+            elif imported in stack:
+                low[module] = min(low[module], index[imported])
+        if low[module] == index[module]:
+            members = []
+            while not members or members[-1] != module:
+                members.append(stack.pop())
+            if len(members) > 1:
+                found.append(sorted(members))
+
+    for module in sorted(imports):
+        if module not in index:
+            visit(module)
+    return sorted(found)
+
+
+def test_no_modules_of_the_portal_import_one_another():
+    assert cycles(module_imports(PROJECT_ROOT)) == []
+
+
+def test_the_checks_see_a_view_import_and_a_cycle(tmp_path):
+    (tmp_path / "app" / "views" / "staff").mkdir(parents=True)
+    (tmp_path / "app" / "staff").mkdir()
+    (tmp_path / "app" / "__init__.py").write_text("from app.views import reports\n")
+    (tmp_path / "app" / "views" / "reports.py").write_text("from app.staff import assisted\n")
+    (tmp_path / "app" / "views" / "staff" / "__init__.py").write_text("from app.views.staff import sign_in\n")
+    (tmp_path / "app" / "views" / "staff" / "sign_in.py").write_text("from app.views.staff import bp\n")
+    (tmp_path / "app" / "staff" / "assisted.py").write_text(
+        "def start():\n    from app.staff.identity import current_staff\n"
+    )
+    (tmp_path / "app" / "staff" / "identity.py").write_text(
+        "from app.staff import audit\nfrom app.views.dashboard import household_for\n"
+    )
+    (tmp_path / "app" / "staff" / "audit.py").write_text(
+        "def record():\n    from app.staff.identity import current_staff\n"
+    )
+    assert view_imports(tmp_path) == ["app/staff/identity.py:2 imports app.views.dashboard.household_for"]
+    assert cycles(module_imports(tmp_path)) == [["app.staff.audit", "app.staff.identity"]]
