@@ -22,13 +22,12 @@ from sqlalchemy import func, select, update
 
 from app import address_problems, postcodes
 from app.backoffice import registry
-from app.extensions import db
+from app.extensions import db, limiter
 from app.models.audit import AuditEvent
 from app.models.waste import OrderKind, OrderStatus, WasteOrder
 from app.reports import places
 from app.reports.forms import AddressForm, PostcodeForm
 from app.theming import themes
-from app.views.reports import limiter
 from app.waste import orders
 from app.waste.forms import (
     BinsForm,

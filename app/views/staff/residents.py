@@ -19,7 +19,7 @@ from flask import (
 )
 from flask_babel import _
 
-from app.extensions import db
+from app.extensions import db, limiter
 from app.models.identity import Resident
 from app.models.staff import ContactNote
 from app.models.tracking import CaseUpdateKind
@@ -40,7 +40,6 @@ from app.theming import themes
 from app.tracking import cases, updates
 from app.views.account_sessions import signed_in_on_text
 from app.views.dashboard import tile_context
-from app.views.reports import limiter
 from app.views.staff import bp
 from connectors.errors import ConnectorError
 

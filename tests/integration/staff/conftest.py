@@ -16,10 +16,9 @@ from sqlalchemy import select
 from app import gazetteer_import
 from app.auth.provider import forget_providers
 from app.backoffice import use_registry
-from app.extensions import db
+from app.extensions import db, limiter
 from app.models.identity import LinkedCouncilAccount, Resident
 from app.models.staff import StaffAuditEntry
-from app.views.reports import limiter
 from sandbox.demo_residents import DEMO_RESIDENTS
 from sandbox.demo_staff import DEMO_STAFF
 from tests.integration.auth.conftest import Visitor, path_of

@@ -13,11 +13,10 @@ from sqlalchemy import select
 
 from app import gazetteer_import
 from app.backoffice import use_registry
-from app.extensions import db
+from app.extensions import db, limiter
 from app.models.reports import MailboxMessage
 from app.models.waste import WasteOrder
 from app.reports import outbox
-from app.views.reports import limiter
 from tests.support.sandbox import PAY_KEY, SandboxServer
 
 GAZETTEER = Path(__file__).resolve().parents[3] / "sandbox" / "data" / "gazetteer.csv"
