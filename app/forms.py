@@ -4,18 +4,29 @@ A NUL character (a zero byte) can be typed by no keyboard, PostgreSQL refuses to
 back offices cut a string short at it, so every form refuses any text that contains one, in any field, with
 an error on that field. The rest of the answer is kept: the field is shown again with the character removed,
 for the resident to check and send again.
+
+Other characters that no keyboard types (the rest of the C0 controls but tab, newline and carriage return,
+and DEL) are refused by the no_control_characters validator, on the fields that ask for one.
 """
 
+import re
 from collections.abc import Iterator
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import Field, FieldList, FormField
+from wtforms.validators import ValidationError
 
 NUL = "\x00"
 NUL_ERROR = _l(
     "%(label)s contained a hidden character we cannot accept. We have removed it: check it and try again."
 )
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def no_control_characters(form, field) -> None:
+    if field.data and CONTROL_CHARACTERS.search(field.data):
+        raise ValidationError(_l("Remove the characters that cannot be typed on a keyboard"))
 
 
 def _leaf_fields(fields) -> Iterator[Field]:

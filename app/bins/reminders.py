@@ -28,8 +28,8 @@ from app.bins.stop_links import StopLinks
 from app.extensions import db
 from app.models.bins import BinReminder, SentBinReminder
 from app.models.identity import PersonalDataSource, Resident, register_personal_data
+from app.reports.links import links_for
 from app.reports.mail import Email, queue_email
-from app.tracking.followers import links_for
 
 log = logging.getLogger(__name__)
 STOP_LINKS = StopLinks("bin-reminders-stop")

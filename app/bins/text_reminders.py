@@ -45,9 +45,9 @@ from app.models.audit import utcnow
 from app.models.bins import BinTextReminder, SentBinTextReminder
 from app.models.identity import PersonalDataSource, Resident, register_personal_data
 from app.models.reports import MessageKind, OutboxMessage
+from app.reports.links import links_for
 from app.reports.outbox import PermanentFailure, handles
 from app.theming import themes
-from app.tracking.followers import links_for
 from connectors.errors import BadData, ConfigurationError, ConnectorError
 from connectors.models import NewTextMessage, ServiceKind, TextTemplate
 

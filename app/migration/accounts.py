@@ -37,9 +37,9 @@ from app.migration.exports import DistrictAccount, Plan
 from app.migration.hashes import verify
 from app.models.identity import LinkedCouncilAccount, PersonalDataSource, Resident, register_personal_data
 from app.models.migration import MigratedAccount, MigrationOutcome
+from app.reports.links import council_base_url, links_for
 from app.reports.mail import Email, queue_emails
 from app.themes import Theme
-from app.tracking.followers import council_base_url, links_for
 from connectors.identity_admin import (
     BATCH_LIMIT,
     GraphIdentityAdmin,

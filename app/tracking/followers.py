@@ -5,12 +5,10 @@ the reports outbox like every other email (GOV.UK Notify, or the development mai
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from flask import current_app, has_request_context, request, url_for
+from flask import current_app, url_for
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
@@ -21,6 +19,7 @@ from app.models.identity import Resident
 from app.models.reports import FollowedRequest, Report, ReportStatus
 from app.models.tracking import EventSource, Notification, StatusEvent, Subscription
 from app.reports import links
+from app.reports.links import links_for
 from app.reports.mail import Email, queue_email
 from app.theming import themes
 from app.tracking.status import open311_meaning
@@ -189,25 +188,6 @@ def _report_for(council_slug: str, case_key: str) -> Report | None:
 
 
 # --- links and emails ---------------------------------------------------------------------------------------
-
-
-def council_base_url(council_slug: str) -> str:
-    """Where a council's portal is, for links in emails sent by the worker (outside any request)."""
-    if has_request_context():
-        return request.host_url.rstrip("/")
-    theme = themes().get(council_slug)
-    if current_app.config.get("SERVE_LOCALHOST_SUBDOMAINS") or not theme.domains:
-        return f"http://{theme.localhost_domain()}:{current_app.config.get('DEV_PORT', 5000)}"
-    return f"https://{theme.domains[0]}"
-
-
-@contextmanager
-def links_for(council_slug: str) -> Iterator[None]:
-    if has_request_context():
-        yield
-        return
-    with current_app.test_request_context(base_url=council_base_url(council_slug)):
-        yield
 
 
 def unsubscribe_url(subscription: Subscription, made_on: str | None = None) -> str:

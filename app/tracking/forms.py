@@ -15,8 +15,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
 from wtforms import EmailField, RadioField, SelectChoice, SelectField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
-from app.forms import PortalForm
-from app.waste.forms import no_control_characters
+from app.forms import PortalForm, no_control_characters
 
 UPDATE_MAX = 2000
 

@@ -18,9 +18,8 @@ from wtforms.validators import DataRequired, InputRequired, Length
 from app import address_problems
 from app.backoffice import registry
 from app.dashboard.household import household_for_current_resident
-from app.forms import PortalForm
+from app.forms import PortalForm, no_control_characters
 from app.theming import themes
-from app.waste.forms import no_control_characters
 from connectors.errors import ConnectorError, NotFound
 from connectors.models import CommentsClosed, NewPlanningComment
 

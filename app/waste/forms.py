@@ -10,16 +10,10 @@ from govuk_frontend_wtf.wtforms_widgets import GovCharacterCount, GovRadioInput,
 from wtforms import EmailField, RadioField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, ValidationError
 
-from app.forms import PortalForm
+from app.forms import PortalForm, no_control_characters
 
 LOCATION_MAX = 500
 PHONE_DIGITS = re.compile(r"^\+?[0-9 ()-]{10,20}$")
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def no_control_characters(form, field) -> None:
-    if field.data and CONTROL_CHARACTERS.search(field.data):
-        raise ValidationError(_l("Remove the characters that cannot be typed on a keyboard"))
 
 
 class StartForm(PortalForm):

@@ -31,11 +31,11 @@ from app.extensions import db
 from app.models.reports import MessageStatus, OutboxMessage
 from app.models.waste import OrderKind, OrderPayment, OrderStatus, RefundReason, WasteOrder
 from app.reports import outbox
+from app.reports.links import links_for
 from app.reports.mail import Email, queue_email
 from app.reports.outbox import PermanentFailure, handles
 from app.themes import WastePrices
 from app.theming import themes
-from app.tracking.followers import links_for
 from connectors.clock import as_utc, utcnow
 from connectors.errors import BadData, ConnectorError
 from connectors.models import (
