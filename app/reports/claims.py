@@ -6,7 +6,7 @@ reports no one has claimed yet: a report is claimed once, by its owner.
 
 from __future__ import annotations
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 
 from app.auth.audit import resident_actor
 from app.extensions import db
@@ -30,9 +30,13 @@ def reports_of(resident) -> list[Report]:
     )
 
 
-def _unclaimed_with(email: str):
+def _unclaimed_with(email):
     # ix_reports_lower_email answers this without reading every report.
     return (Report.resident_id.is_(None), func.lower(Report.email) == email)
+
+
+# Built once: every signed-in dashboard counts them.
+_CLAIMABLE_COUNT = select(func.count()).select_from(Report).where(*_unclaimed_with(bindparam("email")))
 
 
 def claimable(resident) -> list[Report]:
@@ -48,7 +52,7 @@ def claimable_count(resident) -> int:
     email = _verified_email(resident)
     if email is None:
         return 0
-    return db.session.scalar(select(func.count()).select_from(Report).where(*_unclaimed_with(email)))
+    return db.session.scalar(_CLAIMABLE_COUNT, {"email": email})
 
 
 def claim(resident, ip_address: str | None = None) -> int:
@@ -74,13 +78,17 @@ def claim(resident, ip_address: str | None = None) -> int:
     return claimed
 
 
+# Built once, as every signed-in dashboard runs it (building a statement costs more than its cached compile).
+_LATEST = (
+    select(Report)
+    .where(Report.resident_id == bindparam("resident_id"))
+    .order_by(Report.created_at.desc())
+    .limit(DASHBOARD_REPORTS)
+)
+
+
 def summary(resident) -> dict:
     """For the dashboard: the resident's latest reports and how many guest reports they could claim. Every
     signed-in dashboard asks, so the database returns only those few rows and a count."""
-    latest = db.session.scalars(
-        select(Report)
-        .where(Report.resident_id == resident.id)
-        .order_by(Report.created_at.desc())
-        .limit(DASHBOARD_REPORTS)
-    )
+    latest = db.session.scalars(_LATEST, {"resident_id": resident.id})
     return {"reports": list(latest), "claimable": claimable_count(resident)}

@@ -11,10 +11,13 @@ back offices answer, the request holds no database connection (app/database.py).
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from urllib.parse import urlsplit
 
+from babel import Locale
+from babel import dates as babel_dates
 from flask import (
     Blueprint,
     Response,
@@ -26,7 +29,7 @@ from flask import (
     render_template,
     url_for,
 )
-from flask_babel import _, format_date, format_datetime
+from flask_babel import _, format_datetime, get_locale
 from flask_login import current_user, login_required
 from govuk_frontend_wtf.main import wtforms_errors
 from htmx_flask import make_response as htmx_response
@@ -55,7 +58,14 @@ def council_name(slug: str) -> str:
 
 @bp.app_template_filter("long_date")
 def long_date(day: date) -> str:
-    return format_date(day, "EEEE d MMMM y")
+    return _long_date(day, get_locale())
+
+
+@functools.lru_cache(maxsize=1024)
+def _long_date(day: date, locale: Locale) -> str:
+    # A dashboard shows about seven dates, each formatted by Babel's pattern machinery: the same few days,
+    # page after page.
+    return babel_dates.format_date(day, "EEEE d MMMM y", locale=locale)
 
 
 @bp.app_template_filter("moment")
