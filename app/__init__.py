@@ -203,3 +203,7 @@ def _init_features(app: Flask) -> None:
     staff_views.init_app(app)
     migration.init_app(app)
     tracing.init_app(app)
+
+    from app import worker
+
+    worker.init_app(app)  # `flask worker`, which runs the periodic steps the features above added
