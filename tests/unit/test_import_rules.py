@@ -3,8 +3,9 @@ deployment; the connectors never import the portal, so that they stay back-offic
 nothing of the portal or its councils; a feature's own modules (the requests feature's app/tracking, the
 report journeys' app/reports, and the others) never import the views, which are built on them; the address
 modules (postcodes, address lookup, routing, the gazetteer import) import no feature, staff page or view.
-Nothing outside app/views imports a view but the app factory, which registers them; and no modules of the
-portal import one another, directly or through others.
+Nothing outside app/views imports a view but the app factory, which registers them; no modules of the
+portal import one another, directly or through others; and no two of its folders (app/waste and app/tracking,
+say) import each other, a feature's own views module counted with the views.
 Checked by reading every module's imports with ast, including a module named in a string
 ("app.address_lookup:build", importlib.import_module("sandbox.x")), which is an import too.
 """
@@ -196,6 +197,41 @@ def test_no_modules_of_the_portal_import_one_another():
     assert cycles(module_imports(PROJECT_ROOT)) == []
 
 
+def folder_imports(imports: dict[str, set[str]]) -> dict[str, set[str]]:
+    """The same imports between the folders of app/ (a module at the top of app/ stands for itself): app.x.y
+    counts as app.x, and a feature folder's views module (app/auth/views.py) as app.views, the pages, which
+    are built on every feature. A package's import of its own modules is left out: a feature's __init__.py
+    that registers its pages (app/auth/__init__.py) does what the app factory does for app/views."""
+
+    def folder(module: str) -> str:
+        parts = module.split(".")
+        return "app.views" if parts[-1] == "views" else ".".join(parts[:2])
+
+    folders: dict[str, set[str]] = {}
+    for module, imported in imports.items():
+        found = folders.setdefault(folder(module), set())
+        found.update(
+            folder(other)
+            for other in imported
+            if folder(other) != folder(module) and not other.startswith(f"{module}.")
+        )
+    return folders
+
+
+def mutual_imports(imports: dict[str, set[str]]) -> list[list[str]]:
+    """Each pair that imports the other straight, sorted."""
+    return sorted(
+        [first, second]
+        for first in imports
+        for second in imports[first]
+        if first < second and first in imports.get(second, ())
+    )
+
+
+def test_no_two_folders_of_the_portal_import_each_other():
+    assert mutual_imports(folder_imports(module_imports(PROJECT_ROOT))) == []
+
+
 def test_the_checks_see_a_view_import_and_a_cycle(tmp_path):
     (tmp_path / "app" / "views" / "staff").mkdir(parents=True)
     (tmp_path / "app" / "staff").mkdir()
@@ -214,3 +250,18 @@ def test_the_checks_see_a_view_import_and_a_cycle(tmp_path):
     )
     assert view_imports(tmp_path) == ["app/staff/identity.py:2 imports app.views.dashboard.household_for"]
     assert cycles(module_imports(tmp_path)) == [["app.staff.audit", "app.staff.identity"]]
+
+
+def test_the_check_sees_two_folders_that_import_each_other(tmp_path):
+    (tmp_path / "app" / "waste").mkdir(parents=True)
+    (tmp_path / "app" / "tracking").mkdir()
+    (tmp_path / "app" / "auth").mkdir()
+    (tmp_path / "app" / "waste" / "orders.py").write_text("from app.tracking.followers import links_for\n")
+    (tmp_path / "app" / "tracking" / "followers.py").write_text("from app.auth import assurance\n")
+    (tmp_path / "app" / "tracking" / "forms.py").write_text("from app.waste.forms import PHONE_DIGITS\n")
+    (tmp_path / "app" / "waste" / "forms.py").write_text("")
+    (tmp_path / "app" / "auth" / "assurance.py").write_text("")
+    (tmp_path / "app" / "auth" / "views.py").write_text("from app.tracking import followers\n")
+    imports = module_imports(tmp_path)
+    assert cycles(imports) == [], "no module imports itself again"
+    assert mutual_imports(folder_imports(imports)) == [["app.tracking", "app.waste"]]
