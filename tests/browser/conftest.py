@@ -43,11 +43,11 @@ from flask_migrate import upgrade
 from app import create_app, gazetteer_import
 from app.config import PROJECT_ROOT
 from app.extensions import db
-from app.themes import ThemeRegistry
 from sandbox import create_sandbox_app
 from tests.browser.axe import inject_axe
 from tests.support.live_server import LiveServer
 from tests.support.sandbox import SandboxServer
+from tests.support.themes import THEME_SLUGS, THEMES  # noqa: F401 - the browser tests' names for them
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -60,8 +60,6 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 BROWSER_TESTS = Path(__file__).parent
-THEMES = ThemeRegistry(PROJECT_ROOT / "themes", serve_localhost_subdomains=True)
-THEME_SLUGS = [theme.slug for theme in THEMES]
 
 
 def pytest_collection_modifyitems(config, items):

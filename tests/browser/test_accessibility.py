@@ -1,22 +1,28 @@
-"""Every foundation page in every council theme, in Chromium: axe-core finds nothing, with JavaScript on and
-off; and the checks axe cannot make: visible focus, reflow at 320px, 200% zoom, and a keyboard-only journey.
+"""The foundation pages in Chromium: axe-core finds nothing, with JavaScript on and off; and the checks axe
+cannot make: visible focus, reflow at 320px, 200% zoom, and a keyboard-only journey.
 
-Run against a live council domain with ``--base-url`` (see README.md, "Running the accessibility suite
-against a live council domain").
+Every page is checked in FULL_THEME and in each theme that replaces a template it is built from
+(tests/support/themes.py); every theme's start page gets every check, for its own colours, wordmark and
+wording: its header and links in axe's contrast check, focus on them, and its header reflowing. Against a live
+council domain (``--base-url``, see README.md, "Running the accessibility suite against a live council
+domain") every page is checked in that council's theme.
 """
 
 import pytest
 
 from tests.browser.axe import assert_no_axe_violations
-from tests.browser.conftest import THEME_SLUGS, new_shared_context, reused_page
+from tests.browser.conftest import new_shared_context, reused_page
 from tests.support.page_checks import OVERFLOW_JS, focus_indicator_changes, tab_through
+from tests.support.themes import START_PAGE, THEME_SLUGS, themes_checking
 
+# Each page's address, the status it answers with, and the template it renders
+# (tests/integration/test_pages.py checks that it is that template).
 COUNCIL_PAGES = {
-    "start": ("/", 200),
-    "accessibility-statement": ("/accessibility-statement", 200),
-    "cookies": ("/cookies", 200),
-    "privacy": ("/privacy", 200),
-    "not-found": ("/no-such-page-here", 404),
+    "start": ("/", 200, START_PAGE),
+    "accessibility-statement": ("/accessibility-statement", 200, "pages/accessibility.html"),
+    "cookies": ("/cookies", 200, "pages/cookies.html"),
+    "privacy": ("/privacy", 200, "pages/privacy.html"),
+    "not-found": ("/no-such-page-here", 404, "errors/404.html"),
 }
 PORTAL_PAGES = {
     "council-list": ("localhost", 200),
@@ -26,21 +32,28 @@ PORTAL_PAGES = {
 ZOOMED_VIEWPORT = {"width": 640, "height": 400}
 
 
-def _every_page():
-    """(page id, how to build its URL) for every council page in every theme, and the portal's own pages."""
+def _pages(every_theme: bool):
+    """(page id, how to build its URL) for the council pages, each in the themes it is checked in (or in every
+    theme), and the portal's own pages."""
     for slug in THEME_SLUGS:
-        for name, (path, status) in COUNCIL_PAGES.items():
-            yield pytest.param(("council", slug, path, status), id=f"{slug}-{name}")
+        for name, (path, status, template) in COUNCIL_PAGES.items():
+            if every_theme or template == START_PAGE or slug in themes_checking(template):
+                yield pytest.param(("council", slug, path, status), id=f"{slug}-{name}")
     for name, (host, status) in PORTAL_PAGES.items():
         yield pytest.param(("portal", host, "/", status), id=name)
 
 
-EVERY_PAGE = list(_every_page())
+def pytest_generate_tests(metafunc):
+    """``which``: the pages above, each in its themes; against a live deployment (``--base-url``) every page
+    in every theme, so that the deployed council's theme has every page checked (the others are skipped)."""
+    if "which" in metafunc.fixturenames:
+        every_theme = bool(metafunc.config.getoption("base_url", None))
+        metafunc.parametrize("which", list(_pages(every_theme)))
 
 
 @pytest.fixture
 def page_url(council_url, portal_url):
-    """Turns an EVERY_PAGE parameter into (URL, the status the page must answer with)."""
+    """Turns a ``which`` parameter into (URL, the status the page must answer with)."""
 
     def url(which) -> tuple[str, int]:
         kind, slug_or_host, path, status = which
@@ -74,7 +87,6 @@ def _axe_page_without_js(browser, browser_context_args):
     context.close()
 
 
-@pytest.mark.parametrize("which", EVERY_PAGE)
 def test_axe_finds_no_violations_with_javascript(_axe_page, page_url, which):
     url, status = page_url(which)
     page = _axe_page()
@@ -83,7 +95,6 @@ def test_axe_finds_no_violations_with_javascript(_axe_page, page_url, which):
     assert_no_axe_violations(page)
 
 
-@pytest.mark.parametrize("which", EVERY_PAGE)
 def test_axe_finds_no_violations_without_javascript(_axe_page_without_js, page_url, which):
     url, status = page_url(which)
     page = _axe_page_without_js()
@@ -115,7 +126,6 @@ def assert_tab_reaches_everything_with_visible_focus(page) -> None:
     assert not invisible, "no visible focus indicator on " + "; ".join(invisible)
 
 
-@pytest.mark.parametrize("which", EVERY_PAGE)
 def test_every_focusable_element_shows_where_the_focus_is(shared_page, page_url, which):
     url, status = page_url(which)
     _open(shared_page, url, status)
@@ -130,7 +140,6 @@ def _assert_fits_horizontally(page, url: str) -> None:
     )
 
 
-@pytest.mark.parametrize("which", EVERY_PAGE)
 def test_no_horizontal_scrolling_at_320_css_pixels(shared_page, page_url, which):
     url, status = page_url(which)
     shared_page.set_viewport_size({"width": 320, "height": 640})
@@ -148,7 +157,6 @@ def _zoomed_page(browser, browser_context_args):
     context.close()
 
 
-@pytest.mark.parametrize("which", EVERY_PAGE)
 def test_pages_work_at_200_percent_zoom(_zoomed_page, page_url, which):
     url, status = page_url(which)
     page = _zoomed_page()

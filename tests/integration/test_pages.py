@@ -1,8 +1,10 @@
 import pytest
+from flask import template_rendered
 
 from app import create_app
 from app.config import PROJECT_ROOT
 from app.themes import ThemeRegistry
+from tests.browser import test_accessibility
 from tests.conftest import ClientRequest
 from tests.support.production import PRODUCTION_SETTINGS
 
@@ -28,6 +30,22 @@ def test_every_page_in_every_council_theme(client_request, app, slug, path, page
     assert page.select_one("link[rel=stylesheet]")["href"].startswith(f"/static/dist/{slug}.css?v=")
     assert page.select_one(".portal-header__wordmark")["alt"] == f"{theme.name}: My Account home"
     assert theme.contact.phone in page.select_one("footer").text
+
+
+@pytest.mark.parametrize(("path", "status", "template"), test_accessibility.COUNCIL_PAGES.values())
+def test_each_browser_checked_page_renders_the_template_its_themes_are_chosen_by(
+    client_request, app, path, status, template
+):
+    """The browser checks a page in the themes that replace a template building it (tests/support/themes.py),
+    found from the template it names: the one it renders."""
+    rendered = []
+
+    def record(sender, template, context, **extra):
+        rendered.append(template.name)
+
+    with template_rendered.connected_to(record, app):
+        client_request.get(path, host="norwich.localhost", expected_status=status)
+    assert rendered[0] == template
 
 
 def test_accessibility_statement_uses_the_themes_facts(client_request):
