@@ -1,6 +1,8 @@
-"""The dashboard in a real browser, in every council's theme, with JavaScript on and off: every tile state
-(loaded, stale, unavailable, not applicable, and with JavaScript loading) scanned by axe; tiles that arrive
-later are announced politely, leave focus alone and do not move the page.
+"""The dashboard in a real browser, with JavaScript on and off: every tile state (loaded, stale, unavailable,
+not applicable, and with JavaScript loading) scanned by axe; tiles that arrive later are announced politely,
+leave focus alone and do not move the page. The tile states are checked in the resident's own district's
+theme, in another district's (FULL_THEME's) and in the county's, and in every theme with templates of its own
+(tests/support/themes.py); the other themes' colours are checked on their start pages.
 
 Back-office states come from the sandbox's fault injection; every page asks the back offices again (the
 connectors' cache time-to-live is 0), so a fault shows at once and earlier answers are there to be stale.
@@ -22,15 +24,17 @@ from app.extensions import db
 from app.models.identity import LinkedCouncilAccount, Resident
 from sandbox.demo_residents import DEMO_RESIDENTS
 from tests.browser.axe import assert_no_axe_violations
-from tests.browser.conftest import THEME_SLUGS, PortalWithSandbox, new_shared_context, portal_with_own_sandbox
+from tests.browser.conftest import PortalWithSandbox, new_shared_context, portal_with_own_sandbox
 from tests.browser.test_accessibility import (
     ZOOMED_VIEWPORT,
     _assert_fits_horizontally,
     assert_tab_reaches_everything_with_visible_focus,
 )
 from tests.support.sandbox import SandboxServer
+from tests.support.themes import themes_checking
 
-PRIYA = DEMO_RESIDENTS[0]
+PRIYA = DEMO_RESIDENTS[0]  # South Norfolk
+TILE_STATE_THEMES = themes_checking("dashboard/show.html", also=("south-norfolk", "norfolk"))
 TIMEOUT = 15_000
 # Generous enough that five back offices answer within it on a busy two-core machine running two browsers.
 BUDGET_SECONDS = 2.0
@@ -149,7 +153,7 @@ def open_dashboard(page: Page, url: str, javascript: bool) -> None:
     wait_for_tiles(page, javascript)
 
 
-@pytest.mark.parametrize("slug", THEME_SLUGS)
+@pytest.mark.parametrize("slug", TILE_STATE_THEMES)
 def test_every_tile_state_is_accessible(resident_page, dashboard, sandbox_faults, slug):
     page, javascript = resident_page
     if not page.url.startswith(dashboard.url(slug, "")):
