@@ -1,7 +1,12 @@
-"""Find your council in a real browser, in every council's theme, with JavaScript on and off, by keyboard
-alone (Tab, Enter, typing and arrow keys; no clicks) from the postcode page to the councils at a real address,
-meeting every error on the way. On every page and error axe-core finds nothing and nothing scrolls sideways at
-320 CSS pixels; each error summary link takes the focus to its field, keeping what was typed.
+"""Find your council in a real browser, with JavaScript on and off, by keyboard alone (Tab, Enter, typing and
+arrow keys; no clicks) from the postcode page to the councils at a real address, meeting every error on the
+way. On every page and error axe-core finds nothing and nothing scrolls sideways at 320 CSS pixels; each error
+summary link takes the focus to its field, keeping what was typed.
+
+The walk goes through a district's theme (FULL_THEME), the county's (a district's address on the county's
+site) and every theme with templates of its own (tests/support/themes.py). Every council's site answers for
+its own home in tests/integration/test_addresses.py, and every theme's colours are checked on its start page
+and on this form's errors (the accessibility suite's start-page-and-form-errors journey, tests/a11y).
 
 One walk per theme makes all of these checks, page by page, because the form submissions cost more than the
 checks (the whole module has a budget of about a minute on two cores). The session's portal starts with an
@@ -24,6 +29,7 @@ from sandbox.demo_residents import DEMO_RESIDENTS
 from tests.browser.axe import axe_violations, describe_violations
 from tests.browser.conftest import THEME_SLUGS, THEMES, new_shared_context, reused_page
 from tests.browser.test_accessibility import _assert_fits_horizontally
+from tests.support.themes import themes_checking
 
 GAZETTEER = Path(__file__).resolve().parents[2] / "sandbox" / "data" / "gazetteer.csv"
 START = "/find-your-council/"
@@ -38,7 +44,8 @@ WRONG_POSTCODES = {
     "badly-formed": ("NR1", "Enter a real postcode, like NR1 2DH"),
 }
 # A postcode without addresses and one outside Norfolk differ only in the sentence: each walk types one of the
-# two, in turn theme by theme, which saves a form submission a walk and still shows each in four themes.
+# two, in turn walk by walk, which saves a form submission a walk and still shows each in every theme walked
+# (one with JavaScript, the other without).
 NO_ADDRESSES_HERE = {
     "unknown": ("NR99 9ZZ", "We could not find any addresses for NR99 9ZZ. Check the postcode is right."),
     # Wisbech, in the sandbox gazetteer: Fenland, just over the county boundary.
@@ -90,6 +97,9 @@ def _home_for(slug: str) -> Home:
 
 
 HOMES = {slug: _home_for(slug) for slug in THEME_SLUGS}
+WALK_THEMES = themes_checking(
+    "addresses/postcode.html", "addresses/choose.html", "addresses/councils.html", also=(COUNTY.slug,)
+)
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -189,7 +199,7 @@ class Walk:
             )
 
 
-@pytest.mark.parametrize("slug", THEME_SLUGS)
+@pytest.mark.parametrize("slug", WALK_THEMES)
 def test_find_your_council_by_keyboard_through_every_error(journey_page, council_url, slug):
     page, javascript = journey_page
     walk = Walk(page, javascript)
@@ -205,7 +215,8 @@ def test_find_your_council_by_keyboard_through_every_error(journey_page, council
     page.keyboard.press("Enter")
     walk.tab_to("#postcode", limit=2)
 
-    wrong_postcodes = [*WRONG_POSTCODES.items(), list(NO_ADDRESSES_HERE.items())[THEME_SLUGS.index(slug) % 2]]
+    no_addresses_here = list(NO_ADDRESSES_HERE.items())[(WALK_THEMES.index(slug) + javascript) % 2]
+    wrong_postcodes = [*WRONG_POSTCODES.items(), no_addresses_here]
     for name, (typed, message) in wrong_postcodes:
         page.keyboard.press("ControlOrMeta+A")  # replaces what the last error kept
         page.keyboard.type(typed)

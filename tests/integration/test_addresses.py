@@ -15,6 +15,7 @@ from app.models.gazetteer import GazetteerAddress
 from app.reports.types import REPORT_TYPES
 from sandbox.demo_residents import DEMO_RESIDENTS
 from sandbox.gazetteer import GAZETTEER_CSV
+from tests.browser.test_find_your_council import COUNCIL_NAMES, COUNTY, HOMES
 
 TOM = next(resident for resident in DEMO_RESIDENTS if resident.given_name == "Tom")
 DISTRICT_SLUGS = {
@@ -368,6 +369,29 @@ def test_choosing_an_address_shows_who_does_what_there(gazetteer, client_request
     }
     assert rows["Bins and recycling"] == "Norwich City Council"
     assert rows["Roads, pavements and potholes"] == "Norfolk County Council"
+
+
+@pytest.mark.database_independent
+@pytest.mark.parametrize("slug", HOMES)
+def test_every_councils_site_finds_the_councils_at_an_address_it_serves(gazetteer, client_request, slug):
+    """The browser walks find your council in a few themes (tests/browser/test_find_your_council.py); here
+    each council's own site answers for the home that walk uses there: its district empties the bins."""
+    home, host = HOMES[slug], f"{slug}.localhost"
+    typed = home.postcode.lower().replace(" ", "")
+    response = client_request.post_form("/find-your-council/", {"postcode": typed}, host=host)
+    page = client_request.get(response.location, host=host)
+    assert home.uprn in [option.get("value") for option in page.select("select#uprn option")]
+
+    response = client_request.post_form(response.location, {"uprn": home.uprn}, host=host)
+    assert response.location.endswith(f"/find-your-council/{home.uprn}")
+    page = client_request.get(response.location, host=host)
+    assert home.first_line in page.select_one("main .govuk-body-l").get_text()
+    rows = {
+        row.select_one("dt").get_text(strip=True): row.select_one("dd").get_text(strip=True)
+        for row in page.select(".govuk-summary-list__row")
+    }
+    assert rows["Bins and recycling"] == rows["Council tax"] == COUNCIL_NAMES[home.district_gss]
+    assert rows["Roads, pavements and potholes"] == rows["Social care"] == COUNTY.name
 
 
 def test_choosing_nothing_asks_to_select_an_address(gazetteer, client_request):
