@@ -15,7 +15,7 @@ from flask_migrate import upgrade
 from sqlalchemy import create_engine, make_url, text
 
 from app import create_app
-from app.extensions import db
+from app.extensions import db, limiter
 from tests.a11y.options import add_options
 
 DATABASES = ["sqlite"] + (["postgresql"] if os.environ.get("PORTAL_TEST_DATABASE_URL") else [])
@@ -42,23 +42,45 @@ def pytest_collection_modifyitems(config, items):
         items[:] = [item for item in items if item not in set(on_postgresql)]
 
 
-@pytest.fixture(scope="session", params=DATABASES)
-def app(request, tmp_path_factory):
-    instance = tmp_path_factory.mktemp("instance")
-    schema = None
-    if request.param == "sqlite":
-        database_url = f"sqlite:///{instance / 'test.sqlite3'}"
-    else:
-        database_url, schema = _own_postgresql_schema(os.environ["PORTAL_TEST_DATABASE_URL"])
-    app = create_app("test", SQLALCHEMY_DATABASE_URI=database_url, INSTANCE_DIR=instance)
-    with app.app_context():
-        upgrade()
-    # No app context stays pushed: each request must get its own, with a fresh `g`, as in production.
-    yield app
-    with app.app_context():
-        db.engine.dispose()
-    if schema:
+@pytest.fixture(scope="session")
+def _migrated_apps(tmp_path_factory):
+    """One app per database, migrated when first asked for, kept for the whole session.
+
+    pytest runs a module's SQLite tests, then its PostgreSQL tests, so the parametrized `app` changes database
+    at every module a worker runs; keeping both apps saves migrating a database twice a module."""
+    apps: dict[str, object] = {}
+    schemas: list[str] = []
+
+    def migrated(database: str):
+        if database not in apps:
+            instance = tmp_path_factory.mktemp(f"instance-{database}")
+            if database == "sqlite":
+                database_url = f"sqlite:///{instance / 'test.sqlite3'}"
+            else:
+                database_url, schema = _own_postgresql_schema(os.environ["PORTAL_TEST_DATABASE_URL"])
+                schemas.append(schema)
+            app = create_app("test", SQLALCHEMY_DATABASE_URI=database_url, INSTANCE_DIR=instance)
+            with app.app_context():
+                upgrade()
+            apps[database] = app
+        return apps[database]
+
+    yield migrated
+    for app in apps.values():
+        with app.app_context():
+            db.engine.dispose()
+    for schema in schemas:
         _drop_postgresql_schema(os.environ["PORTAL_TEST_DATABASE_URL"], schema)
+
+
+@pytest.fixture(scope="session", params=DATABASES)
+def app(request, _migrated_apps):
+    app = _migrated_apps(request.param)
+    # Rate limits count in the limiter's storage, which every app shares: each run of tests starts with none
+    # counted, as with an app of its own.
+    limiter.reset()
+    # No app context stays pushed: each request must get its own, with a fresh `g`, as in production.
+    return app
 
 
 @pytest.fixture
