@@ -27,7 +27,6 @@ import os
 import re
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -40,6 +39,10 @@ from pathlib import Path
 import requests
 from bs4 import BeautifulSoup
 from sqlalchemy import create_engine, make_url, text
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.support import free_port, say, wait_for  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = ROOT / ".venv" / "bin"
@@ -60,28 +63,6 @@ GUNICORN = ["-c", str(ROOT / "gunicorn.conf.py"), "-w", "2", "--threads", "4", "
 SANDBOX_GUNICORN = ["-w", "1", "-k", "gthread", "--threads", "32", "--graceful-timeout", "1"]
 SANDBOX_GUNICORN += ["--log-level", "warning", "--no-control-socket"]
 MAX_STEPS = 20
-
-
-def say(name: str, value: str) -> None:
-    print(f"{name}: {value}", flush=True)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for(port: int, process: subprocess.Popen, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"the process for 127.0.0.1:{port} stopped with {process.returncode}")
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.1)
-    raise SystemExit(f"nothing listening on 127.0.0.1:{port}")
 
 
 def stop(processes: list[subprocess.Popen]) -> None:
@@ -239,7 +220,7 @@ class Sandbox:
             cwd=ROOT,
             env={**os.environ, "PYTHONPATH": str(ROOT)},
         )
-        wait_for(port, process)
+        wait_for(port, process, seconds=60)
         return cls(f"http://127.0.0.1:{port}", process)
 
     def deliveries(self, references: set[str]) -> collections.Counter:
@@ -297,7 +278,7 @@ def measure(server: str, command: list[str], environment: dict, sandbox: Sandbox
     )
     worker = flask(environment, "worker", "--interval", "0.5", stdout=log, stderr=subprocess.STDOUT)
     try:
-        wait_for(port, portal)
+        wait_for(port, portal, seconds=60)
         base_url = f"http://127.0.0.1:{port}"
         ready(base_url)
         # One journey first, so that the server has loaded the app and the worker is running; the second one,

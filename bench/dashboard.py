@@ -26,7 +26,6 @@ import logging
 import os
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -71,6 +70,7 @@ from app.backoffice import use_registry  # noqa: E402
 from app.dashboard.tiles import TILE_NAMES  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.models.identity import LinkedCouncilAccount, Resident  # noqa: E402
+from bench.support import free_port, say, wait_for  # noqa: E402
 from connectors.breaker import InProcessBreakerStore  # noqa: E402
 from connectors.http import make_cache  # noqa: E402
 from connectors.models import ServiceKind  # noqa: E402
@@ -100,10 +100,6 @@ GUNICORN = ["-w", "2", "-k", "gthread", "--threads", "4", "--log-level", "warnin
 # and no wait for a hung call when the bench stops it.
 SANDBOX_GUNICORN = ["-w", "1", "-k", "gthread", "--threads", "32", "--graceful-timeout", "1"]
 SANDBOX_GUNICORN += ["--log-level", "warning", "--no-control-socket"]
-
-
-def say(name: str, value: str) -> None:
-    print(f"{name}: {value}", flush=True)
 
 
 def timings(action, samples: int = SAMPLES) -> list[float]:
@@ -382,22 +378,6 @@ def hung_back_office(portal: Portal, sandbox: SandboxFleet) -> None:
     say("breaker open: dashboard time (s)", f"{with_breaker_open:.3f}")
     say("healthy (before and after): dashboard time (s)", f"{healthy:.3f}")
     say("breaker-open ratio", f"{with_breaker_open / healthy:.2f}")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for(port: int, seconds: float = 90) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.1)
-    raise SystemExit(f"nothing listening on 127.0.0.1:{port}")
 
 
 def gunicorn(app: str, port: int, env: dict) -> subprocess.Popen:

@@ -18,7 +18,6 @@ from __future__ import annotations
 import os
 import resource
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -29,33 +28,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.migration_data import generate  # noqa: E402
+from bench.support import free_port, say, wait_for  # noqa: E402
 
 BIN = ROOT / ".venv" / "bin"
 ACCOUNTS = int(os.environ.get("BENCH_MIGRATION_ACCOUNTS", "12000"))
 COUNCIL = "south-norfolk"
 CPU_SECONDS: dict[str, float] = {}  # each command's processor time, by name
-
-
-def say(name: str, value: str) -> None:
-    print(f"{name}: {value}", flush=True)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for(port: int, process: subprocess.Popen, seconds: float = 120) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"the sandbox stopped with {process.returncode}")
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.1)
-    raise SystemExit(f"nothing listening on 127.0.0.1:{port}")
 
 
 def cpu_of_children() -> float:
@@ -112,7 +90,7 @@ def main() -> int:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        wait_for(port, sandbox)
+        wait_for(port, sandbox, seconds=120)
         flask(environment, "db", "upgrade")
         inputs = [
             "--council",

@@ -20,12 +20,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from app import create_app  # noqa: E402 - after the project root is on the path
+from bench.support import say  # noqa: E402
 
 HOST = "norwich.localhost"
-
-
-def say(name: str, value: str) -> None:
-    print(f"{name}: {value}", flush=True)
 
 
 def main() -> None:

@@ -30,7 +30,6 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -55,25 +54,7 @@ NIL_UUID = "00000000-0000-0000-0000-000000000000"
 WORK = Path(tempfile.mkdtemp(prefix="bench-scale-"))
 sys.path.insert(0, str(ROOT))
 
-
-def say(name: str, value) -> None:
-    print(f"{name}: {value}", flush=True)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for(port: int, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.2)
-    raise SystemExit(f"nothing listening on 127.0.0.1:{port}")
+from bench.support import free_port, say, wait_for  # noqa: E402
 
 
 def ensure_nginx() -> str:
@@ -409,7 +390,7 @@ def main() -> None:
         (WORK / "nginx.conf").write_text(NGINX_CONF.format(work=WORK, servers=servers, port=stack.proxy_port))
         stack.start("nginx", [nginx, "-p", str(WORK), "-c", str(WORK / "nginx.conf")])
         for port in (stack.sandbox_port, stack.notify_port, *stack.portal_ports, stack.proxy_port):
-            wait_for(port)
+            wait_for(port, seconds=60)
         proxy = f"https://127.0.0.1:{stack.proxy_port}"
         ready = subprocess.run(
             ["curl", "-skf", "-H", "Host: 10.0.0.5", f"{proxy}/readyz"],
