@@ -308,6 +308,62 @@ def test_the_other_staff_pages(browser, browser_context_args, staff_portal, tom,
     page.context.close()
 
 
+def test_a_case_page_while_the_councils_crm_is_not_answering(
+    browser, browser_context_args, staff_portal, tom
+):
+    """The county's CRM down: Tom's case with it opens as a page saying so and what to do instead, with the
+    way back to his record, the staff navigation and sign-out; once the CRM answers, reloading shows the
+    case. Once his record is open, the connectors start again empty (the record's look at the CRM leaves the
+    case cached, and a cached case is shown however stale), and are put back afterwards."""
+    with staff_portal.app.app_context():
+        resident_id = db.session.scalars(select(Resident.id).filter_by(email=TOM.email)).one()
+    record = staff_url(staff_portal, f"/staff/residents/{resident_id}")
+    case = f"{record}/cases/norfolk:NCC-HW-2026-114502/comment"
+    connectors = staff_portal.app.extensions["connectors"]
+    page = staff_page(browser, browser_context_args, javascript=True)
+    try:
+        staff_sign_in(page, staff_portal, NORWICH_AGENT)
+        page.goto(f"{record}/reason")
+        page.locator("input[name=reason][value=follow_up]").check()
+        submit(page)
+        expect(page.get_by_role("heading", level=1)).to_have_text("Tom Blake")
+
+        use_registry(
+            staff_portal.app, staff_portal.sandbox.registry(staff_portal.instance / "crm-down-cache")
+        )
+        staff_portal.sandbox.inject("cases", "down", council="norfolk")
+        response = page.goto(case)
+        assert response is not None and response.status == 503, "the CRM not answering is a 503, not an error"
+        expect(page.locator("h1")).to_have_count(1)
+        expect(page.get_by_role("heading", level=1)).to_have_text(
+            "Norfolk County Council's system is not answering"
+        )
+        expect(page).to_have_title(re.compile(r"^Norfolk County Council's system is not answering – \S"))
+        main = page.locator("main")
+        expect(main).to_contain_text("We cannot get this case from Norfolk County Council's system just now")
+        expect(main).to_contain_text("Try again in a few minutes, or take a contact note for the resident.")
+        expect(main.locator("form")).to_have_count(0)  # nothing to fill in that could not be sent
+        expect(page.get_by_role("link", name="Back", exact=True)).to_have_attribute(
+            "href", f"/staff/residents/{resident_id}"
+        )
+        navigation = page.get_by_role("navigation", name="Staff pages")
+        expect(navigation.get_by_role("link", name="Find a resident")).to_be_visible()
+        expect(
+            page.get_by_role("region", name="Your staff account").get_by_role("button", name="Sign out")
+        ).to_be_visible()
+        examine(page, "a case page while the council's CRM is not answering")
+
+        staff_portal.sandbox.clear_faults()
+        response = page.reload()
+        assert response is not None and response.status == 200
+        expect(page.get_by_role("heading", level=1)).to_have_text("Add an update for the resident")
+        expect(main).to_contain_text("NCC-HW-2026-114502")
+    finally:
+        staff_portal.sandbox.clear_faults()
+        use_registry(staff_portal.app, connectors)
+        page.context.close()
+
+
 def test_a_refused_sign_in(browser, browser_context_args, staff_portal, javascript):
     staff_portal.app.config["STAFF_OIDC_REQUIRED_AMR"] = ("mfa",)
     try:
