@@ -8,13 +8,16 @@ are found; a CRM that does not answer is named, as its case may be missing."""
 
 from __future__ import annotations
 
+import contextvars
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from sqlalchemy import func, or_, select
 
 from app import address_lookup, address_problems, postcodes
 from app.backoffice import registry
+from app.database import release_connection
 from app.extensions import db
 from app.models.identity import LinkedCouncilAccount, Resident
 from app.models.reports import Report
@@ -66,13 +69,27 @@ def understand(text: str) -> Query:
     return Query("name", text)
 
 
+# The councils' CRMs are asked at once, so a search waits for the slowest of them rather than for all in turn.
+_crm_pool = ThreadPoolExecutor(max_workers=16, thread_name_prefix="case-search")
+
+
 def case_contacts(reference: str) -> tuple[set[str], tuple[str, ...]]:
     """The email addresses of the contacts of every council's case with this reference, and the councils
-    whose CRM did not answer."""
+    whose CRM did not answer. No database connection is held while the CRMs answer."""
+    connectors = registry()
+    release_connection()
+    asked = {
+        council_slug: _crm_pool.submit(
+            contextvars.copy_context().run,
+            lambda slug: connectors.cases(slug).contact_email(reference),
+            council_slug,
+        )
+        for council_slug in connectors.councils_serving("cases")
+    }
     emails, unavailable = set(), []
-    for council_slug in registry().councils_serving("cases"):
+    for council_slug, answer in asked.items():
         try:
-            email = registry().cases(council_slug).contact_email(reference)
+            email = answer.result()
         except NotFound:
             continue
         except ConnectorError:

@@ -2,15 +2,20 @@
 (each CRM is asked whose case it is), and adding an update or "this is not fixed" for them, recorded with the
 agent and the channel, through the cases contract."""
 
+import threading
+
 import requests
 from sqlalchemy import select
 
+from app.backoffice import registry
 from app.extensions import db
 from app.models.tracking import CaseUpdate
 from app.reports import outbox
+from connectors.cases import RestCases
 from tests.conftest import ClientRequest
 from tests.integration.staff.conftest import NORWICH_AGENT, audit_entries, open_record
 from tests.integration.staff.test_assisted_digital import POLICY
+from tests.support.calls_out import calls_out
 
 POTHOLE = "norfolk:NCC-HW-2026-114502"  # Tom's open case with the county
 GRAFFITI = "norwich:NCC-GR-2026-03317"  # Tom's closed case with the city
@@ -51,6 +56,28 @@ def test_an_agent_finds_a_resident_by_a_crm_case_reference(app, staff, tom, staf
     page = browser.page("/staff/search?q=NCC-HW-2026-114502")
     assert "Norfolk County Council" in page.select_one(".govuk-warning-text").get_text()
     assert audit_entries(app, "searched")[-1].detail["unavailable"] == ["Norfolk County Council"]
+
+
+def test_the_crms_are_asked_at_once_with_no_database_connection_held(app, staff, tom, monkeypatch):
+    """Each CRM's answer waits at a barrier until every CRM has been asked: only calls made at once pass it
+    (one after another, the first would wait out the barrier's timeout and the search would fail)."""
+    with app.app_context():
+        councils = registry().councils_serving("cases")
+    barrier = threading.Barrier(len(councils), timeout=10)
+    ask = RestCases.contact_email
+
+    def asked_with_the_others(connector, reference):
+        barrier.wait()
+        return ask(connector, reference)
+
+    monkeypatch.setattr(RestCases, "contact_email", asked_with_the_others)
+    browser = staff(NORWICH_AGENT)
+    with calls_out() as calls:
+        page = browser.page("/staff/search?q=NCC-HW-2026-114502")
+    assert page.h1.get_text(strip=True) == "1 resident found"
+    asked = [call for call in calls if call.url.endswith("/contact")]
+    assert len(asked) == len(councils) > 1
+    assert not [call for call in asked if call.holding_connection], "the connection was given back first"
 
 
 def test_an_agent_adds_an_update_to_a_residents_crm_case_for_him(app, staff, tom, staff_sandbox):
