@@ -16,6 +16,7 @@ from sqlalchemy import create_engine, make_url, text
 
 from app import create_app
 from app.extensions import db, limiter
+from app.insights import rollup
 from tests.a11y.options import add_options
 
 DATABASES = ["sqlite"] + (["postgresql"] if os.environ.get("PORTAL_TEST_DATABASE_URL") else [])
@@ -116,6 +117,9 @@ def _clean_tables(request):
         return
     with request.getfixturevalue("app").app_context():
         db.session.rollback()
+        # The app lives for the whole session: what this test counted in memory (back-office calls, tiles)
+        # is written now and emptied with the tables, never into a later test's insights figures.
+        rollup.tally().write()
         with db.engine.begin() as connection:
             for table in reversed(db.metadata.sorted_tables):
                 connection.execute(table.delete())
