@@ -148,12 +148,14 @@ def _init_features(app: Flask) -> None:
     app.register_blueprint(address_views.bp)
 
     from app import auth, session_commands, sessions, your_council
+    from app.dashboard import page_cache
     from app.views import account, account_sessions, dashboard
 
     sessions.init_app(app)
     app.cli.add_command(session_commands.sessions_cli)
     auth.init_app(app)
     your_council.init_app(app)
+    page_cache.init_app(app)
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(account.bp)
     app.register_blueprint(account_sessions.bp)

@@ -95,6 +95,10 @@ class Config:
     TRUNK_ROAD_DISTANCE_M = float(_env("TRUNK_ROAD_DISTANCE_M") or 20)
     # The dashboard's time budget: a tile whose back office has not answered by then is stale or unavailable.
     DASHBOARD_BUDGET_SECONDS = float(_env("DASHBOARD_BUDGET_SECONDS") or 2.0)
+    # How long a rendered dashboard may be shown again to the same session while nothing on it has changed
+    # (app/dashboard/page_cache.py; needs PORTAL_REDIS_URL; 0: never), and how many each process keeps.
+    DASHBOARD_PAGE_SECONDS = _env_int("DASHBOARD_PAGE_SECONDS", 60)
+    DASHBOARD_PAGE_ENTRIES = _env_int("DASHBOARD_PAGE_ENTRIES", 500)
     # Form targets beyond our own origin (the identity provider's sign-out page, for example).
     CSP_FORM_ACTION_ORIGINS = tuple(filter(None, (_env("CSP_FORM_ACTION_ORIGINS") or "").split(",")))
 

@@ -84,6 +84,9 @@ CACHE_KEYS = 1024
 _memoised = contextvars.ContextVar("memoised", default=False)
 _memo_only = contextvars.ContextVar("memo_only", default=False)
 _cache_only = contextvars.ContextVar("cache_only", default=False)
+_memo_expiries: contextvars.ContextVar[list[datetime] | None] = contextvars.ContextVar(
+    "memo_expiries", default=None
+)
 
 
 class NotMemoised(Exception):
@@ -109,6 +112,34 @@ def memo_only() -> Iterator[None]:
     finally:
         _memo_only.reset(tokens[1])
         _memoised.reset(tokens[0])
+
+
+_memo_drops = 0
+_memo_drops_lock = threading.Lock()
+
+
+def _count_memo_drop() -> None:
+    global _memo_drops
+    with _memo_drops_lock:
+        _memo_drops += 1
+
+
+def memo_drops() -> int:
+    """How many times this process has dropped memo answers after a write (``HttpClient.forget``): a page
+    built from memo answers is not shown again once the count has moved."""
+    return _memo_drops
+
+
+@contextmanager
+def memo_expiries() -> Iterator[list[datetime]]:
+    """Collects, for each read within that a memo answered, when that answer stops being fresh: what a page
+    built from memo answers alone may be kept until (app/dashboard/page_cache.py)."""
+    expiries: list[datetime] = []
+    token = _memo_expiries.set(expiries)
+    try:
+        yield expiries
+    finally:
+        _memo_expiries.reset(token)
 
 
 @contextmanager
@@ -214,16 +245,20 @@ class ParsedMemo:
         self._lock = threading.Lock()
 
     def get(self, key: Hashable, now: datetime) -> Result | None:
+        entry = self.entry(key, now)
+        return None if entry is None else entry[1]
+
+    def entry(self, key: Hashable, now: datetime) -> tuple[datetime, Result] | None:
+        """The fresh answer under ``key`` and when it expires, or None."""
         with self._lock:
             entry = self._entries.get(key)
             if entry is None:
                 return None
-            expires, result = entry
-            if now >= expires:
+            if now >= entry[0]:
                 del self._entries[key]
                 return None
             self._entries.move_to_end(key)
-            return result
+            return entry
 
     def put(self, key: Hashable, result: Result, expires: datetime, now: datetime) -> None:
         if result.stale:
@@ -241,6 +276,7 @@ class ParsedMemo:
         with self._lock:
             for key in [key for key in self._entries if wanted(key)]:
                 del self._entries[key]
+        _count_memo_drop()
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -354,8 +390,11 @@ class HttpClient:
         all_params = {**self._params, **(params or {})}
         all_headers = {**self._headers, **(headers or {})}
         memo_as = memo_key(path, all_params, all_headers, parse, question) if _memoised.get() else None
-        if memo_as is not None and (memoised := self.memo.get(memo_as, utcnow())) is not None:
-            return memoised
+        if memo_as is not None and (memoised := self.memo.entry(memo_as, utcnow())) is not None:
+            expires, result = memoised
+            if (expiries := _memo_expiries.get()) is not None:
+                expiries.append(expires)
+            return result
         if _memo_only.get():
             raise NotMemoised(path)
         method = "GET" if question is None else "POST"

@@ -21,15 +21,15 @@ import logging
 import time
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
 from app.dashboard.tile_kinds import discover
 from app.dashboard.types import Call, Household, NotApplicableReason, TileKind
 from connectors.errors import ConfigurationError, ConnectorError, NotFound, Unavailable
-from connectors.http import HttpClient, NotMemoised, cache_only, memo_only, memoised
+from connectors.http import HttpClient, NotMemoised, cache_only, memo_expiries, memo_only, memoised
 from connectors.models import Result
 from connectors.registry import ConnectorRegistry
 
@@ -50,9 +50,13 @@ class TileState(StrEnum):
 
 @dataclass(frozen=True)
 class Outcome:
+    """A call's answer or error. ``fresh_until``: when the memo answers it was made of stop being fresh (None
+    when any part came from elsewhere)."""
+
     result: Result | None = None
     error: ConnectorError | None = None
     pending: bool = False
+    fresh_until: datetime | None = None
 
 
 NOT_ASKED_YET = Outcome(pending=True)
@@ -61,7 +65,9 @@ NOT_ASKED_YET = Outcome(pending=True)
 @dataclass(frozen=True)
 class Tile:
     """A tile as the template shows it. ``councils`` are the councils whose data it shows (or would);
-    ``missing`` those that could not answer when others did."""
+    ``missing`` those that could not answer when others did. ``fresh_until``: until when the tile, as
+    assembled, is what the connectors' memos hold (for a tile that asks nothing, ``NEVER``); None when that
+    cannot be known (an answer from the shared cache or a back office, or the tile is not fresh)."""
 
     name: str
     state: TileState
@@ -70,6 +76,10 @@ class Tile:
     fetched_at: datetime | None = None
     reason: NotApplicableReason | None = None
     missing: tuple[str, ...] = ()
+    fresh_until: datetime | None = None
+
+
+NEVER = datetime.max.replace(tzinfo=UTC)
 
 
 # --- what each tile asks -----------------------------------------------------------------------------------
@@ -172,11 +182,12 @@ def _run_from_memo(call: Call, registry: ConnectorRegistry) -> Outcome | None:
     through an HttpClient can promise not to block this thread; any other always goes to the pool."""
     if _http_client_of(call, registry) is None:
         return None
-    with memo_only():
+    with memo_only(), memo_expiries() as expiries:
         try:
-            return _run(call, registry)
+            outcome = _run(call, registry)
         except NotMemoised:
             return None
+    return replace(outcome, fresh_until=min(expiries, default=None))
 
 
 def _from_cache(call: Call, registry: ConnectorRegistry) -> Outcome:
@@ -194,7 +205,9 @@ def assemble(name: str, household: Household, calls: Sequence[Call], outcomes: M
     kind = TILES[name]
     councils = kind.councils(household)
     if not calls:
-        return Tile(name, TileState.NOT_APPLICABLE, councils, reason=kind.not_applicable(household))
+        return Tile(
+            name, TileState.NOT_APPLICABLE, councils, reason=kind.not_applicable(household), fresh_until=NEVER
+        )
     if any(outcome.pending for outcome in outcomes.values()):
         return Tile(name, TileState.LOADING, councils)
     if kind.not_found is not None and any(
@@ -216,7 +229,13 @@ def assemble(name: str, household: Household, calls: Sequence[Call], outcomes: M
     state = TileState.STALE if stale else TileState.LOADED
     # A stale tile says when its oldest data was fetched; a fresh one when it was fetched.
     fetched_at = min((result.fetched_at for result in (stale or answered.values())), default=None)
-    return Tile(name, state, councils, kind.data(answered), fetched_at, missing=failed)
+    fresh_until = None
+    if state is TileState.LOADED and not failed:
+        expiries = [outcome.fresh_until for outcome in outcomes.values()]
+        fresh_until = None if None in expiries else min(expiries, default=None)
+    return Tile(
+        name, state, councils, kind.data(answered), fetched_at, missing=failed, fresh_until=fresh_until
+    )
 
 
 TILES: dict[str, TileKind] = {kind.name: kind for kind in discover()}

@@ -39,7 +39,7 @@ from app import address_problems, council_tax_links
 from app.address_chooser import ChooseAddressForm, PostcodeForm, addresses_or_problem
 from app.auth.views import NOTICE_CATEGORY
 from app.backoffice import registry
-from app.dashboard import calendar
+from app.dashboard import calendar, page_cache
 from app.dashboard.household import household_for_current_resident
 from app.dashboard.tiles import TILE_NAMES, TILES, TileState, fetch, shell
 from app.database import release_connection
@@ -106,8 +106,17 @@ def tile_context() -> dict:
 
 
 @bp.get("/dashboard")
-@login_required
 def show():
+    # A page kept for this session is served before the resident is loaded (app/dashboard/page_cache.py).
+    page = page_cache.page_request(_runs_javascript())
+    if page is not None and (kept := page.kept()) is not None:
+        count_tiles(kept.tiles)
+        return Response(kept.body, mimetype=kept.mimetype)
+    return _dashboard(page)
+
+
+@login_required
+def _dashboard(page: page_cache.PageRequest | None):
     if not current_user.home_uprn:
         return redirect(url_for("dashboard.home_postcode"))
     try:
@@ -134,6 +143,8 @@ def show():
     if _without_javascript():
         # A stale cookie from a browser that has stopped running JavaScript: forget it.
         response.delete_cookie(current_app.config["JAVASCRIPT_COOKIE"])
+    if page is not None:
+        page.keep(response, tiles.values())
     return response
 
 

@@ -17,8 +17,7 @@ from app.models.identity import Resident
 from app.models.reports import MailboxMessage, OutboxMessage
 from app.reports import outbox
 from sandbox.demo_residents import DEMO_RESIDENTS
-from tests.integration.auth.conftest import sandbox_idp, with_sandbox_idp  # noqa: F401 - fixtures
-from tests.integration.test_dashboard import back_offices, sign_in, tile  # noqa: F401 - fixtures
+from tests.integration.test_dashboard import tile
 
 PRIYA, TOM, MARGARET, DAVID = DEMO_RESIDENTS
 NORWICH = "norwich.localhost"

@@ -4,8 +4,7 @@ own pages for Direct Debit, discounts and moving home, for a resident who linked
 import pytest
 
 from sandbox.demo_residents import DEMO_RESIDENTS
-from tests.integration.auth.conftest import sandbox_idp, with_sandbox_idp  # noqa: F401 - fixtures
-from tests.integration.test_dashboard import back_offices, sign_in, tile  # noqa: F401 - fixtures
+from tests.integration.test_dashboard import tile
 
 pytestmark = pytest.mark.database_independent
 

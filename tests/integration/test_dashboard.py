@@ -2,11 +2,10 @@
 every theme, and honest when a back office is slow, down or broken."""
 
 import dataclasses
-from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import event
 
 from app import gazetteer_import
 from app.backoffice import use_registry
@@ -18,12 +17,11 @@ from connectors.http import make_cache
 from connectors.models import ServiceKind
 from connectors.registry import ConnectorRegistry
 from sandbox.demo_residents import DEMO_RESIDENTS
-from tests.integration.auth.conftest import Visitor, sandbox_idp, with_sandbox_idp  # noqa: F401 - fixtures
+from tests.integration.conftest import GAZETTEER
 from tests.support.calls_out import calls_out
 
 pytestmark = pytest.mark.database_independent
 
-GAZETTEER = Path(__file__).resolve().parents[2] / "sandbox" / "data" / "gazetteer.csv"
 PRIYA, TOM, MARGARET, DAVID = DEMO_RESIDENTS
 TILES = ("bins", "council_tax", "planning", "street_reports", "cases")
 HOSTS = [
@@ -39,37 +37,6 @@ HOSTS = [
         "south-norfolk",
     )
 ]
-
-
-@pytest.fixture
-def back_offices(app, connector_registry):
-    use_registry(app, connector_registry)
-    with app.app_context():
-        gazetteer_import.import_file(GAZETTEER)
-    yield connector_registry
-    use_registry(app, None)
-
-
-@pytest.fixture
-def sign_in(app, client, with_sandbox_idp):  # noqa: F811 - the imported fixture
-    def sign_in(demo, *, host, home=True, council_tax=False) -> int:
-        """Sign in through the sandbox identity provider; then give the resident a home and an account."""
-        assert Visitor(client, host=host).sign_in_at_sandbox(demo).status_code == 302
-        with app.app_context():
-            resident = db.session.scalar(select(Resident).where(Resident.subject == demo.subject))
-            resident.home_uprn = demo.uprn if home else None
-            if council_tax:
-                resident.linked_accounts.append(
-                    LinkedCouncilAccount(
-                        service="council-tax",
-                        council_gss=demo.district_gss,
-                        account_reference=demo.council_tax_reference,
-                    )
-                )
-            db.session.commit()
-            return resident.id
-
-    return sign_in
 
 
 def tile(page, name):

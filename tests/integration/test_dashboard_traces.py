@@ -8,8 +8,9 @@ from opentelemetry.trace import SpanKind
 from app import create_app
 from app.backoffice import use_registry
 from app.observability import tracing
-from tests.integration.auth.conftest import Visitor, sandbox_idp, with_sandbox_idp  # noqa: F401 - fixtures
-from tests.integration.test_dashboard import GAZETTEER, PRIYA
+from tests.integration.auth.conftest import Visitor
+from tests.integration.conftest import GAZETTEER
+from tests.integration.test_dashboard import PRIYA
 
 pytestmark = pytest.mark.database_independent
 

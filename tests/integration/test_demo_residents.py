@@ -10,8 +10,7 @@ from app.extensions import db
 from app.models.identity import Resident
 from sandbox.demo_residents import DEMO_RESIDENTS
 from sandbox.portal_accounts import give_portal_accounts
-from tests.integration.auth.conftest import Visitor, sandbox_idp, with_sandbox_idp  # noqa: F401 - fixtures
-from tests.integration.test_dashboard import back_offices  # noqa: F401 - a fixture
+from tests.integration.auth.conftest import Visitor
 
 PRIYA, TOM, MARGARET, DAVID = DEMO_RESIDENTS
 

@@ -5,8 +5,7 @@ import pytest
 import requests
 
 from sandbox.demo_residents import DEMO_RESIDENTS
-from tests.integration.auth.conftest import sandbox_idp, with_sandbox_idp  # noqa: F401 - fixtures
-from tests.integration.test_dashboard import back_offices, sign_in, tile  # noqa: F401 - fixtures
+from tests.integration.test_dashboard import tile
 from tests.support.sandbox import API_KEY
 
 pytestmark = pytest.mark.database_independent

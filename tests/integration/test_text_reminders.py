@@ -28,8 +28,6 @@ from connectors.govuk_notify import NotifyKey
 from connectors.models import NewTextMessage
 from sandbox.demo_residents import DEMO_RESIDENTS
 from sandbox.notify import CONFIRMATION_TEMPLATE_ID
-from tests.integration.auth.conftest import sandbox_idp, with_sandbox_idp  # noqa: F401 - fixtures
-from tests.integration.test_dashboard import back_offices, sign_in  # noqa: F401 - fixtures
 
 PRIYA, TOM, MARGARET, DAVID = DEMO_RESIDENTS
 NORWICH = "norwich.localhost"

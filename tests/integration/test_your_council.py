@@ -2,8 +2,6 @@
 link to the same page on that council's domain; on their own district's domain nothing is said."""
 
 from sandbox.demo_residents import DEMO_RESIDENTS
-from tests.integration.auth.conftest import sandbox_idp, with_sandbox_idp  # noqa: F401 - fixtures
-from tests.integration.test_dashboard import back_offices, sign_in  # noqa: F401 - fixtures
 
 TOM = DEMO_RESIDENTS[1]  # lives in Norwich
 

@@ -25,7 +25,7 @@ from connectors.identity_admin import GraphIdentityAdmin, NewIdentity
 from sandbox import faults
 from sandbox.idp.admin import DEVELOPMENT_ADMIN_CLIENT_ID, DEVELOPMENT_ADMIN_SECRET, store
 from tests.integration.auth.conftest import Visitor, audit_events
-from tests.integration.test_dashboard import GAZETTEER
+from tests.integration.conftest import GAZETTEER
 from tests.support.live_server import LiveServer
 
 ACCOUNTS = 100

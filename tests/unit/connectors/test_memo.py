@@ -3,7 +3,7 @@ answer (and within MEMO_SECONDS), keeps every request's answer to itself, and ne
 
 from datetime import UTC, datetime, timedelta
 
-from connectors.http import ParsedMemo, memo_key
+from connectors.http import ParsedMemo, memo_drops, memo_key
 from connectors.models import Result, ServiceKind
 
 NOW = datetime(2026, 11, 22, 0, 0, tzinfo=UTC)
@@ -102,3 +102,10 @@ def test_a_bound_method_is_memoised_per_object():
     first, second = Adapter(), Adapter()
     assert memo_key("requests", {}, {}, first.parse) == memo_key("requests", {}, {}, first.parse)
     assert memo_key("requests", {}, {}, first.parse) != memo_key("requests", {}, {}, second.parse)
+
+
+def test_dropping_answers_is_counted_for_the_pages_built_from_them():
+    memo = ParsedMemo()
+    before = memo_drops()
+    memo.drop(lambda key: True)
+    assert memo_drops() == before + 1

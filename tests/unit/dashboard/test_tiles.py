@@ -211,6 +211,7 @@ def test_a_call_its_connectors_memo_answers_runs_on_the_request_thread(monkeypat
 
     assert tile.state is TileState.LOADED and tile.data.collections == BINS
     assert pool.submitted == []
+    assert tile.fresh_until == now + timedelta(minutes=1), "as fresh as the memo's answer"
 
 
 def test_a_call_the_memo_cannot_answer_goes_to_the_pool_without_blocking_the_request_thread(monkeypatch):
@@ -221,6 +222,21 @@ def test_a_call_the_memo_cannot_answer_goes_to_the_pool_without_blocking_the_req
 
     assert pool.submitted == ["bins"]
     assert tile.state is TileState.UNAVAILABLE
+    assert tile.fresh_until is None
+
+
+def test_a_tile_that_asks_nothing_never_goes_out_of_date_and_one_with_any_other_answer_cannot_say(
+    monkeypatch,
+):
+    registry, pool = HttpRegistry(), RecordingPool()
+    monkeypatch.setattr(tiles, "_pool", pool)
+    assert tiles.shell(("council_tax",), HOME, registry)["council_tax"].fresh_until == tiles.NEVER
+    answered = {"bins": tiles.Outcome(result=result(BINS))}
+    calls = tiles.plan("bins", HOME, registry)
+    assert (
+        tiles.assemble("bins", HOME, calls, {call.key: answered["bins"] for call in calls}).fresh_until
+        is None
+    )
 
 
 def test_the_shell_asks_no_back_office_and_shows_what_the_memo_holds(monkeypatch):
