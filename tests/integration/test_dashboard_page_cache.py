@@ -162,6 +162,7 @@ def test_a_write_the_dashboard_may_show_is_seen_at_once(
     resident_id = sign_in(PRIYA, host=HOST, council_tax=True)
     _warm_and_kept(client_request, kept_pages)
     shown = write(app, resident_id)
+    assert len(kept_pages) == 0, "this process lets go of the page at once (an erased resident's among them)"
     page, without_queries = _served_from_cache(app, client_request)
     assert not without_queries, "rendered again"
     if shown is not None:
