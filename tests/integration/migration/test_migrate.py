@@ -12,8 +12,6 @@ import pytest
 import requests
 from sqlalchemy import func, select
 
-from app import gazetteer_import
-from app.backoffice import use_registry
 from app.extensions import db
 from app.migration import accounts
 from app.migration.exports import make_plan
@@ -25,7 +23,6 @@ from connectors.identity_admin import GraphIdentityAdmin, NewIdentity
 from sandbox import faults
 from sandbox.idp.admin import DEVELOPMENT_ADMIN_CLIENT_ID, DEVELOPMENT_ADMIN_SECRET, store
 from tests.integration.auth.conftest import Visitor, audit_events
-from tests.integration.conftest import GAZETTEER
 from tests.support.live_server import LiveServer
 
 ACCOUNTS = 100
@@ -249,15 +246,6 @@ def _sign_in(visitor: Visitor, email: str, password: str) -> requests.Response:
         allow_redirects=False,
         timeout=10,
     )
-
-
-@pytest.fixture
-def back_offices(app, connector_registry):
-    use_registry(app, connector_registry)
-    with app.app_context():
-        gazetteer_import.import_file(GAZETTEER)
-    yield connector_registry
-    use_registry(app, None)
 
 
 @pytest.mark.usefixtures("with_sandbox_idp", "portal_for_the_provider", "back_offices")
