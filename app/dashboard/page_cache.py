@@ -44,6 +44,7 @@ from sqlalchemy.orm import ORMExecuteState, Session
 
 from app.dashboard.tiles import Tile
 from app.extensions import db
+from app.models.gazetteer import GazetteerAddress
 from app.models.identity import LinkedCouncilAccount, Resident
 from app.models.reports import FollowedRequest, Report
 from app.sessions import USER_ID_KEY, hash_session_id
@@ -66,7 +67,7 @@ TRACKED_TABLES = frozenset(
         LinkedCouncilAccount.__tablename__,
         Report.__tablename__,
         FollowedRequest.__tablename__,
-        "gazetteer_addresses",
+        GazetteerAddress.__tablename__,
     }
 )
 _SCOPES_KEY = "dashboard_page_scopes"
