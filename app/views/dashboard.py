@@ -108,9 +108,11 @@ def tile_context() -> dict:
 @bp.get("/dashboard")
 def show():
     # A page kept for this session is served before the resident is loaded (app/dashboard/page_cache.py).
-    page = page_cache.page_request(_runs_javascript())
+    runs_javascript = _runs_javascript()
+    page = page_cache.page_request(runs_javascript)
     if page is not None and (kept := page.kept()) is not None:
-        count_tiles(kept.tiles)
+        if not runs_javascript:  # as rendering it again would: a shell's tiles are counted as fragments
+            count_tiles(kept.tiles)
         return Response(kept.body, mimetype=kept.mimetype)
     return _dashboard(page)
 

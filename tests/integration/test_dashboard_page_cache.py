@@ -7,6 +7,7 @@ import secrets
 from datetime import timedelta
 
 import pytest
+from prometheus_client import REGISTRY
 from sqlalchemy import select, update
 
 from app.dashboard import page_cache
@@ -65,11 +66,16 @@ def test_a_kept_dashboard_is_served_again_without_a_query(
 ):
     sign_in(PRIYA, host=HOST, council_tax=True)
     rendered = _warm_and_kept(client_request, kept_pages)
+    bins_shown = {"council": "south-norfolk", "tile": "bins", "state": "loaded"}
+    before = REGISTRY.get_sample_value("portal_dashboard_tiles_total", bins_shown)
     served, without_queries = _served_from_cache(app, client_request)
     assert without_queries
     assert str(served) == str(rendered)
     for name in ("bins", "council_tax", "planning", "street_reports", "cases"):
         assert state(served, name) == "loaded"
+    assert REGISTRY.get_sample_value("portal_dashboard_tiles_total", bins_shown) == before + 1, (
+        "counted as shown"
+    )
 
 
 def test_a_dashboard_reads_only_the_tables_whose_writes_are_tracked(
