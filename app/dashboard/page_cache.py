@@ -15,7 +15,8 @@ all of these hold:
   under, read before the render's first query, so a write committed during the render is never hidden;
 - every tile was fresh and answered from the connectors' memos, and the earliest of those answers is still
   fresh (``Tile.fresh_until``); no answer was dropped since, after a write to a back office
-  (``connectors.http.memo_drops``); a page with a stale, unavailable or loading tile is never kept;
+  (``connectors.http.memo_drops``), nor the connectors replaced; a page with a stale, unavailable or loading
+  tile is never kept;
 - it is the same day (the planning tile shows what is open for comment today), and at most
   ``DASHBOARD_PAGE_SECONDS`` old;
 - the session holds no messages to show (flashes), and rendering the page did not change the session.
@@ -42,6 +43,7 @@ from flask_babel import get_locale
 from sqlalchemy import event, func, inspect, select
 from sqlalchemy.orm import ORMExecuteState, Session
 
+from app.backoffice import registry
 from app.dashboard.tiles import Tile
 from app.extensions import db
 from app.models.gazetteer import GazetteerAddress
@@ -50,6 +52,7 @@ from app.models.reports import FollowedRequest, Report
 from app.sessions import USER_ID_KEY, hash_session_id
 from connectors.clock import utcnow
 from connectors.http import memo_drops
+from connectors.registry import ConnectorRegistry
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +84,7 @@ def resident_scope(resident_id: int) -> str:
 @dataclass(frozen=True)
 class KeptPage:
     resident_id: int
+    connectors: ConnectorRegistry
     body: bytes
     mimetype: str
     versions: tuple
@@ -161,6 +165,7 @@ class PageRequest:
         self.cache = cache
         self.key = key
         self.resident_id = resident_id
+        self.connectors = registry()
         self.session_state = key[-1]
         self.versions = cache.versions(resident_id)
         self.memo_drops = memo_drops()
@@ -173,6 +178,7 @@ class PageRequest:
             return None
         if (
             page.versions != self.versions
+            or page.connectors is not self.connectors  # replaced (tests, benchmarks): other memos
             or page.memo_drops != self.memo_drops
             or page.day != self.day
             or utcnow() >= page.until
@@ -199,6 +205,7 @@ class PageRequest:
             self.key,
             KeptPage(
                 resident_id=self.resident_id,
+                connectors=self.connectors,
                 body=response.get_data(),
                 mimetype=response.mimetype,
                 versions=self.versions,

@@ -10,6 +10,7 @@ import pytest
 from prometheus_client import REGISTRY
 from sqlalchemy import select, update
 
+from app.backoffice import use_registry
 from app.dashboard import page_cache
 from app.extensions import db
 from app.models.identity import LinkedCouncilAccount, Resident
@@ -259,6 +260,15 @@ def test_a_kept_page_ends_with_its_freshest_answer_the_day_or_a_dropped_answer(
     (kept,) = kept_pages._pages.values()
     monkeypatch.setattr(page_cache, "utcnow", lambda: kept.until)
     assert not _served_from_cache(app, client_request)[1]
+
+
+def test_a_kept_page_is_not_shown_once_the_connectors_are_replaced(
+    app, sandbox, tmp_path, sign_in, client_request, back_offices, kept_pages
+):
+    sign_in(TOM, host=HOST)
+    _warm_and_kept(client_request, kept_pages)
+    use_registry(app, sandbox.registry(tmp_path / "other-connector-cache"))
+    assert not _served_from_cache(app, client_request)[1], "built from the replaced connectors' memos"
 
 
 def test_nothing_is_kept_for_a_page_with_a_query_string_or_without_redis(
