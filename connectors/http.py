@@ -244,10 +244,6 @@ class ParsedMemo:
         self._entries: OrderedDict[Hashable, tuple[datetime, Result]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: Hashable, now: datetime) -> Result | None:
-        entry = self.entry(key, now)
-        return None if entry is None else entry[1]
-
     def entry(self, key: Hashable, now: datetime) -> tuple[datetime, Result] | None:
         """The fresh answer under ``key`` and when it expires, or None."""
         with self._lock:

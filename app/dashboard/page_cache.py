@@ -256,19 +256,10 @@ def _after_flush(flushing: Session, _context) -> None:
         if isinstance(instance, Resident):
             scopes.add(resident_scope(instance.id))
         elif isinstance(instance, (LinkedCouncilAccount, FollowedRequest, Report)):
-            state = inspect(instance)
-            for attribute in ("resident_id", "email"):
-                if attribute not in state.mapper.attrs:
-                    continue
-                history = state.attrs[attribute].history
-                for value in (*history.sum(), getattr(instance, attribute)):
-                    if value is None:
-                        continue
-                    if attribute == "resident_id":
-                        scopes.add(resident_scope(value))
-                    elif isinstance(instance, Report):
-                        # A guest report with a resident's email is counted on their dashboard.
-                        emails.add(value.strip().lower())
+            scopes.update(resident_scope(value) for value in _before_and_after(instance, "resident_id"))
+            if isinstance(instance, Report):
+                # A guest report with a resident's email is counted on their dashboard.
+                emails.update(value.strip().lower() for value in _before_and_after(instance, "email"))
         elif getattr(instance, "__tablename__", None) in TRACKED_TABLES:
             scopes.add(EVERY_RESIDENT)
     if emails:
@@ -276,6 +267,12 @@ def _after_flush(flushing: Session, _context) -> None:
             select(Resident.id).where(func.lower(func.trim(Resident.email)).in_(emails))
         )
         scopes.update(resident_scope(resident_id) for (resident_id,) in residents)
+
+
+def _before_and_after(instance, attribute: str) -> set:
+    """The attribute's values in this flush: what it was (a claimed report's owner: none) and what it is."""
+    history = inspect(instance).attrs[attribute].history
+    return {value for value in (*history.sum(), getattr(instance, attribute)) if value is not None}
 
 
 def _on_execute(state: ORMExecuteState) -> None:
@@ -295,7 +292,7 @@ def _after_commit(committed: Session) -> None:
     if committed.in_nested_transaction():
         return  # a savepoint released: its writes are committed with the outer transaction, bumped then
     scopes = committed.info.pop(_SCOPES_KEY, None)
-    if not scopes or not _keeping_pages() or (cache := _cache()) is None:
+    if not scopes or not has_app_context() or (cache := _cache()) is None:
         return
     cache.forget(scopes)
     try:

@@ -21,8 +21,8 @@ def test_an_entry_is_served_until_its_expiry_and_not_after():
     memo = ParsedMemo()
     memo.put("key", result(1), NOW + timedelta(seconds=30), NOW)
 
-    assert memo.get("key", NOW + timedelta(seconds=29)).value == 1
-    assert memo.get("key", NOW + timedelta(seconds=30)) is None
+    assert memo.entry("key", NOW + timedelta(seconds=29)) == (NOW + timedelta(seconds=30), result(1))
+    assert memo.entry("key", NOW + timedelta(seconds=30)) is None
     assert len(memo) == 0, "an expired entry is dropped"
 
 
@@ -30,8 +30,8 @@ def test_an_entry_lives_no_longer_than_the_memo_allows_even_with_a_longer_ttl():
     memo = ParsedMemo(max_seconds=60)
     memo.put("bins", result(1), NOW + timedelta(hours=6), NOW)
 
-    assert memo.get("bins", NOW + timedelta(seconds=59)) is not None
-    assert memo.get("bins", NOW + timedelta(seconds=60)) is None
+    assert memo.entry("bins", NOW + timedelta(seconds=59)) is not None
+    assert memo.entry("bins", NOW + timedelta(seconds=60)) is None
 
 
 def test_stale_and_already_expired_results_are_never_memoised():
@@ -39,8 +39,8 @@ def test_stale_and_already_expired_results_are_never_memoised():
     memo.put("stale", result(1, stale=True), NOW + timedelta(minutes=5), NOW)
     memo.put("expired", result(2), NOW, NOW)
 
-    assert memo.get("stale", NOW) is None
-    assert memo.get("expired", NOW) is None
+    assert memo.entry("stale", NOW) is None
+    assert memo.entry("expired", NOW) is None
 
 
 def test_the_memo_is_bounded_and_forgets_the_least_recently_used():
@@ -48,11 +48,11 @@ def test_the_memo_is_bounded_and_forgets_the_least_recently_used():
     later = NOW + timedelta(minutes=1)
     memo.put("a", result("a"), later, NOW)
     memo.put("b", result("b"), later, NOW)
-    memo.get("a", NOW)
+    memo.entry("a", NOW)
     memo.put("c", result("c"), later, NOW)
 
-    assert memo.get("b", NOW) is None
-    assert [memo.get(key, NOW).value for key in ("a", "c")] == ["a", "c"]
+    assert memo.entry("b", NOW) is None
+    assert [memo.entry(key, NOW)[1].value for key in ("a", "c")] == ["a", "c"]
 
 
 def test_the_key_includes_everything_the_request_carries():
@@ -80,8 +80,8 @@ def test_one_residents_answer_is_never_anothers():
     tom = memo_key("cases", {"email": "tom@example.com"}, {}, parse_cases)
     memo.put(priya, result("priya's cases"), NOW + timedelta(minutes=5), NOW)
 
-    assert memo.get(tom, NOW) is None
-    assert memo.get(priya, NOW).value == "priya's cases"
+    assert memo.entry(tom, NOW) is None
+    assert memo.entry(priya, NOW)[1].value == "priya's cases"
 
 
 def test_a_parse_function_that_captures_state_is_never_memoised():
